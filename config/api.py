@@ -1,0 +1,51 @@
+"""The /api/v1 NinjaAPI: every app contributes one router."""
+
+from django.db import connection
+from django.http import HttpRequest
+from ninja import NinjaAPI, Schema
+
+from onewindow.accounts.api import router as accounts_router
+from onewindow.cases.api import router as cases_router
+from onewindow.catalog.api import router as catalog_router
+from onewindow.catalog.api_public import router as catalog_public_router
+from onewindow.core.api import install_error_handlers
+from onewindow.licences.api import router as licences_router
+from onewindow.regions.api import router as regions_router
+from onewindow.supervision.api import router as supervision_router
+from onewindow.supervision.calendar_api import router as calendar_router
+from onewindow.tickets.api import router as tickets_router
+
+api = NinjaAPI(
+    title="OneWindow 一窗通办 API",
+    version="1.0.0",
+    description=(
+        "区级“互联网+政务服务”平台接口。错误统一返回 {code, message, detail, fields, request_id}；"
+        "认证方式：浏览器会话（需 CSRF）或 Bearer 令牌（POST /api/v1/auth/tokens）。"
+    ),
+    urls_namespace="api-v1",
+    docs_url="/docs",
+)
+install_error_handlers(api)
+
+
+class HealthOut(Schema):
+    status: str
+    database: str
+
+
+@api.get("/health", response=HealthOut, tags=["平台 core"], summary="健康检查")
+def health(request: HttpRequest) -> dict[str, str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return {"status": "ok", "database": connection.vendor}
+
+
+api.add_router("/", regions_router)
+api.add_router("/", accounts_router)
+api.add_router("/", catalog_router)
+api.add_router("/", catalog_public_router)
+api.add_router("/", licences_router)
+api.add_router("/", cases_router)
+api.add_router("/", tickets_router)
+api.add_router("/", supervision_router)
+api.add_router("/", calendar_router)

@@ -1,0 +1,289 @@
+"""OneWindow settings: one module, driven by the environment.
+
+Every value a deployment changes is read from an environment variable (see .env.example).
+Without any, the platform runs on the embedded default: SQLite in WAL mode and local file
+storage under ./var, with secrets generated once into ./var/secrets.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SRC_DIR = BASE_DIR / "src"
+if str(SRC_DIR) not in sys.path:
+    sys.path.insert(0, str(SRC_DIR))
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str = "") -> list[str]:
+    return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+TESTING = "pytest" in sys.modules or env_bool("ONEWINDOW_TESTING")
+DEBUG = env_bool("ONEWINDOW_DEBUG", False)
+PRODUCTION = env_bool("ONEWINDOW_PRODUCTION", False)
+
+VAR_DIR = Path(env("ONEWINDOW_VAR_DIR", str(BASE_DIR / "var")))
+STORAGE_DIR = Path(env("ONEWINDOW_STORAGE_DIR", str(VAR_DIR / "storage")))
+SHARED_DATA_DIR = Path(env("ONEWINDOW_SHARED_DATA", str(BASE_DIR.parent / "shared" / "data")))
+
+
+def _local_secret(name: str, nbytes: int) -> str:
+    """A secret kept in var/secrets for the embedded default; production sets env vars."""
+    if PRODUCTION:
+        raise RuntimeError(f"{name} must be set in the environment in production")
+    if TESTING:
+        return "test-" + name.lower() + "-0123456789abcdef0123456789abcdef"
+    path = VAR_DIR / "secrets" / name.lower()
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(nbytes))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = env("ONEWINDOW_SECRET_KEY") or _local_secret("SECRET_KEY", 48)
+# Data-encryption keys for personal data: "version:base64(32 bytes)" separated by commas;
+# the highest version encrypts, every listed version decrypts (key rotation).
+ONEWINDOW_DATA_KEYS = env("ONEWINDOW_DATA_KEYS") or ("1:" + _local_secret("DATA_KEY_1", 32))
+# Key of the keyed hash (HMAC) columns used for exact lookup of encrypted values.
+ONEWINDOW_LOOKUP_KEY = env("ONEWINDOW_LOOKUP_KEY") or _local_secret("LOOKUP_KEY", 32)
+
+ALLOWED_HOSTS = env_list("ONEWINDOW_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+CSRF_TRUSTED_ORIGINS = env_list("ONEWINDOW_CSRF_TRUSTED_ORIGINS")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "ninja",
+    "axes",
+    "csp",
+    "django_tasks",
+    "django_tasks_db",
+    "onewindow.core",
+    "onewindow.regions",
+    "onewindow.accounts",
+    "onewindow.catalog",
+    "onewindow.licences",
+    "onewindow.cases",
+    "onewindow.tickets",
+    "onewindow.supervision",
+    "onewindow.portal",
+]
+
+MIDDLEWARE = [
+    "onewindow.core.middleware.RequestIdMiddleware",
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "axes.middleware.AxesMiddleware",
+    "onewindow.core.middleware.DomainErrorMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "csp.context_processors.nonce",
+                "onewindow.core.context_processors.platform",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------------------
+DATABASE_URL = env("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'onewindow.sqlite3'}"
+_db = dj_database_url.parse(DATABASE_URL, conn_max_age=int(env("ONEWINDOW_DB_CONN_MAX_AGE", "60")))
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    _db["OPTIONS"] = {
+        # WAL lets readers run while one writer writes; IMMEDIATE takes the write lock at the
+        # start of a transaction so two writers queue instead of failing half way.
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"
+            " PRAGMA busy_timeout=10000;"
+        ),
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    _db["CONN_MAX_AGE"] = 0
+    _db["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3") if env_bool("ONEWINDOW_TEST_DB_FILE") else None}
+else:
+    _db["CONN_HEALTH_CHECKS"] = True
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Authentication and security ------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if TESTING:
+    # Tests create many users; Argon2 stays the default everywhere else.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+     "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "portal:home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+AXES_FAILURE_LIMIT = int(env("ONEWINDOW_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = float(env("ONEWINDOW_LOGIN_COOLOFF_HOURS", "0.25"))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_ENABLED = True
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = int(env("ONEWINDOW_SESSION_SECONDS", str(8 * 3600)))
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = env_bool("ONEWINDOW_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = int(env("ONEWINDOW_HSTS_SECONDS", "31536000"))
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# --- Internationalisation -------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+# --- Files ----------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = STORAGE_DIR
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if TESTING or DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = TESTING or DEBUG
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Background work ------------------------------------------------------------------------
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if TESTING and not env_bool("ONEWINDOW_TEST_DB_TASKS")
+            else "django_tasks_db.DatabaseBackend"
+        ),
+    }
+}
+# Seconds between two runs of the periodic timer (deadline warnings, housekeeping).
+ONEWINDOW_TIMER_SECONDS = int(env("ONEWINDOW_TIMER_SECONDS", "60"))
+
+# --- Logging --------------------------------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {
+        "personal_data": {"()": "onewindow.core.masking.PersonalDataLogFilter"},
+        "request_id": {"()": "onewindow.core.middleware.RequestIdLogFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id", "personal_data"],
+            "formatter": "plain",
+        },
+    },
+    "root": {"handlers": ["console"], "level": env("ONEWINDOW_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+    },
+}
+
+# --- Platform -------------------------------------------------------------------------------
+ONEWINDOW_DISTRICT_CODE = env("ONEWINDOW_DISTRICT_CODE", "530103000000")
+ONEWINDOW_PLATFORM_NAME = env("ONEWINDOW_PLATFORM_NAME", "一窗通办")
+# Public address of the platform: printed in QR codes of issued licences (verification page).
+ONEWINDOW_PUBLIC_URL = env("ONEWINDOW_PUBLIC_URL", "http://127.0.0.1:8000")
+NINJA_PAGINATION_PER_PAGE = 50

@@ -1,0 +1,115 @@
+"""Fixtures shared by every app's tests: a small district and staff in two streets."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import pytest
+
+from onewindow.accounts.constants import Role
+from onewindow.accounts.models import Staff
+from onewindow.accounts.tests.factories import DepartmentFactory, staff_make
+from onewindow.regions.constants import RegionLevel
+from onewindow.regions.models import Region
+from onewindow.regions.tests.factories import region_make, square
+
+
+@dataclass
+class District:
+    district: Region
+    street_a: Region
+    street_b: Region
+    community_a1: Region
+    community_a2: Region
+    community_b1: Region
+    grid_a1: Region
+
+
+@pytest.fixture
+def district(db) -> District:  # type: ignore[no-untyped-def]
+    """盘龙区-like tree with polygons: street A west of 102.75, street B east of it."""
+    d = region_make("530103000000", "盘龙区", RegionLevel.DISTRICT, None, square(102.70, 25.00, 0.10))
+    a = region_make("530103001000", "拓东街道", RegionLevel.STREET, d, square(102.70, 25.00, 0.05))
+    b = region_make("530103002000", "鼓楼街道", RegionLevel.STREET, d, square(102.75, 25.00, 0.05))
+    a1 = region_make("530103001001", "拓东社区", RegionLevel.COMMUNITY, a, square(102.70, 25.00, 0.025))
+    a2 = region_make("530103001002", "金碧社区", RegionLevel.COMMUNITY, a, square(102.725, 25.00, 0.025))
+    b1 = region_make("530103002001", "鼓楼社区", RegionLevel.COMMUNITY, b, square(102.75, 25.00, 0.05))
+    g = region_make("530103001001001", "拓东社区第1网格", RegionLevel.GRID, a1, square(102.70, 25.00, 0.0125))
+    return District(d, a, b, a1, a2, b1, g)
+
+
+@pytest.fixture
+def clerk_a(district: District) -> Staff:
+    dept = DepartmentFactory(code="STREET-A", name="拓东街道办事处", region=district.street_a,
+                             kind="street_office")
+    return staff_make(username="clerk_a", region=district.street_a, roles=[Role.WINDOW_CLERK],
+                      departments=[dept], name="甲街道窗口")
+
+
+@pytest.fixture
+def clerk_b(district: District) -> Staff:
+    dept = DepartmentFactory(code="STREET-B", name="鼓楼街道办事处", region=district.street_b,
+                             kind="street_office")
+    return staff_make(username="clerk_b", region=district.street_b, roles=[Role.WINDOW_CLERK],
+                      departments=[dept], name="乙街道窗口")
+
+
+@pytest.fixture
+def supervisor(district: District) -> Staff:
+    return staff_make(username="supervisor", region=district.district,
+                      roles=[Role.SUPERVISOR], name="区监督员")
+
+
+# --- Browser tests ----------------------------------------------------------------------------
+CHROMIUM = os.environ.get("ONEWINDOW_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium_browser():  # type: ignore[no-untyped-def]
+    """One headless Debian Chromium per test worker, driven by Playwright."""
+    # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
+    # itself are still plain synchronous calls.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"Chromium not found at {CHROMIUM}: run `make browser-deps`")
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                         args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
+    playwright.stop()
+
+
+@pytest.fixture
+def page(chromium_browser, live_server):  # type: ignore[no-untyped-def]
+    """A fresh browser context on a phone-to-desktop sized viewport, Chinese locale.
+
+    ``page.console_errors`` collects console errors; a Content-Security-Policy violation fails
+    the test, since it means a page relies on something the strict CSP blocks.
+    """
+    context = chromium_browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900},
+                                           base_url=live_server.url)
+    pg = context.new_page()
+    pg.set_default_timeout(15_000)
+    pg.console_errors = []
+    pg.on("console", lambda msg: pg.console_errors.append(msg.text) if msg.type == "error" else None)
+    yield pg
+    context.close()
+    csp = [e for e in pg.console_errors if "Content Security Policy" in e]
+    assert not csp, f"CSP violations: {csp}"
+
+
+def browser_login(page, username: str, password: str = "Passw0rd!2026") -> None:  # type: ignore[no-untyped-def]
+    page.goto("/accounts/login/")
+    page.get_by_label("用户名").fill(username)
+    page.get_by_label("密码").fill(password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_load_state("networkidle")

@@ -1,0 +1,109 @@
+"""Pluggable identity providers for citizens and enterprises.
+
+Password sign-in is built in. A real-name or face-authentication service (e.g. a provincial
+统一身份认证平台) plugs in by implementing ``IdentityProvider`` and registering it; on success
+it returns a ``VerifiedIdentity`` carrying the verified ID number, and
+``identity_resolve_user`` links it to the person's account (creating it on first sign-in).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from django.contrib.auth import authenticate
+from django.db import transaction
+from django.http import HttpRequest
+
+from onewindow.core.audit import audit_record
+from onewindow.core.crypto import lookup_hash
+from onewindow.core.errors import NotAuthenticated, NotFound
+
+from .constants import AUDIT_LOGIN, UserKind
+from .models import Person, User
+from .rules import id_number_parse
+
+
+@dataclass(frozen=True)
+class VerifiedIdentity:
+    provider: str
+    assurance: str  # "password", "real_name", "face"
+    user: User | None = None
+    id_number: str = ""
+    name: str = ""
+    phone: str = ""
+
+
+class IdentityProvider(Protocol):
+    code: str
+    label: str
+
+    def verify(self, request: HttpRequest, credentials: dict[str, Any]) -> VerifiedIdentity | None:
+        """Check the credentials; None when they do not prove an identity."""
+
+
+class PasswordProvider:
+    code = "password"
+    label = "账号密码"
+
+    def verify(self, request: HttpRequest, credentials: dict[str, Any]) -> VerifiedIdentity | None:
+        user = authenticate(request, username=credentials.get("username", ""),
+                            password=credentials.get("password", ""))
+        if user is None:
+            return None
+        return VerifiedIdentity(provider=self.code, assurance="password", user=user)  # type: ignore[arg-type]
+
+
+_providers: dict[str, IdentityProvider] = {}
+
+
+def identity_provider_register(provider: IdentityProvider) -> None:
+    _providers[provider.code] = provider
+
+
+def identity_provider_get(code: str) -> IdentityProvider:
+    try:
+        return _providers[code]
+    except KeyError:
+        raise NotFound("不支持该登录方式", code="identity_provider_unknown") from None
+
+
+def identity_providers() -> list[IdentityProvider]:
+    return list(_providers.values())
+
+
+identity_provider_register(PasswordProvider())
+
+
+def identity_resolve_user(*, identity: VerifiedIdentity) -> User:
+    """The account behind a verified identity; real-name identities get one on first sign-in."""
+    if identity.user is not None:
+        return identity.user
+    facts = id_number_parse(identity.id_number)
+    with transaction.atomic():
+        person = Person.objects.select_for_update().filter(
+            id_number_hash=lookup_hash(facts.number)).first()
+        if person is None:
+            from .services import person_create, user_create
+
+            user = user_create(username=f"p{lookup_hash(facts.number)[:16]}", password=None,
+                               kind=UserKind.CITIZEN, display_name=identity.name)
+            person = person_create(actor=None, name=identity.name or "实名用户",
+                                   id_number=facts.number, phone=identity.phone, user=user)
+        elif person.user is None:
+            from .services import user_create
+
+            person.user = user_create(username=f"p{person.id_number_hash[:16]}", password=None,
+                                      kind=UserKind.CITIZEN, display_name=person.name)
+            person.save(update_fields=["user", "updated_at"])
+        assert person.user is not None
+        audit_record(actor=person.user, action=AUDIT_LOGIN, obj=person.user,
+                     summary={"provider": identity.provider, "assurance": identity.assurance})
+        return person.user
+
+
+def identity_sign_in(*, request: HttpRequest, provider_code: str, credentials: dict[str, Any]) -> User:
+    identity = identity_provider_get(provider_code).verify(request, credentials)
+    if identity is None:
+        raise NotAuthenticated("身份核验未通过", code="identity_not_verified")
+    return identity_resolve_user(identity=identity)

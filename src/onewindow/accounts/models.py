@@ -1,0 +1,184 @@
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from onewindow.core.fields import EncryptedTextField
+from onewindow.core.models import BaseModel
+from onewindow.regions.models import Region
+
+from .constants import DepartmentKind, Gender, Role, UserKind, WindowKind
+
+
+class User(AbstractUser):
+    """Anyone who signs in: a citizen, an enterprise's agent or a member of staff."""
+
+    kind = models.CharField(max_length=12, choices=UserKind.choices, default=UserKind.CITIZEN)
+    display_name = models.CharField("显示名称", max_length=100, blank=True)
+    preferred_language = models.CharField(max_length=10, blank=True)
+
+    class Meta(AbstractUser.Meta):
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+
+class Department(BaseModel):
+    """A department behind the window (委办局), a street office or a community committee."""
+
+    code = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=100)
+    short_name = models.CharField(max_length=40, blank=True)
+    kind = models.CharField(max_length=24, choices=DepartmentKind.choices)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="departments")
+    phone = models.CharField(max_length=40, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = "部门"
+        verbose_name_plural = "部门"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceHall(BaseModel):
+    """A service hall (政务服务中心/便民服务中心/站) at the district, street or community."""
+
+    name = models.CharField(max_length=100)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="halls")
+    address = models.CharField(max_length=200, blank=True)
+    opening_hours = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["region__code", "name"]
+        verbose_name = "服务大厅"
+        verbose_name_plural = "服务大厅"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ServiceWindow(BaseModel):
+    hall = models.ForeignKey(ServiceHall, on_delete=models.CASCADE, related_name="windows")
+    number = models.CharField(max_length=10)
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=16, choices=WindowKind.choices,
+                            default=WindowKind.COMPREHENSIVE)
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="windows")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["hall", "number"]
+        constraints = [models.UniqueConstraint(fields=["hall", "number"], name="uniq_window_no")]
+        verbose_name = "服务窗口"
+        verbose_name_plural = "服务窗口"
+
+    def __str__(self) -> str:
+        return f"{self.hall.name} {self.number}号 {self.name}"
+
+
+class Person(BaseModel):
+    """A natural person (自然人). ID number, phone and address are encrypted at rest."""
+
+    name = models.CharField("姓名", max_length=60, db_index=True)
+    id_number = EncryptedTextField("身份证号")
+    id_number_hash = models.CharField(max_length=64, unique=True)
+    gender = models.CharField(max_length=1, choices=Gender.choices, blank=True)
+    birth_date = models.DateField(null=True, blank=True)
+    phone = EncryptedTextField("手机号", blank=True)
+    phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    address = EncryptedTextField("住址", blank=True)
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="people")
+    region_path = models.CharField(max_length=80, blank=True, db_index=True)
+    user = models.OneToOneField(User, null=True, blank=True, on_delete=models.SET_NULL,
+                                related_name="person")
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "自然人"
+        verbose_name_plural = "自然人"
+        indexes = [models.Index(fields=["region_path", "-id"], name="person_scope_idx",
+                                opclasses=["varchar_pattern_ops", ""])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Enterprise(BaseModel):
+    """A legal person (法人) identified by its unified social credit code (public data)."""
+
+    name = models.CharField("名称", max_length=200, db_index=True)
+    credit_code = models.CharField("统一社会信用代码", max_length=18, unique=True)
+    legal_representative = models.CharField("法定代表人", max_length=60, blank=True)
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="enterprises")
+    region_path = models.CharField(max_length=80, blank=True, db_index=True)
+    address = models.CharField("住所", max_length=200, blank=True)
+    users = models.ManyToManyField(User, blank=True, related_name="enterprises")
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "法人"
+        verbose_name_plural = "法人"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Staff(BaseModel):
+    """A member of staff: roles plus a scope (departments and one region subtree)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="staff")
+    name = models.CharField("姓名", max_length=60)
+    employee_no = models.CharField("工号", max_length=30, unique=True)
+    roles = models.JSONField("角色", default=list)
+    departments = models.ManyToManyField(Department, blank=True, related_name="staff")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="staff",
+                               help_text="可见范围：该区划及其下级")
+    window = models.ForeignKey(ServiceWindow, null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="staff")
+    supervisor = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="team")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["employee_no"]
+        verbose_name = "工作人员"
+        verbose_name_plural = "工作人员"
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.employee_no}）"
+
+    def has_role(self, role: Role | str) -> bool:
+        return str(role) in self.roles
+
+    @property
+    def role_labels(self) -> list[str]:
+        labels = dict(Role.choices)
+        return [str(labels.get(r, r)) for r in self.roles]
+
+
+class ApiToken(BaseModel):
+    """A bearer token for programs. Only its SHA-256 is stored; the key is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "API 令牌"
+        verbose_name_plural = "API 令牌"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,0 +1,109 @@
+"""Reads of people, organisations and staff, always through the actor's scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.db.models import QuerySet
+
+from onewindow.core.crypto import lookup_hash
+from onewindow.core.errors import NotFound
+from onewindow.core.masking import mask_address, mask_id_number, mask_phone
+
+from .models import ApiToken, Department, Enterprise, Person, ServiceHall, Staff, User
+from .scope import Scope, scope_for
+
+
+@dataclass(frozen=True)
+class PersonFilters:
+    q: str = ""
+    region_code: str = ""
+
+
+def person_list(*, actor: Any, filters: PersonFilters | None = None) -> QuerySet[Person]:
+    """People whose home region lies in the actor's scope, newest first."""
+    filters = filters or PersonFilters()
+    scope = scope_for(actor)
+    qs = Person.objects.filter(scope.q(region_path_field="region_path")).select_related("region")
+    if filters.region_code:
+        from onewindow.regions.selectors import region_get_by_code
+
+        region = region_get_by_code(code=filters.region_code)
+        qs = qs.filter(region_path__startswith=region.path) if region else qs.none()
+    text = filters.q.strip()
+    if text:
+        if len(text) == 18 and text[:17].isdigit():
+            qs = qs.filter(id_number_hash=lookup_hash(text))
+        elif text.isdigit() and len(text) == 11:
+            qs = qs.filter(phone_hash=lookup_hash(text))
+        else:
+            qs = qs.filter(name__startswith=text)
+    return qs.order_by("-id")
+
+
+def person_get(*, actor: Any, public_id: UUID | str) -> Person:
+    """One person in the actor's scope; NotFound otherwise (never reveal it exists)."""
+    scope = scope_for(actor)
+    try:
+        return Person.objects.select_related("region").get(
+            scope.q(region_path_field="region_path"), public_id=public_id
+        )
+    except (Person.DoesNotExist, ValueError, TypeError):
+        raise NotFound() from None
+
+
+def person_of_user(*, user: Any) -> Person | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return Person.objects.select_related("region").filter(user=user).first()
+
+
+def person_masked(person: Person) -> dict[str, str]:
+    return {
+        "id_number": mask_id_number(person.id_number),
+        "phone": mask_phone(person.phone),
+        "address": mask_address(person.address),
+    }
+
+
+def department_list(*, region_path: str | None = None) -> QuerySet[Department]:
+    qs = Department.objects.filter(is_active=True).select_related("region")
+    if region_path:
+        qs = qs.filter(region__path__startswith=region_path)
+    return qs.order_by("code")
+
+
+def department_get(*, code: str) -> Department:
+    try:
+        return Department.objects.select_related("region").get(code=code)
+    except Department.DoesNotExist:
+        raise NotFound("找不到该部门", code="department_not_found") from None
+
+
+def hall_list(*, region_path: str | None = None) -> QuerySet[ServiceHall]:
+    qs = ServiceHall.objects.select_related("region").prefetch_related("windows__department")
+    if region_path:
+        qs = qs.filter(region__path__startswith=region_path)
+    return qs
+
+
+def enterprise_list(*, actor: Any) -> QuerySet[Enterprise]:
+    scope: Scope = scope_for(actor)
+    return Enterprise.objects.filter(scope.q(region_path_field="region_path")).order_by("-id")
+
+
+def staff_of_user(*, user: Any) -> Staff | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return (
+        Staff.objects.select_related("region", "window", "window__hall")
+        .prefetch_related("departments")
+        .filter(user=user)
+        .first()
+    )
+
+
+def api_token_list(*, user: User) -> QuerySet[ApiToken]:
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True)

@@ -1,0 +1,252 @@
+"""Writes of people, organisations, staff and tokens. Each owns its transaction and audits."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
+from typing import Any
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from onewindow.core.audit import audit_record
+from onewindow.core.crypto import lookup_hash
+from onewindow.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from onewindow.core.masking import mask_id_number, mask_phone
+from onewindow.regions.models import Region
+
+from . import constants as c
+from .models import ApiToken, Department, Enterprise, Person, ServiceWindow, Staff, User
+from .rules import credit_code_validate, id_number_parse, phone_validate
+from .scope import scope_for
+
+TOKEN_PREFIX = "ow_"
+
+
+def _require_name(value: str, *, field: str = "name", label: str = "姓名") -> str:
+    name = (value or "").strip()
+    if not name:
+        raise ValidationFailed(f"请填写{label}", code=f"{field}_required", fields={field: f"请填写{label}"})
+    if len(name) > 60:
+        raise ValidationFailed(f"{label}过长", code=f"{field}_too_long", fields={field: f"{label}过长"})
+    return name
+
+
+def _require_staff_scope(actor: Any, region: Region | None) -> None:
+    scope = scope_for(actor)
+    if scope.is_empty or not scope.has_role(
+        c.Role.WINDOW_CLERK, c.Role.ADMINISTRATOR, c.Role.GRID_WORKER, c.Role.HOTLINE_OPERATOR
+    ):
+        raise PermissionDenied()
+    if region is not None and not scope.covers_region_path(region.path):
+        raise PermissionDenied("该区划不在您的管辖范围内", code="region_out_of_scope")
+
+
+def user_create(
+    *, username: str, password: str | None, kind: str, display_name: str = "",
+    validate: bool = True,
+) -> User:
+    username = (username or "").strip()
+    if not username:
+        raise ValidationFailed("请填写用户名", code="username_required", fields={"username": "请填写用户名"})
+    if User.objects.filter(username=username).exists():
+        raise Conflict("该用户名已被使用", code="username_taken", fields={"username": "该用户名已被使用"})
+    user = User(username=username, kind=kind, display_name=display_name)
+    if password:
+        if validate:
+            try:
+                validate_password(password, user)
+            except DjangoValidationError as exc:
+                msg = "；".join(exc.messages)
+                raise ValidationFailed(msg, code="password_weak", fields={"password": msg}) from None
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save()
+    return user
+
+
+def person_create(
+    *, actor: Any, name: str, id_number: str, phone: str = "", address: str = "",
+    region: Region | None = None, user: User | None = None, audit: bool = True,
+) -> Person:
+    """Register a natural person. Staff need a scope covering ``region``."""
+    if actor is not None:
+        _require_staff_scope(actor, region)
+    name = _require_name(name)
+    facts = id_number_parse(id_number)
+    phone = phone_validate(phone)
+    id_hash = lookup_hash(facts.number)
+    with transaction.atomic():
+        if Person.objects.filter(id_number_hash=id_hash).exists():
+            raise Conflict("该身份证号码已登记", code="person_exists",
+                           fields={"id_number": "该身份证号码已登记"})
+        person = Person.objects.create(
+            name=name, id_number=facts.number, id_number_hash=id_hash,
+            gender=facts.gender, birth_date=facts.birth_date,
+            phone=phone, phone_hash=lookup_hash(phone) if phone else "",
+            address=(address or "").strip(), region=region,
+            region_path=region.path if region else "", user=user,
+        )
+        if audit:
+            audit_record(actor=actor, action=c.AUDIT_PERSON_CREATE, obj=person,
+                         summary={"name": name, "id_number": mask_id_number(facts.number),
+                                  "region": region.code if region else ""})
+    return person
+
+
+def person_update(
+    *, actor: Any, person: Person, phone: str | None = None, address: str | None = None,
+    region: Region | None = None,
+) -> Person:
+    """Change a person's contact details or home region (staff within scope)."""
+    scope = scope_for(actor)
+    if not scope.covers_region_path(person.region_path):
+        raise NotFound()
+    _require_staff_scope(actor, region)
+    changed: dict[str, Any] = {}
+    fields: list[str] = []
+    if phone is not None:
+        phone = phone_validate(phone)
+        if phone != person.phone:
+            changed["phone"] = [mask_phone(person.phone), mask_phone(phone)]
+            person.phone = phone
+            person.phone_hash = lookup_hash(phone) if phone else ""
+            fields += ["phone", "phone_hash"]
+    if address is not None and address.strip() != person.address:
+        changed["address"] = "已修改"
+        person.address = address.strip()
+        fields.append("address")
+    if region is not None and region.id != person.region_id:
+        changed["region"] = [person.region.code if person.region else "", region.code]
+        person.region = region
+        person.region_path = region.path
+        fields += ["region", "region_path"]
+    if not fields:
+        return person
+    with transaction.atomic():
+        person.save(update_fields=[*fields, "updated_at"])
+        audit_record(actor=actor, action=c.AUDIT_PERSON_UPDATE, obj=person, summary=changed)
+    return person
+
+
+def person_reveal(*, actor: Any, person: Person, reason: str) -> dict[str, str]:
+    """Return a person's personal data in full. The reading itself is audited."""
+    scope = scope_for(actor)
+    if not scope.covers_region_path(person.region_path):
+        raise NotFound()
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise ValidationFailed("查看完整信息须填写事由", code="reveal_reason_required",
+                               fields={"reason": "请填写查看事由"})
+    with transaction.atomic():
+        audit_record(actor=actor, action=c.AUDIT_PERSON_UNMASK, obj=person,
+                     summary={"fields": ["id_number", "phone", "address"], "reason": reason[:200]})
+    return {"id_number": person.id_number, "phone": person.phone, "address": person.address}
+
+
+def enterprise_create(
+    *, actor: Any, name: str, credit_code: str, legal_representative: str = "",
+    region: Region | None = None, address: str = "", audit: bool = True,
+) -> Enterprise:
+    if actor is not None:
+        _require_staff_scope(actor, region)
+    name = _require_name(name, label="名称")
+    code = credit_code_validate(credit_code)
+    with transaction.atomic():
+        if Enterprise.objects.filter(credit_code=code).exists():
+            raise Conflict("该统一社会信用代码已登记", code="enterprise_exists",
+                           fields={"credit_code": "该统一社会信用代码已登记"})
+        enterprise = Enterprise.objects.create(
+            name=name, credit_code=code, legal_representative=legal_representative,
+            region=region, region_path=region.path if region else "", address=address,
+        )
+        if audit:
+            audit_record(actor=actor, action=c.AUDIT_ENTERPRISE_CREATE, obj=enterprise,
+                         summary={"name": name, "credit_code": code})
+    return enterprise
+
+
+def staff_create(
+    *, actor: Any, user: User, name: str, employee_no: str, roles: list[str], region: Region,
+    departments: list[Department] | None = None, window: ServiceWindow | None = None,
+    supervisor: Staff | None = None,
+) -> Staff:
+    unknown = sorted(set(roles) - set(c.Role.values))
+    if unknown:
+        raise ValidationFailed(f"未知角色：{', '.join(unknown)}", code="role_unknown",
+                               fields={"roles": "未知角色"})
+    if not roles:
+        raise ValidationFailed("至少选择一个角色", code="role_required", fields={"roles": "至少选择一个角色"})
+    with transaction.atomic():
+        try:
+            staff = Staff.objects.create(
+                user=user, name=_require_name(name), employee_no=employee_no,
+                roles=sorted(set(roles)), region=region, window=window, supervisor=supervisor,
+            )
+        except IntegrityError:
+            raise Conflict("工号或账号已被使用", code="staff_exists") from None
+        if departments:
+            staff.departments.set(departments)
+        if user.kind != c.UserKind.STAFF:
+            user.kind = c.UserKind.STAFF
+            user.save(update_fields=["kind"])
+        audit_record(actor=actor, action=c.AUDIT_STAFF_CREATE, obj=staff,
+                     summary={"employee_no": employee_no, "roles": sorted(set(roles)),
+                              "region": region.code,
+                              "departments": [d.code for d in departments or []]})
+    return staff
+
+
+def _token_hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def api_token_create(
+    *, user: User, name: str, expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """Create a token; returns it with the clear key, which is never stored."""
+    name = (name or "").strip() or "API"
+    key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user, name=name[:100], prefix=key[:10], key_hash=_token_hash(key),
+            expires_at=expires_at,
+        )
+        audit_record(actor=user, action=c.AUDIT_TOKEN_CREATE, obj=token,
+                     summary={"name": token.name, "prefix": token.prefix})
+    return token, key
+
+
+def api_token_revoke(*, user: User, public_id: str) -> None:
+    with transaction.atomic():
+        token = ApiToken.objects.filter(user=user, public_id=public_id,
+                                        revoked_at__isnull=True).first()
+        if token is None:
+            raise NotFound("找不到该令牌", code="token_not_found")
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at", "updated_at"])
+        audit_record(actor=user, action=c.AUDIT_TOKEN_REVOKE, obj=token,
+                     summary={"prefix": token.prefix})
+
+
+def api_token_authenticate(*, key: str) -> User | None:
+    """The active user behind a bearer key, or None. Records the last use (coarsely)."""
+    if not key or not key.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(key_hash=_token_hash(key), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.expires_at and token.expires_at <= now:
+        return None
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
+        ApiToken.objects.filter(id=token.id).update(last_used_at=now)
+    return token.user

@@ -1,0 +1,506 @@
+"""Reads of applications, always through the actor's reach.
+
+Who sees a case:
+- its applicant: the account that applied, the applicant person's own account, or an account
+  linked to the applicant enterprise;
+- staff whose region subtree contains the case's ``region_path`` and who either belong to the
+  owning department, or whose roles span departments (leaders, supervisors, administrators)
+  or who work at the integrated window (综合受理: they take and hand out every department's
+  cases). Drafts are their applicant's alone.
+Anything else is NotFound (404), never 403, so nothing leaks that it exists.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from onewindow.accounts.constants import Role
+from onewindow.accounts.models import Department, Person, Staff
+from onewindow.accounts.scope import Scope, scope_for
+from onewindow.core.crypto import lookup_hash
+from onewindow.core.errors import NotFound
+from onewindow.core.selectors import work_calendar
+from onewindow.core.workdays import SHANGHAI, WorkCalendar
+
+from . import rules
+from .constants import (
+    APPLICANT,
+    CLOCK_STATUSES,
+    FINISHED_STATUSES,
+    OPEN_STATUSES,
+    SYSTEM,
+    CaseStatus,
+    Channel,
+    FollowUpStatus,
+    StepStatus,
+    WarningLevel,
+)
+from .models import (
+    Case,
+    CaseBundle,
+    CaseEvent,
+    CaseMaterial,
+    CaseStep,
+    Notification,
+    Rating,
+    RatingFollowUp,
+)
+
+CLERK, REVIEWER, LEADER = rules.CLERK, rules.REVIEWER, rules.LEADER
+STAFF_VIEW_ROLES = (Role.WINDOW_CLERK, Role.DEPT_REVIEWER, Role.LEADER, Role.SUPERVISOR,
+                    Role.ADMINISTRATOR)
+
+
+# --- Reach ------------------------------------------------------------------------------------
+def _spans_departments(scope: Scope) -> bool:
+    return scope.all_departments or scope.has_role(Role.WINDOW_CLERK)
+
+
+def staff_q(scope: Scope, *, prefix: str = "") -> Q:
+    """Cases a member of staff may see (empty scope or no case role: none)."""
+    if scope.is_empty or not scope.has_role(*STAFF_VIEW_ROLES):
+        return Q(pk__in=[])
+    condition = Q(**{f"{prefix}region_path__startswith": scope.region_path})
+    if not _spans_departments(scope):
+        condition &= Q(**{f"{prefix}department_id__in": sorted(scope.department_ids)})
+    return condition & ~Q(**{f"{prefix}status": CaseStatus.DRAFT})
+
+
+def applicant_q(user: Any, *, prefix: str = "") -> Q:
+    """Cases of a signed-in citizen or enterprise agent (two small lookups, then indexes)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    person_ids = list(Person.objects.filter(user=user).values_list("id", flat=True))
+    enterprise_ids = list(user.enterprises.values_list("id", flat=True))
+    condition = Q(**{f"{prefix}applicant_user": user})
+    if person_ids:
+        condition |= Q(**{f"{prefix}applicant_person_id__in": person_ids})
+    if enterprise_ids:
+        condition |= Q(**{f"{prefix}applicant_enterprise_id__in": enterprise_ids})
+    return condition
+
+
+def is_applicant(user: Any, case: Case | CaseBundle) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    if case.applicant_user_id == user.pk:
+        return True
+    if case.applicant_person_id and case.applicant_person and case.applicant_person.user_id == user.pk:
+        return True
+    if case.applicant_enterprise_id:
+        return user.enterprises.filter(pk=case.applicant_enterprise_id).exists()
+    return False
+
+
+def staff_sees(scope: Scope, case: Case) -> bool:
+    if scope.is_empty or not scope.has_role(*STAFF_VIEW_ROLES) or case.status == CaseStatus.DRAFT:
+        return False
+    if not scope.covers_region_path(case.region_path):
+        return False
+    return _spans_departments(scope) or case.department_id in scope.department_ids
+
+
+def case_visible(*, actor: Any, case: Case) -> bool:
+    if actor is None:
+        return True  # the platform itself
+    return is_applicant(actor, case) or staff_sees(scope_for(actor), case)
+
+
+def case_actor_roles(*, actor: Any, case: Case) -> frozenset[str]:
+    """The roles (of ``rules.TRANSITIONS``) the actor holds for this case."""
+    if actor is None:
+        return frozenset({SYSTEM})
+    roles: set[str] = set()
+    if is_applicant(actor, case):
+        roles.add(APPLICANT)
+    scope = scope_for(actor)
+    if not scope.is_empty and scope.covers_region_path(case.region_path) and case.status != CaseStatus.DRAFT:
+        in_department = case.department_id in scope.department_ids
+        if scope.has_role(Role.WINDOW_CLERK):
+            roles.add(CLERK)
+        if scope.has_role(Role.DEPT_REVIEWER) and in_department:
+            roles.add(REVIEWER)
+        if scope.has_role(Role.LEADER) and (in_department or not scope.department_ids):
+            roles.add(LEADER)
+    return frozenset(roles)
+
+
+def case_visible_q(*, actor: Any) -> Q:
+    scope = scope_for(actor)
+    condition = applicant_q(actor)
+    if not scope.is_empty:
+        condition |= staff_q(scope)
+    return condition
+
+
+# --- Single cases -----------------------------------------------------------------------------
+def _case_qs() -> QuerySet[Case]:
+    return Case.objects.select_related(
+        "department", "department__region", "applicant_person", "applicant_enterprise",
+        "item_version", "bundle", "assignee")
+
+
+def case_get(*, actor: Any, public_id: UUID | str) -> Case:
+    """One case the actor may see; NotFound otherwise."""
+    try:
+        case = _case_qs().get(public_id=public_id)
+    except (Case.DoesNotExist, ValueError, TypeError):
+        raise NotFound("找不到该办件，或您无权查看", code="case_not_found") from None
+    if not case_visible(actor=actor, case=case):
+        raise NotFound("找不到该办件，或您无权查看", code="case_not_found")
+    return case
+
+
+def case_get_by_number(*, actor: Any, number: str) -> Case:
+    normalised = rules.case_number_normalise(number)
+    case = _case_qs().filter(number=normalised).first() if normalised else None
+    if case is None or not case_visible(actor=actor, case=case):
+        raise NotFound("找不到该办件，或您无权查看", code="case_not_found")
+    return case
+
+
+def case_material_get(*, actor: Any, public_id: UUID | str) -> CaseMaterial:
+    try:
+        material = CaseMaterial.objects.select_related("case", "case__applicant_person").get(
+            public_id=public_id)
+    except (CaseMaterial.DoesNotExist, ValueError, TypeError):
+        raise NotFound("找不到该材料", code="case_material_not_found") from None
+    if not case_visible(actor=actor, case=material.case):
+        raise NotFound("找不到该材料", code="case_material_not_found")
+    return material
+
+
+def case_materials(*, case: Case) -> list[CaseMaterial]:
+    return list(case.materials.all().order_by("order", "id"))
+
+
+def case_steps(*, case: Case) -> list[CaseStep]:
+    return list(case.steps.select_related("handler").order_by("order", "id"))
+
+
+def case_current_step(*, case: Case) -> CaseStep | None:
+    return case.steps.filter(status=StepStatus.ACTIVE).order_by("order").first()
+
+
+def case_step_plan(step: CaseStep | None) -> rules.StepPlan | None:
+    if step is None:
+        return None
+    return rules.StepPlan(step.name, step.kind, tuple(step.roles or ()))
+
+
+def case_timeline(*, case: Case, public_only: bool) -> list[CaseEvent]:
+    qs = CaseEvent.objects.filter(case=case)
+    if public_only:
+        qs = qs.filter(public=True)
+    return list(qs.order_by("at", "id"))
+
+
+def case_allowed_actions(*, actor: Any, case: Case) -> list[str]:
+    roles = case_actor_roles(actor=actor, case=case)
+    if not roles:
+        return []
+    return rules.allowed_actions(
+        status=case.status, roles=roles, channel=case.channel,
+        step=case_step_plan(case_current_step(case=case)), resume_status=case.resume_status,
+        result_ready=case.result_issued_at is not None)
+
+
+# --- Deadlines for display --------------------------------------------------------------------
+@dataclass(frozen=True)
+class Clock:
+    due_at: datetime | None
+    remaining: int | None  # working days after today up to the due day; negative = overdue
+    level: str
+    paused: bool
+    provisional: bool
+
+    @property
+    def overdue_days(self) -> int:
+        return -self.remaining if self.remaining is not None and self.remaining < 0 else 0
+
+
+def case_clock(case: Case, *, calendar: WorkCalendar | None = None,
+               now: datetime | None = None) -> Clock:
+    now = now or timezone.now()
+    paused = case.paused_since is not None
+    running = case.status in CLOCK_STATUSES
+    if case.due_at is None or not (running or paused):
+        return Clock(case.due_at, None, case.warning_level, paused, case.deadline_provisional)
+    calendar = calendar or work_calendar()
+    remaining = rules.remaining_working_days(calendar, now=now, due=case.due_at)
+    level = case.warning_level if paused else rules.warning_level(
+        now=now, due_at=case.due_at, warn_at=case.warn_at)
+    return Clock(case.due_at, remaining, level, paused, case.deadline_provisional)
+
+
+# --- Lists ------------------------------------------------------------------------------------
+TABS = ("mine", "department", "warned", "overdue", "open", "all")
+
+
+@dataclass(frozen=True)
+class CaseFilters:
+    tab: str = "department"
+    status: str = ""
+    channel: str = ""
+    department_code: str = ""
+    q: str = ""
+
+
+LIST_FIELDS = (
+    "id", "public_id", "number", "item_name", "department_id", "status", "step_name", "due_at",
+    "warn_at", "warning_level", "applicant_name", "channel", "submitted_at", "assignee_id",
+    "deadline_provisional", "paused_since", "region_path", "bundle_id",
+    "department__code", "department__name", "department__short_name", "assignee__name",
+    "bundle__public_id",
+)
+
+
+def case_list(*, actor: Any, filters: CaseFilters | None = None,
+              now: datetime | None = None) -> QuerySet[Case]:
+    """The staff workbench: scoped, filtered, open cases earliest-due first (history newest
+    first). Every variant is served by one of the indexes declared on ``Case``."""
+    filters = filters or CaseFilters()
+    scope = scope_for(actor)
+    qs = (Case.objects.filter(staff_q(scope)).select_related("department", "assignee", "bundle")
+          .only(*LIST_FIELDS))
+    tab = filters.tab if filters.tab in TABS else "department"
+    now = now or timezone.now()
+    if tab == "mine":
+        staff = Staff.objects.filter(user=actor).values_list("id", flat=True).first()
+        qs = qs.filter(assignee_id=staff, status__in=OPEN_STATUSES)
+    elif tab == "department":
+        if scope.department_ids:
+            qs = qs.filter(department_id__in=sorted(scope.department_ids))
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif tab == "warned":
+        qs = qs.filter(status__in=OPEN_STATUSES, warning_level__in=[WarningLevel.YELLOW, WarningLevel.RED])
+    elif tab == "overdue":
+        qs = qs.filter(status__in=CLOCK_STATUSES, due_at__lt=now)
+    elif tab == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.channel:
+        qs = qs.filter(channel=filters.channel)
+    if filters.department_code:
+        qs = qs.filter(department__code=filters.department_code)
+    text = filters.q.strip()
+    if text:
+        number = rules.case_number_normalise(text)
+        if number:
+            qs = qs.filter(number=number)
+        elif len(text) == 18:
+            person_ids = list(Person.objects.filter(id_number_hash=lookup_hash(text))
+                              .values_list("id", flat=True))
+            qs = qs.filter(applicant_person_id__in=person_ids)
+        else:
+            qs = qs.filter(applicant_name=text)
+    if tab == "all" and not filters.status:
+        return qs.order_by("-id")
+    return qs.order_by("due_at", "id")
+
+
+def page_slice(qs: QuerySet[Case], *, page: int, size: int = 50) -> tuple[list[Case], bool]:
+    """One page without counting the whole list: rows and whether there is a next page."""
+    page = max(page, 1)
+    start = (page - 1) * size
+    rows = list(qs[start:start + size + 1])
+    return rows[:size], len(rows) > size
+
+
+ROW_VALUES = (
+    "public_id", "number", "status", "channel", "item_name", "department__code", "department__name",
+    "applicant_name", "step_name", "submitted_at", "due_at", "warning_level", "deadline_provisional",
+    "paused_since", "assignee__name", "bundle__public_id",
+)
+
+
+def page_rows(qs: QuerySet[Case], *, page: int, size: int = 50) -> tuple[list[dict[str, Any]], bool]:
+    """One page as plain dicts (no model instances): what the API's lists serialise."""
+    page = max(page, 1)
+    start = (page - 1) * size
+    rows = list(qs.values(*ROW_VALUES)[start:start + size + 1])
+    return rows[:size], len(rows) > size
+
+
+def case_count_capped(qs: QuerySet[Case], cap: int = 1000) -> int:
+    return qs.order_by()[:cap].count()
+
+
+def case_list_for_applicant(*, user: Any) -> QuerySet[Case]:
+    """My applications, newest first (drafts included)."""
+    return (Case.objects.filter(applicant_q(user)).select_related("department", "bundle")
+            .order_by("-id"))
+
+
+def case_progress(*, number: str, id_tail: str) -> Case:
+    """The public progress query: case number plus the last 4–6 characters of the applicant's
+    ID number (or credit code). Any mismatch is the same NotFound."""
+    normalised = rules.case_number_normalise(number)
+    tail = rules.id_tail_normalise(id_tail)
+    not_found = NotFound("未查询到办件：请核对办件编号和证件号码后几位", code="case_progress_not_found")
+    if not normalised or not tail:
+        raise not_found
+    case = (Case.objects.select_related("applicant_person", "applicant_enterprise", "department")
+            .filter(number=normalised).first())
+    if case is None:
+        raise not_found
+    if case.applicant_person_id:
+        full = case.applicant_person.id_number if case.applicant_person else ""
+    else:
+        full = case.applicant_enterprise.credit_code if case.applicant_enterprise else ""
+    if not rules.id_tail_matches(full, tail):
+        raise not_found
+    return case
+
+
+# --- Bundles ----------------------------------------------------------------------------------
+def bundle_get(*, actor: Any, public_id: UUID | str) -> CaseBundle:
+    try:
+        bundle = (CaseBundle.objects.select_related("applicant_person", "applicant_enterprise")
+                  .get(public_id=public_id))
+    except (CaseBundle.DoesNotExist, ValueError, TypeError):
+        raise NotFound("找不到该“一件事”申请", code="bundle_not_found") from None
+    if is_applicant(actor, bundle):
+        return bundle
+    scope = scope_for(actor)
+    if bundle.status != "draft" and Case.objects.filter(staff_q(scope), bundle=bundle).exists():
+        return bundle
+    raise NotFound("找不到该“一件事”申请", code="bundle_not_found")
+
+
+def bundle_cases(*, bundle: CaseBundle) -> list[Case]:
+    return list(bundle.cases.select_related("department").order_by("id"))
+
+
+def bundle_list_for_user(*, user: Any) -> QuerySet[CaseBundle]:
+    return CaseBundle.objects.filter(applicant_q(user)).order_by("-id")
+
+
+# --- Notifications, ratings, follow-ups -------------------------------------------------------
+def notification_list(*, user: Any, unread_only: bool = False) -> QuerySet[Notification]:
+    if not getattr(user, "is_authenticated", False):
+        return Notification.objects.none()
+    qs = Notification.objects.filter(recipient=user)
+    if unread_only:
+        qs = qs.filter(read_at__isnull=True)
+    return qs.order_by("-id")
+
+
+def notification_unread_count(*, user: Any) -> int:
+    return notification_list(user=user, unread_only=True)[:100].count()
+
+
+def case_ratings(*, case: Case) -> list[Rating]:
+    return list(case.ratings.select_related("step", "follow_up").order_by("id"))
+
+
+def follow_up_list(*, actor: Any, open_only: bool = True) -> QuerySet[RatingFollowUp]:
+    """差评整改 tasks of the actor's departments (leaders and supervisors: their region)."""
+    scope = scope_for(actor)
+    if scope.is_empty or not scope.has_role(*STAFF_VIEW_ROLES):
+        return RatingFollowUp.objects.none()
+    qs = RatingFollowUp.objects.filter(region_path__startswith=scope.region_path or "")
+    if not scope.all_departments:
+        qs = qs.filter(department_id__in=sorted(scope.department_ids))
+    if open_only:
+        qs = qs.filter(status=FollowUpStatus.OPEN)
+    return qs.select_related("rating", "rating__case", "department").order_by("due_at")
+
+
+def follow_up_get(*, actor: Any, public_id: UUID | str) -> RatingFollowUp:
+    try:
+        return follow_up_list(actor=actor, open_only=False).get(public_id=public_id)
+    except (RatingFollowUp.DoesNotExist, ValueError, TypeError):
+        raise NotFound("找不到该整改任务", code="follow_up_not_found") from None
+
+
+def staff_for_departments(*, department_ids: Iterable[int]) -> list[Staff]:
+    """Active reviewers and leaders of some departments (for bulk assignment choices)."""
+    staff = Staff.objects.filter(departments__in=list(department_ids), is_active=True).distinct()
+    return [s for s in staff.order_by("employee_no")
+            if s.has_role(Role.DEPT_REVIEWER) or s.has_role(Role.LEADER)]
+
+
+# --- Figures ----------------------------------------------------------------------------------
+def figure_departments(*, actor: Any) -> QuerySet[Department]:
+    scope = scope_for(actor)
+    if scope.is_empty or not scope.has_role(*STAFF_VIEW_ROLES):
+        return Department.objects.none()
+    qs = Department.objects.filter(region__path__startswith=scope.region_path or "", is_active=True)
+    if not _spans_departments(scope):
+        qs = qs.filter(id__in=sorted(scope.department_ids))
+    return qs.order_by("code")
+
+
+def _period(start: date, end: date) -> tuple[datetime, datetime]:
+    return (datetime.combine(start, time.min, tzinfo=SHANGHAI),
+            datetime.combine(end + timedelta(days=1), time.min, tzinfo=SHANGHAI))
+
+
+def case_figures(*, actor: Any, start: date, end: date, department: Department | None = None,
+                 now: datetime | None = None) -> rules.Figures:
+    """网办率、提前办结率、平均用时、超期、免提交材料、少跑次数、满意度 for cases submitted in
+    ``start..end`` (inclusive) within the actor's reach."""
+    now = now or timezone.now()
+    since, until = _period(start, end)
+    qs = Case.objects.filter(staff_q(scope_for(actor)), submitted_at__gte=since, submitted_at__lt=until)
+    if department is not None:
+        qs = qs.filter(department=department)
+    agg = qs.aggregate(
+        cases=Count("id"),
+        online=Count("id", filter=Q(channel=Channel.ONLINE)),
+        finished=Count("id", filter=Q(decided_at__isnull=False)),
+        early=Count("id", filter=Q(completed_early=True)),
+        overdue_done=Count("id", filter=Q(overdue=True)),
+        overdue_open=Count("id", filter=Q(status__in=CLOCK_STATUSES, due_at__lt=now)),
+        wd_total=Sum("working_days_used"),
+        wd_count=Count("working_days_used"),
+        licence_materials=Sum("licence_materials"),
+        visits=Sum("visits_saved"),
+        not_accepted=Count("id", filter=Q(status=CaseStatus.NOT_ACCEPTED)),
+        withdrawn=Count("id", filter=Q(status=CaseStatus.WITHDRAWN)),
+    )
+    ratings = Rating.objects.filter(case__in=qs.values("id"))
+    ragg = ratings.aggregate(n=Count("id"), satisfied=Count("id", filter=Q(level__gte=3)),
+                             points=Sum("level"))
+    return rules.Figures(
+        cases=agg["cases"] or 0, online=agg["online"] or 0, finished=agg["finished"] or 0,
+        early=agg["early"] or 0, overdue=(agg["overdue_done"] or 0) + (agg["overdue_open"] or 0),
+        working_days_total=agg["wd_total"] or 0, working_days_count=agg["wd_count"] or 0,
+        licence_materials=agg["licence_materials"] or 0, visits_saved=agg["visits"] or 0,
+        ratings=ragg["n"] or 0, satisfied=ragg["satisfied"] or 0, rating_points=ragg["points"] or 0,
+        extra={"not_accepted": agg["not_accepted"] or 0, "withdrawn": agg["withdrawn"] or 0},
+    )
+
+
+def finished_statuses() -> tuple[str, ...]:
+    return FINISHED_STATUSES
+
+
+# --- For the licences app (registered in apps.ready via handlers) -----------------------------
+def case_licence_check(*, actor: Any, case_ref: str, holder_id_number_hash: str = "",
+                       credit_code: str = "") -> bool:
+    """True when ``case_ref`` is a case the actor may work on whose applicant is the holder."""
+    number = rules.case_number_normalise(case_ref)
+    if not number:
+        return False
+    case = (Case.objects.select_related("applicant_person", "applicant_enterprise")
+            .filter(number=number).first())
+    if case is None:
+        return False
+    if actor is not None and not (case_actor_roles(actor=actor, case=case) - {APPLICANT}):
+        return False
+    if holder_id_number_hash:
+        return bool(case.applicant_person and case.applicant_person.id_number_hash == holder_id_number_hash)
+    if credit_code:
+        return bool(case.applicant_enterprise
+                    and case.applicant_enterprise.credit_code == credit_code.strip().upper())
+    return False

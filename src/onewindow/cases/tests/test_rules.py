@@ -1,0 +1,372 @@
+"""Pure rules of applications, without a database."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime
+
+import chinese_calendar
+import pytest
+
+from onewindow.cases import rules
+from onewindow.cases.constants import (
+    APPLICANT,
+    SYSTEM,
+    Action,
+    CaseStatus,
+    Channel,
+    StepKind,
+    WarningLevel,
+)
+from onewindow.core.errors import Conflict, PermissionDenied, ValidationFailed
+from onewindow.core.workdays import SHANGHAI, WorkCalendar
+
+CLERK, REVIEWER, LEADER = rules.CLERK, rules.REVIEWER, rules.LEADER
+ALL_ROLES = [APPLICANT, CLERK, REVIEWER, LEADER, SYSTEM, "supervisor", "administrator",
+             "hotline_operator"]
+REVIEW = rules.StepPlan("审查", StepKind.REVIEW, (REVIEWER,))
+DECIDE = rules.StepPlan("决定", StepKind.DECISION, (REVIEWER, LEADER))
+LEADER_DECIDES = rules.StepPlan("决定", StepKind.DECISION, (LEADER,))
+S, C, A = CaseStatus, Channel, Action
+
+# (action, from, channel, step, resume, expected target, roles that may)
+LEGAL = [
+    (A.SUBMIT, S.DRAFT, C.ONLINE, None, "", S.SUBMITTED, {APPLICANT, CLERK}),
+    (A.PREREVIEW, S.SUBMITTED, C.ONLINE, None, "", S.PREREVIEWED, {CLERK, REVIEWER}),
+    (A.PREREVIEW, S.SUBMITTED, C.KIOSK, None, "", S.PREREVIEWED, {CLERK, REVIEWER}),
+    (A.ACCEPT, S.PREREVIEWED, C.ONLINE, None, "", S.ACCEPTED, {CLERK, REVIEWER}),
+    (A.ACCEPT, S.SUBMITTED, C.WINDOW, None, "", S.ACCEPTED, {CLERK, REVIEWER}),
+    (A.NOT_ACCEPT, S.SUBMITTED, C.ONLINE, None, "", S.NOT_ACCEPTED, {CLERK, REVIEWER}),
+    (A.NOT_ACCEPT, S.PREREVIEWED, C.ONLINE, None, "", S.NOT_ACCEPTED, {CLERK, REVIEWER}),
+    (A.REQUEST_SUPPLEMENT, S.SUBMITTED, C.ONLINE, None, "", S.SUPPLEMENT, {CLERK, REVIEWER}),
+    (A.REQUEST_SUPPLEMENT, S.PREREVIEWED, C.ONLINE, None, "", S.SUPPLEMENT, {CLERK, REVIEWER}),
+    (A.REQUEST_SUPPLEMENT, S.ACCEPTED, C.WINDOW, None, "", S.SUPPLEMENT, {CLERK, REVIEWER}),
+    (A.REQUEST_SUPPLEMENT, S.IN_REVIEW, C.WINDOW, None, "", S.SUPPLEMENT, {CLERK, REVIEWER}),
+    (A.RESUBMIT, S.SUPPLEMENT, C.ONLINE, None, S.SUBMITTED, S.SUBMITTED, {APPLICANT, CLERK}),
+    (A.RESUBMIT, S.SUPPLEMENT, C.ONLINE, None, S.IN_REVIEW, S.IN_REVIEW, {APPLICANT, CLERK}),
+    (A.RESUBMIT, S.SUPPLEMENT, C.WINDOW, None, S.ACCEPTED, S.ACCEPTED, {APPLICANT, CLERK}),
+    (A.COMPLETE_STEP, S.ACCEPTED, C.ONLINE, REVIEW, "", S.IN_REVIEW, {REVIEWER}),
+    (A.COMPLETE_STEP, S.IN_REVIEW, C.ONLINE, REVIEW, "", S.IN_REVIEW, {REVIEWER}),
+    (A.START_SPECIAL, S.ACCEPTED, C.ONLINE, None, "", S.SPECIAL, {REVIEWER, LEADER}),
+    (A.START_SPECIAL, S.IN_REVIEW, C.ONLINE, None, "", S.SPECIAL, {REVIEWER, LEADER}),
+    (A.END_SPECIAL, S.SPECIAL, C.ONLINE, None, S.IN_REVIEW, S.IN_REVIEW, {REVIEWER, LEADER}),
+    (A.APPROVE, S.IN_REVIEW, C.ONLINE, DECIDE, "", S.APPROVED, {REVIEWER, LEADER}),
+    (A.APPROVE, S.ACCEPTED, C.WINDOW, None, "", S.APPROVED, {REVIEWER, LEADER}),
+    (A.APPROVE, S.IN_REVIEW, C.ONLINE, LEADER_DECIDES, "", S.APPROVED, {LEADER}),
+    (A.REFUSE, S.IN_REVIEW, C.ONLINE, DECIDE, "", S.REFUSED, {REVIEWER, LEADER}),
+    (A.REFUSE, S.ACCEPTED, C.WINDOW, None, "", S.REFUSED, {REVIEWER, LEADER}),
+    (A.DELIVER, S.APPROVED, C.ONLINE, None, "", S.DELIVERED, {CLERK, REVIEWER}),
+    (A.DELIVER, S.REFUSED, C.ONLINE, None, "", S.DELIVERED, {CLERK, REVIEWER}),
+    (A.CLOSE, S.DELIVERED, C.ONLINE, None, "", S.CLOSED, {CLERK, REVIEWER, SYSTEM}),
+    *[(A.WITHDRAW, s, C.ONLINE, None, "", S.WITHDRAWN, {APPLICANT, CLERK})
+      for s in (S.SUBMITTED, S.PREREVIEWED, S.SUPPLEMENT,
+                S.ACCEPTED, S.IN_REVIEW, S.SPECIAL)],
+]
+
+
+@pytest.mark.parametrize(("action", "status", "channel", "step", "resume", "target", "who"), LEGAL)
+def test_every_transition_names_its_roles(action, status, channel, step, resume, target, who):
+    for role in ALL_ROLES:
+        if role in who:
+            assert rules.transition_check(action=action, status=status, roles=[role],
+                                          channel=channel, step=step, resume_status=resume) == target
+        else:
+            with pytest.raises(PermissionDenied) as err:
+                rules.transition_check(action=action, status=status, roles=[role],
+                                       channel=channel, step=step, resume_status=resume)
+            assert err.value.code == "case_role_forbidden"
+            assert "只能由" in err.value.message
+
+
+def test_table_covers_every_action_and_the_legal_list_covers_the_table():
+    assert set(rules.TRANSITIONS) == set(Action.values)
+    covered = {(a.value, s.value) for a, s, *_ in LEGAL}
+    declared = {(t.action, s) for t in rules.TRANSITIONS.values() for s in t.sources}
+    assert declared == covered
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_every_illegal_source_status_is_a_conflict_with_a_clear_message(action):
+    transition = rules.TRANSITIONS[action]
+    for status in set(CaseStatus.values) - transition.sources:
+        with pytest.raises(Conflict) as err:
+            rules.transition_check(action=action, status=status, roles=ALL_ROLES,
+                                   step=DECIDE if action in ("approve", "refuse") else REVIEW,
+                                   resume_status=CaseStatus.IN_REVIEW)
+        assert err.value.code == "case_transition_illegal"
+        assert rules.status_label(status) in err.value.message
+        assert transition.label in err.value.message
+
+
+def test_final_statuses_allow_nothing():
+    for status in (CaseStatus.CLOSED, CaseStatus.NOT_ACCEPTED, CaseStatus.WITHDRAWN):
+        assert rules.allowed_actions(status=status, roles=ALL_ROLES, step=DECIDE) == []
+
+
+def test_online_cases_must_be_prereviewed_before_acceptance():
+    with pytest.raises(Conflict) as err:
+        rules.transition_check(action="accept", status="submitted", roles=[CLERK], channel="online")
+    assert err.value.code == "case_prereview_required"
+    with pytest.raises(Conflict) as err:
+        rules.transition_check(action="prereview", status="submitted", roles=[CLERK], channel="window")
+    assert err.value.code == "case_channel_illegal"
+
+
+def test_steps_gate_completion_and_decision():
+    with pytest.raises(Conflict) as err:
+        rules.transition_check(action="complete_step", status="in_review", roles=[REVIEWER], step=DECIDE)
+    assert err.value.code == "case_step_is_decision"
+    with pytest.raises(Conflict) as err:
+        rules.transition_check(action="approve", status="in_review", roles=[REVIEWER], step=REVIEW)
+    assert err.value.code == "case_decision_not_reached"
+    assert "审查" in err.value.message
+    with pytest.raises(Conflict) as err:
+        rules.transition_check(action="complete_step", status="accepted", roles=[REVIEWER], step=None)
+    assert err.value.code == "case_no_step"
+    with pytest.raises(PermissionDenied):
+        rules.transition_check(action="approve", status="in_review", roles=[REVIEWER], step=LEADER_DECIDES)
+
+
+def test_resume_needs_a_valid_previous_status():
+    with pytest.raises(Conflict) as err:
+        rules.transition_check(action="resubmit", status="supplement", roles=[APPLICANT], resume_status="")
+    assert err.value.code == "case_resume_invalid"
+    with pytest.raises(Conflict):
+        rules.transition_check(action="end_special", status="special", roles=[LEADER],
+                               resume_status="submitted")
+
+
+def test_approved_case_cannot_be_delivered_before_its_result_exists():
+    with pytest.raises(Conflict) as err:
+        rules.transition_check(action="deliver", status="approved", roles=[CLERK], result_ready=False)
+    assert err.value.code == "case_result_not_issued"
+    assert rules.transition_check(action="deliver", status="refused", roles=[CLERK],
+                                  result_ready=False) == "delivered"
+
+
+def test_unknown_action():
+    with pytest.raises(ValidationFailed) as err:
+        rules.transition_check(action="teleport", status="draft", roles=ALL_ROLES)
+    assert err.value.code == "case_action_unknown"
+
+
+def test_allowed_actions_for_buttons():
+    assert rules.allowed_actions(status="submitted", roles=[CLERK], channel="online") == [
+        "prereview", "not_accept", "request_supplement", "withdraw"]
+    assert rules.allowed_actions(status="submitted", roles=[CLERK], channel="window") == [
+        "accept", "not_accept", "request_supplement", "withdraw"]
+    assert rules.allowed_actions(status="in_review", roles=[REVIEWER], step=REVIEW) == [
+        "request_supplement", "complete_step", "start_special"]
+    assert rules.allowed_actions(status="in_review", roles=[REVIEWER], step=DECIDE) == [
+        "request_supplement", "start_special", "approve", "refuse"]
+    assert rules.allowed_actions(status="in_review", roles=[APPLICANT], step=DECIDE) == ["withdraw"]
+
+
+def test_reasons_required_where_the_law_wants_them():
+    with pytest.raises(ValidationFailed) as err:
+        rules.reason_check("refuse", " ")
+    assert err.value.fields == {"reason": "“不予许可”须写明理由"}
+    assert rules.reason_check("not_accept", "  不属于本部门职权范围 ") == "不属于本部门职权范围"
+    assert rules.reason_check("approve", "") == ""
+
+
+# --- Review plans -----------------------------------------------------------------------------
+def test_review_plan_from_catalogue_steps():
+    plan = rules.review_plan([
+        {"name": "受理", "handler_role": "窗口人员"},
+        {"name": "审查", "handler_role": "审批人员"},
+        {"name": "现场勘察", "handler_role": "审批人员"},
+        {"name": "审批决定", "handler_role": "分管领导"},
+        {"name": "送达", "handler_role": "窗口人员"},
+    ])
+    assert [(p.name, p.kind, p.roles) for p in plan] == [
+        ("审查", "review", (REVIEWER,)),
+        ("现场勘察", "inspection", (REVIEWER,)),
+        ("审批决定", "decision", (LEADER,)),
+    ]
+    assert plan[1].needs_record and plan[2].is_decision
+
+
+def test_review_plan_appends_a_decision_and_defaults():
+    plan = rules.review_plan([{"name": "受理"}, {"name": "审查", "handler_role": "审批人员"}])
+    assert [p.name for p in plan] == ["审查", "决定"]
+    assert rules.review_plan([]) == rules.DEFAULT_PLAN
+    assert rules.review_plan(None) == rules.DEFAULT_PLAN
+    assert rules.review_plan(["nonsense", {"name": ""}]) == rules.DEFAULT_PLAN
+    # an early "decision" that is not last is only a review
+    plan = rules.review_plan([{"name": "审批"}, {"name": "复核"}])
+    assert [(p.name, p.kind) for p in plan] == [("审批", "review"), ("复核", "review"), ("决定", "decision")]
+
+
+def test_inspection_record():
+    with pytest.raises(ValidationFailed) as err:
+        rules.inspection_record_check({"date": "2026-13-01", "place": "x", "inspectors": "y",
+                                       "findings": "z"})
+    assert err.value.fields == {"record.date": "勘察日期格式应为 YYYY-MM-DD"}
+    with pytest.raises(ValidationFailed) as err:
+        rules.inspection_record_check({})
+    assert set(err.value.fields) == {"record.date", "record.place", "record.inspectors", "record.findings"}
+    ok = rules.inspection_record_check({"date": "2026-10-09", "place": "经营场所", "inspectors": "张三、李四",
+                                        "findings": "符合要求"})
+    assert ok["findings"] == "符合要求"
+
+
+# --- Deadlines across National Day 2026 (official schedule from chinese_calendar) -------------
+def official() -> WorkCalendar:
+    return WorkCalendar.build(holidays=chinese_calendar.holidays, workdays=chinese_calendar.workdays,
+                              official_years={d.year for d in chinese_calendar.holidays})
+
+
+def at(m: int, d: int, hh: int = 10, y: int = 2026) -> datetime:
+    return datetime(y, m, d, hh, tzinfo=SHANGHAI)
+
+
+def test_due_skips_the_national_day_holiday():
+    cal = official()
+    # Accepted Wednesday 30 September 2026; 5 working days: 8, 9, 10 (Saturday make-up day), 12, 13 Oct.
+    due = rules.due_compute(cal, start=at(9, 30), days=5, unit="working_day")
+    assert due is not None and due.day == date(2026, 10, 13) and not due.provisional
+    # natural days ignore holidays
+    natural = rules.due_compute(cal, start=at(9, 30), days=5, unit="natural_day")
+    assert natural is not None and natural.day == date(2026, 10, 5)
+    assert rules.due_compute(cal, start=at(9, 30), days=None, unit="working_day") is None
+    assert rules.due_compute(cal, start=at(9, 30), days=0, unit="working_day").day == date(2026, 9, 30)
+
+
+def test_a_pause_over_the_holiday_adds_only_working_days():
+    cal = official()
+    pause = rules.Pause(start=at(9, 29), end=at(10, 9))  # 30 Sep, 8 Oct, 9 Oct are working days
+    assert rules.pause_days(cal, pause) == 3
+    assert rules.pause_days(cal, rules.Pause(start=at(9, 29), end=at(9, 29, 17))) == 0
+    assert rules.pause_days(cal, rules.Pause(start=at(9, 29), end=None), now=at(10, 7)) == 1
+    assert rules.pause_days(cal, pause, unit="natural_day") == 10
+    due = rules.due_compute(cal, start=at(9, 28), days=5, unit="working_day", paused_days=3)
+    # 8 working days after Mon 28 Sep: 29, 30, 8, 9, 10, 12, 13, 14 Oct
+    assert due.day == date(2026, 10, 14)
+
+
+def test_warning_threshold_and_moment():
+    assert rules.warning_threshold(5, 0.25) == 1
+    assert rules.warning_threshold(20, 0.25) == 4
+    assert rules.warning_threshold(1, 0.25) == 0
+    assert rules.warning_threshold(0, 0.25) is None
+    cal = official()
+    due = rules.due_compute(cal, start=at(9, 30), days=5, unit="working_day")
+    warn = rules.warn_at_compute(cal, due=due.at, total_days=5, share=0.25)
+    # one working day left from Monday 12 October (the Saturday before is a make-up workday)
+    assert warn == datetime(2026, 10, 12, tzinfo=SHANGHAI)
+    assert rules.warning_level(now=at(10, 10), due_at=due.at, warn_at=warn) == WarningLevel.NONE
+    assert rules.warning_level(now=at(10, 12), due_at=due.at, warn_at=warn) == WarningLevel.YELLOW
+    assert rules.warning_level(now=at(10, 14), due_at=due.at, warn_at=warn) == WarningLevel.RED
+    assert rules.warning_level(now=at(10, 14), due_at=None, warn_at=None) == WarningLevel.NONE
+    assert rules.remaining_working_days(cal, now=at(10, 1), due=due.at) == 5
+    assert rules.remaining_working_days(cal, now=at(10, 13), due=due.at) == 0
+    assert rules.remaining_working_days(cal, now=at(10, 15), due=due.at) == -2
+
+
+def test_completion_early_on_time_and_overdue():
+    cal = official()
+    due = rules.due_compute(cal, start=at(9, 30), days=5, unit="working_day").at
+    early = rules.completion_compute(cal, accepted_at=at(9, 30), completed_at=at(10, 9),
+                                     paused_days=0, due_at=due)
+    assert early == rules.Completion(working_days_used=2, early=True, overdue=False)
+    on_time = rules.completion_compute(cal, accepted_at=at(9, 30), completed_at=at(10, 13, 16),
+                                       paused_days=1, due_at=due)
+    assert on_time == rules.Completion(working_days_used=4, early=False, overdue=False)
+    late = rules.completion_compute(cal, accepted_at=at(9, 30), completed_at=at(10, 14),
+                                    paused_days=0, due_at=due)
+    assert late.overdue and not late.early and late.working_days_used == 6
+
+
+def test_subtract_working_days_crosses_the_holiday_backwards():
+    cal = official()
+    assert rules.subtract_working_days(cal, date(2026, 10, 8), 1) == date(2026, 9, 30)
+    assert rules.subtract_working_days(cal, date(2026, 10, 8), 0) == date(2026, 10, 8)
+
+
+# --- Numbers, tails, uploads ------------------------------------------------------------------
+def test_case_numbers_are_readable_and_sortable():
+    key = rules.case_number_key("530103000000", date(2026, 11, 22))
+    assert key == "53010320261122"
+    numbers = [rules.case_number_format(key, n) for n in (1, 2, 10, 99999)]
+    assert numbers[0] == "5301032026112200001"
+    assert numbers == sorted(numbers)
+    assert rules.case_number_format(rules.case_number_key("530103", date(2026, 11, 23)), 1) > numbers[-1]
+    with pytest.raises(Conflict):
+        rules.case_number_format(key, 100000)
+    with pytest.raises(ValueError):
+        rules.case_number_key("53a1", date(2026, 1, 1))
+    assert rules.case_number_normalise(" 530103-20261122-00001 ") == "5301032026112200001"
+    assert rules.case_number_normalise("5301032026112200001' OR 1=1") == ""
+
+
+def test_id_tails():
+    assert rules.id_tail_normalise(" 12 3x ") == "123X"
+    assert rules.id_tail_normalise("123") == ""
+    assert rules.id_tail_normalise("1234567") == ""
+    assert rules.id_tail_matches("53010319800101001X", "01x") is True
+    assert rules.id_tail_matches("53010319800101001X", "001X")
+    assert not rules.id_tail_matches("53010319800101001X", "0019")
+    assert not rules.id_tail_matches("", "0019")
+
+
+@pytest.mark.parametrize(("head", "kind"), [
+    (b"%PDF-1.7\n", "PDF"), (b"\xff\xd8\xff\xe0\x00\x10JFIF", "JPG"),
+    (b"\x89PNG\r\n\x1a\n\x00", "PNG"), (b"GIF89a", None), (b"PK\x03\x04", None), (b"", None),
+])
+def test_file_kinds_are_sniffed_from_content(head, kind):
+    found = rules.file_kind_sniff(head)
+    assert (found.name if found else None) == kind
+
+
+def test_upload_check_messages():
+    assert rules.upload_check(name="a.png", size=10, head=b"%PDF-1.4", max_bytes=100) is rules.PDF
+    with pytest.raises(ValidationFailed) as err:
+        rules.upload_check(name="身份证.pdf", size=10, head=b"MZ\x90", max_bytes=100)
+    assert err.value.code == "case_file_type" and "身份证.pdf" in err.value.message
+    with pytest.raises(ValidationFailed) as err:
+        rules.upload_check(name="big.pdf", size=11 * 1024 * 1024, head=b"%PDF", max_bytes=10 * 1024 * 1024)
+    assert err.value.code == "case_file_too_large" and "10 MB" in err.value.message
+    with pytest.raises(ValidationFailed) as err:
+        rules.upload_check(name="empty.pdf", size=0, head=b"", max_bytes=100)
+    assert err.value.code == "case_file_empty"
+    assert rules.safe_filename("../../etc/passwd") == "passwd"
+    assert rules.safe_filename("C:\\x\\申请书<1>.pdf") == "申请书1.pdf"
+
+
+def test_materials_and_supplement_lists():
+    views = [rules.MaterialView("申请书", True, True), rules.MaterialView("营业执照", True, False),
+             rules.MaterialView("委托书", False, False)]
+    assert rules.materials_missing(views) == ["营业执照"]
+    with pytest.raises(ValidationFailed) as err:
+        rules.materials_check(views)
+    assert err.value.code == "case_materials_missing" and "营业执照" in err.value.message
+    with pytest.raises(ValidationFailed):
+        rules.supplement_items_clean([{"name": " "}])
+    with pytest.raises(ValidationFailed):
+        rules.supplement_items_clean([{"name": "x", "material_id": "other"}], known=["m1"])
+    assert rules.supplement_items_clean([{"name": "营业执照", "reason": "模糊"}]) == [
+        {"name": "营业执照", "reason": "模糊", "material_id": ""}]
+
+
+def test_ratings():
+    for level, bad in zip(range(1, 6), [True, True, False, False, False], strict=True):
+        assert rules.rating_level_check(str(level)) == level
+        assert rules.rating_is_bad(level) is bad
+    for wrong in (0, 6, "x", None):
+        with pytest.raises(ValidationFailed):
+            rules.rating_level_check(wrong)
+    with pytest.raises(ValidationFailed) as err:
+        rules.rating_comment_check(1, "")
+    assert err.value.code == "rating_comment_required"
+    assert rules.rating_comment_check(5, "") == ""
+
+
+def test_figures_and_visits():
+    f = rules.Figures(cases=10, online=7, finished=8, early=6, working_days_total=20,
+                      working_days_count=8, ratings=4, satisfied=3, rating_points=17)
+    assert (f.online_share, f.early_rate, f.average_working_days, f.satisfaction, f.average_rating) == (
+        70.0, 75.0, 2.5, 75.0, 4.25)
+    assert rules.Figures().online_share is None
+    cases = itertools.product(["online", "window"], ["online", "pickup", "post"])
+    assert [rules.visits_saved(channel=c, delivery_method=d) for c, d in cases] == [2, 1, 2, 1, 0, 1]

@@ -1,0 +1,328 @@
+"""Reads of the catalogue.
+
+The public reads published versions only (and, by public id, retired ones, because an
+application shows the version it was made under). Staff pages list the items the actor may
+manage: administrators everything whose department lies in their region subtree, department
+reviewers (部门审批人员) the items of their own departments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from onewindow.accounts.constants import Role
+from onewindow.accounts.models import Department
+from onewindow.accounts.scope import scope_for
+from onewindow.core.errors import NotFound
+
+from .constants import ListKind, PersonKind, VersionStatus
+from .models import (
+    CatalogRevision,
+    ListPublication,
+    Material,
+    PowerEntry,
+    ResponsibilityEntry,
+    ServiceItem,
+    ServiceItemVersion,
+    Theme,
+)
+from .rules import ELEMENT_DEFAULTS, MATERIAL_DEFAULTS
+
+MANAGER_ROLES = (Role.ADMINISTRATOR, Role.DEPT_REVIEWER)
+
+
+# --- Permissions ------------------------------------------------------------------------------
+def catalog_is_manager(*, actor: Any) -> bool:
+    """Whether the actor may use the catalogue administration at all."""
+    return scope_for(actor).has_role(*MANAGER_ROLES)
+
+
+def catalog_is_administrator(*, actor: Any) -> bool:
+    return scope_for(actor).has_role(Role.ADMINISTRATOR)
+
+
+def catalog_can_manage(*, actor: Any, department: Department) -> bool:
+    """Administrators manage items of departments in their region subtree; department
+    reviewers manage the items of their own departments."""
+    scope = scope_for(actor)
+    if scope.is_empty:
+        return False
+    if scope.has_role(Role.ADMINISTRATOR) and scope.covers_region_path(department.region.path):
+        return True
+    return scope.has_role(Role.DEPT_REVIEWER) and department.id in scope.department_ids
+
+
+def manageable_q(*, actor: Any, prefix: str = "") -> Q:
+    scope = scope_for(actor)
+    if scope.is_empty:
+        return Q(pk__in=[])
+    conditions = Q(pk__in=[])
+    if scope.has_role(Role.ADMINISTRATOR):
+        conditions |= Q(**{f"{prefix}department__region__path__startswith": scope.region_path})
+    if scope.has_role(Role.DEPT_REVIEWER):
+        conditions |= Q(**{f"{prefix}department_id__in": sorted(scope.department_ids)})
+    return conditions
+
+
+def manageable_departments(*, actor: Any) -> QuerySet[Department]:
+    scope = scope_for(actor)
+    qs = Department.objects.filter(is_active=True).select_related("region")
+    if scope.is_empty:
+        return qs.none()
+    condition = Q(pk__in=[])
+    if scope.has_role(Role.ADMINISTRATOR):
+        condition |= Q(region__path__startswith=scope.region_path)
+    if scope.has_role(Role.DEPT_REVIEWER):
+        condition |= Q(id__in=sorted(scope.department_ids))
+    return qs.filter(condition).order_by("code")
+
+
+def manageable_department_get(*, actor: Any, code: str) -> Department:
+    department = manageable_departments(actor=actor).filter(code=code).first()
+    if department is None:
+        raise NotFound("找不到该部门，或您无权管理", code="department_not_found")
+    return department
+
+
+def department_list_status(*, actor: Any) -> list[dict[str, Any]]:
+    """Per managed department: item counts and the last publication of each list."""
+    from django.db.models import Count
+
+    departments = list(manageable_departments(actor=actor).annotate(
+        published_items=Count("service_items", filter=Q(
+            service_items__current_version__isnull=False), distinct=True),
+        power_entries=Count("service_items__power_entry", distinct=True),
+        responsibility_entries=Count("service_items__responsibility_entries", distinct=True)))
+    last: dict[tuple[int, str], ListPublication] = {}
+    for pub in ListPublication.objects.filter(department__in=departments).order_by("published_at"):
+        last[(pub.department_id, pub.kind)] = pub
+    return [{"department": d, "power": last.get((d.id, ListKind.POWER)),
+             "responsibility": last.get((d.id, ListKind.RESPONSIBILITY))}
+            for d in departments if d.published_items]
+
+
+# --- For the search index ---------------------------------------------------------------------
+def catalog_revision() -> int:
+    """A number that changes whenever the published catalogue changes (publish, retire,
+    import, theme change). Cheap: one primary-key read."""
+    row = CatalogRevision.objects.filter(id=1).values_list("value", flat=True).first()
+    return int(row or 0)
+
+
+def published_versions_for_index() -> QuerySet[ServiceItemVersion]:
+    """Every published version with what search and guide lists need, in a fixed number of
+    queries: item, department (and its region), co-handling departments, materials, and the
+    item's themes (``version.item.themes.all()``)."""
+    return (
+        ServiceItemVersion.objects.filter(status=VersionStatus.PUBLISHED)
+        .select_related("item", "item__department", "item__department__region")
+        .prefetch_related("co_departments", "materials",
+                          Prefetch("item__themes", queryset=Theme.objects.order_by("order")))
+        .order_by("item_id")
+    )
+
+
+# --- Public reads -----------------------------------------------------------------------------
+def _version_qs() -> QuerySet[ServiceItemVersion]:
+    return (ServiceItemVersion.objects
+            .select_related("item", "item__department", "item__department__region")
+            .prefetch_related("co_departments", "materials"))
+
+
+def item_version_get(*, public_id: UUID | str, include_drafts: bool = False
+                     ) -> ServiceItemVersion:
+    """One version by its public id: published or retired (drafts only when asked, for staff).
+
+    Applications store the version public id they were made under and read it back here.
+    """
+    qs = _version_qs()
+    if not include_drafts:
+        qs = qs.exclude(status=VersionStatus.DRAFT)
+    try:
+        return qs.get(public_id=public_id)
+    except (ServiceItemVersion.DoesNotExist, ValueError, TypeError):
+        raise NotFound("找不到该事项版本", code="item_version_not_found") from None
+
+
+def item_published_get(*, public_id: UUID | str) -> ServiceItemVersion:
+    """The published version of an item (by the item's public id)."""
+    try:
+        return _version_qs().get(item__public_id=public_id, status=VersionStatus.PUBLISHED)
+    except (ServiceItemVersion.DoesNotExist, ValueError, TypeError):
+        raise NotFound("找不到该事项，或该事项已停用", code="item_not_found") from None
+
+
+def item_published_get_by_code(*, implementation_code: str) -> ServiceItemVersion:
+    try:
+        return _version_qs().get(item__implementation_code=implementation_code,
+                                 status=VersionStatus.PUBLISHED)
+    except ServiceItemVersion.DoesNotExist:
+        raise NotFound("找不到该事项，或该事项已停用", code="item_not_found") from None
+
+
+def item_public_versions(*, item: ServiceItem) -> QuerySet[ServiceItemVersion]:
+    """Published and retired versions of an item, newest first (the public history)."""
+    return (ServiceItemVersion.objects.filter(item=item)
+            .exclude(status=VersionStatus.DRAFT).order_by("-number"))
+
+
+def theme_list(*, person_kind: PersonKind | str | None = None,
+               kind: str | None = None) -> QuerySet[Theme]:
+    qs = Theme.objects.all()
+    if person_kind:
+        qs = qs.filter(person_kind=person_kind)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.order_by("person_kind", "order", "code")
+
+
+def theme_get(*, code: str) -> Theme:
+    try:
+        return Theme.objects.get(code=code)
+    except Theme.DoesNotExist:
+        raise NotFound("找不到该主题", code="theme_not_found") from None
+
+
+def theme_published_versions(*, theme: Theme) -> QuerySet[ServiceItemVersion]:
+    return (_version_qs().filter(status=VersionStatus.PUBLISHED, item__themes=theme)
+            .order_by("name"))
+
+
+def power_list_published(*, department: Department) -> QuerySet[PowerEntry]:
+    return (PowerEntry.objects.filter(item__department=department, published_at__isnull=False)
+            .select_related("item", "item__current_version")
+            .order_by("power_type", "power_code", "id"))
+
+
+def responsibility_list_published(*, department: Department) -> QuerySet[ResponsibilityEntry]:
+    return (ResponsibilityEntry.objects
+            .filter(item__department=department, published_at__isnull=False)
+            .select_related("item", "item__current_version")
+            .order_by("item__implementation_code", "order", "id"))
+
+
+def list_departments_published(*, kind: ListKind | str) -> QuerySet[Department]:
+    """Departments that have published the given list."""
+    return (Department.objects.filter(list_publications__kind=kind).distinct()
+            .order_by("code"))
+
+
+# --- Staff reads ------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ItemFilters:
+    q: str = ""
+    department_code: str = ""
+    status: str = ""  # published / draft (has a draft) / retired (no published version)
+    source: str = ""
+
+
+def item_list(*, actor: Any, filters: ItemFilters | None = None) -> QuerySet[ServiceItem]:
+    """Items the actor manages, with the published and draft versions prefetched."""
+    filters = filters or ItemFilters()
+    qs = (ServiceItem.objects.filter(manageable_q(actor=actor))
+          .select_related("department", "current_version")
+          .prefetch_related(Prefetch(
+              "versions", to_attr="draft_versions",
+              queryset=ServiceItemVersion.objects.filter(status=VersionStatus.DRAFT))))
+    if filters.department_code:
+        qs = qs.filter(department__code=filters.department_code)
+    if filters.status == VersionStatus.PUBLISHED:
+        qs = qs.filter(current_version__isnull=False)
+    elif filters.status == VersionStatus.DRAFT:
+        qs = qs.filter(versions__status=VersionStatus.DRAFT)
+    elif filters.status == VersionStatus.RETIRED:
+        qs = qs.filter(current_version__isnull=True,
+                       versions__status=VersionStatus.RETIRED).distinct()
+    if filters.source:
+        qs = qs.filter(source=filters.source)
+    text = filters.q.strip()
+    if text:
+        qs = qs.filter(Q(implementation_code__startswith=text) | Q(basic_code__startswith=text)
+                       | Q(versions__name__contains=text)).distinct()
+    return qs.order_by("department__code", "implementation_code")
+
+
+def item_get_for_staff(*, actor: Any, public_id: UUID | str) -> ServiceItem:
+    try:
+        return (ServiceItem.objects.filter(manageable_q(actor=actor))
+                .select_related("department", "department__region", "current_version")
+                .get(public_id=public_id))
+    except (ServiceItem.DoesNotExist, ValueError, TypeError):
+        raise NotFound("找不到该事项，或您无权管理", code="item_not_found") from None
+
+
+def item_draft(*, item: ServiceItem) -> ServiceItemVersion | None:
+    return (ServiceItemVersion.objects.filter(item=item, status=VersionStatus.DRAFT)
+            .prefetch_related("co_departments", "materials").first())
+
+
+def item_latest_version(*, item: ServiceItem) -> ServiceItemVersion | None:
+    return (ServiceItemVersion.objects.filter(item=item)
+            .prefetch_related("co_departments", "materials").order_by("-number").first())
+
+
+def item_versions(*, item: ServiceItem) -> QuerySet[ServiceItemVersion]:
+    return (ServiceItemVersion.objects.filter(item=item)
+            .select_related("created_by", "published_by")
+            .prefetch_related("co_departments", "materials").order_by("-number"))
+
+
+def version_get_for_staff(*, actor: Any, public_id: UUID | str) -> ServiceItemVersion:
+    try:
+        return (_version_qs().filter(manageable_q(actor=actor, prefix="item__"))
+                .get(public_id=public_id))
+    except (ServiceItemVersion.DoesNotExist, ValueError, TypeError):
+        raise NotFound("找不到该事项版本，或您无权管理", code="item_version_not_found") from None
+
+
+def material_get_for_staff(*, actor: Any, public_id: UUID | str) -> Material:
+    try:
+        return (Material.objects.select_related("version", "version__item",
+                                                "version__item__department")
+                .filter(manageable_q(actor=actor, prefix="version__item__"))
+                .get(public_id=public_id))
+    except (Material.DoesNotExist, ValueError, TypeError):
+        raise NotFound("找不到该材料，或您无权管理", code="material_not_found") from None
+
+
+def material_public_get(*, public_id: UUID | str) -> Material:
+    """A material of a published or retired version (for downloading its forms)."""
+    try:
+        return (Material.objects.select_related("version")
+                .exclude(version__status=VersionStatus.DRAFT).get(public_id=public_id))
+    except (Material.DoesNotExist, ValueError, TypeError):
+        raise NotFound("找不到该材料", code="material_not_found") from None
+
+
+# --- Snapshots (import/export, diffs) ---------------------------------------------------------
+def material_snapshot(material: Material) -> dict[str, Any]:
+    data = {k: getattr(material, k) for k in MATERIAL_DEFAULTS}
+    return data
+
+
+def version_elements(version: ServiceItemVersion) -> dict[str, Any]:
+    """The elements of a version as plain values (the shape ``rules.elements_clean`` makes)."""
+    data: dict[str, Any] = {}
+    for field in ELEMENT_DEFAULTS:
+        if field == "co_department_codes":
+            data[field] = sorted(d.code for d in version.co_departments.all())
+        else:
+            data[field] = getattr(version, field)
+    return data
+
+
+def version_snapshot(version: ServiceItemVersion) -> dict[str, Any]:
+    """Elements plus the ordered material list: what a diff or an export compares."""
+    data = version_elements(version)
+    data["materials"] = [material_snapshot(m) for m in
+                         sorted(version.materials.all(), key=lambda m: (m.order, m.id))]
+    return data
+
+
+def versions_by_ids(ids: Iterable[int]) -> dict[int, ServiceItemVersion]:
+    return {v.id: v for v in _version_qs().filter(id__in=list(ids))}

@@ -1,0 +1,113 @@
+"""API plumbing shared by every app's router: errors in one JSON shape, auth helpers."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from .errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
+
+logger = logging.getLogger(__name__)
+
+
+class ErrorOut(Schema):
+    """The one error shape of the API."""
+
+    code: str
+    message: str
+    detail: Any = None
+    fields: dict[str, str] = {}
+    request_id: str = ""
+
+
+def error_response(api: NinjaAPI, request: HttpRequest, error: DomainError) -> HttpResponse:
+    body = error.as_dict()
+    body["request_id"] = getattr(request, "request_id", "")
+    return api.create_response(request, body, status=error.status)
+
+
+_LOC_SKIP = {"body", "query", "path", "form", "header", "cookie", "payload", "data", "filters"}
+
+
+def _field_name(loc: list[Any]) -> str:
+    parts = [str(p) for p in loc if str(p) not in _LOC_SKIP]
+    return ".".join(parts) or "body"
+
+
+_PYDANTIC_MESSAGES = {
+    "missing": "此项为必填项",
+    "string_too_short": "内容过短",
+    "string_too_long": "内容过长",
+    "int_parsing": "应为整数",
+    "float_parsing": "应为数字",
+    "bool_parsing": "应为是或否",
+    "date_from_datetime_parsing": "日期格式应为 YYYY-MM-DD",
+    "date_parsing": "日期格式应为 YYYY-MM-DD",
+    "datetime_parsing": "时间格式应为 ISO 8601",
+    "datetime_from_date_parsing": "时间格式应为 ISO 8601",
+    "uuid_parsing": "编号格式不正确",
+    "enum": "不是允许的取值",
+    "literal_error": "不是允许的取值",
+    "json_invalid": "请求体不是有效的 JSON",
+    "model_attributes_type": "请求体格式不正确",
+    "dict_type": "应为对象",
+    "list_type": "应为列表",
+    "string_type": "应为文本",
+    "int_type": "应为整数",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+    "greater_than": "数值过小",
+    "less_than": "数值过大",
+}
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(DomainError)
+    def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+        return error_response(api, request, exc)
+
+    @api.exception_handler(NinjaValidationError)
+    def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+        fields: dict[str, str] = {}
+        for err in exc.errors:
+            name = _field_name(list(err.get("loc", [])))
+            fields.setdefault(name, _PYDANTIC_MESSAGES.get(str(err.get("type")), "取值无效"))
+        error = DomainError("提交的内容有误，请检查标出的项目", code="validation_failed",
+                            fields=fields, status=422)
+        return error_response(api, request, error)
+
+    @api.exception_handler(AuthenticationError)
+    def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+        return error_response(api, request, NotAuthenticated())
+
+    @api.exception_handler(Http404)
+    def on_404(request: HttpRequest, exc: Http404) -> HttpResponse:
+        return error_response(api, request, NotFound())
+
+    @api.exception_handler(DjangoPermissionDenied)
+    def on_403(request: HttpRequest, exc: DjangoPermissionDenied) -> HttpResponse:
+        return error_response(api, request, PermissionDenied())
+
+    @api.exception_handler(HttpError)
+    def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+        code = {400: "bad_request", 401: "not_authenticated", 403: "permission_denied",
+                404: "not_found", 405: "method_not_allowed", 413: "too_large",
+                429: "too_many_requests"}.get(exc.status_code, "http_error")
+        message = {401: "请先登录", 403: "您没有执行此操作的权限", 404: "找不到该记录，或您无权查看",
+                   405: "不支持该请求方法", 429: "请求过于频繁，请稍后再试"}.get(
+            exc.status_code, "请求有误")
+        return error_response(api, request, DomainError(message, code=code,
+                                                        status=exc.status_code))
+
+    @api.exception_handler(Exception)
+    def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        logger.exception("unhandled API error")
+        return error_response(api, request, DomainError(
+            "系统繁忙，请稍后再试；如持续出现请联系管理员并提供请求编号",
+            code="internal_error", status=500))

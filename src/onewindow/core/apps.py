@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "onewindow.core"
+    label = "core"
+    verbose_name = "平台基础"
+
+    def ready(self) -> None:
+        from . import checks, tasks  # noqa: F401  (register system checks and periodic jobs)

@@ -1,0 +1,201 @@
+"""Reads of the core app: the working-day calendar and deadlines computed with it.
+
+Other apps compute deadlines with ``deadline_add`` / ``working_days_between`` (one small
+query each), or, for many rows at once, take ``work_calendar()`` once and call the pure
+functions of ``onewindow.core.workdays`` with it.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from . import workdays
+from .errors import ValidationFailed
+from .models import CalendarDay, CalendarYear
+from .workdays import DayCount, Deadline, WorkCalendar
+
+# Years the calendar pages and API accept (the lunar tables cover them).
+MIN_YEAR = 1950
+MAX_YEAR = 2099
+
+
+def calendar_missing_year_warning(*, today=None) -> str | None:  # type: ignore[no-untyped-def]
+    """From 1 December, warn when next year's official holiday schedule is not imported."""
+    today = today or timezone.localdate()
+    if today.month != 12:
+        return None
+    next_year = today.year + 1
+    if CalendarYear.objects.filter(year=next_year, status=CalendarYear.Status.OFFICIAL).exists():
+        return None
+    return (
+        f"{next_year} 年法定节假日安排尚未导入：该年的办理时限暂按周末和固定节日计算（标注为“暂定”）。"
+        "请在国务院办公厅公布后于“工作日历”中导入。"
+    )
+
+
+# --- The cached calendar ----------------------------------------------------------------------
+_cache_lock = threading.Lock()
+_cache: tuple[Any, WorkCalendar] | None = None
+
+
+def _calendar_version() -> tuple[Any, ...]:
+    """One small query: row counts and latest change of both tables.
+
+    Any insert, delete or ``save()`` of a row changes it, in this process or another one.
+    (A bulk ``QuerySet.update()`` does not touch ``updated_at``: services never use one.)
+    """
+    day_table = connection.ops.quote_name(CalendarDay._meta.db_table)
+    year_table = connection.ops.quote_name(CalendarYear._meta.db_table)
+    sql = (
+        f"SELECT (SELECT COUNT(*) FROM {day_table}), (SELECT MAX(updated_at) FROM {day_table}), "  # noqa: S608
+        f"(SELECT COUNT(*) FROM {year_table}), (SELECT MAX(updated_at) FROM {year_table})"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    return (connection.alias, *row)
+
+
+def _calendar_load() -> WorkCalendar:
+    holidays: list[date] = []
+    extra_workdays: list[date] = []
+    for day, kind in CalendarDay.objects.values_list("date", "kind"):
+        (holidays if kind == CalendarDay.Kind.HOLIDAY else extra_workdays).append(day)
+    official = CalendarYear.objects.filter(
+        status=CalendarYear.Status.OFFICIAL).values_list("year", flat=True)
+    return WorkCalendar.build(holidays=holidays, workdays=extra_workdays, official_years=official)
+
+
+def work_calendar() -> WorkCalendar:
+    """The working-day calendar from the tables, cached per process.
+
+    Costs one tiny version query; the tables are read again only when they changed.
+    """
+    global _cache
+    version = _calendar_version()
+    cached = _cache
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    with _cache_lock:
+        calendar = _calendar_load()
+        _cache = (version, calendar)
+    return calendar
+
+
+def work_calendar_invalidate() -> None:
+    global _cache
+    _cache = None
+
+
+def deadline_add(*, start: datetime | date, days: int,
+                 unit: str = workdays.UNIT_WORKING) -> Deadline:
+    """When something accepted at ``start`` with a limit of ``days`` (working or natural) is due.
+
+    The day of ``start`` is not counted; the result is the end of the last day (Asia/Shanghai)
+    and says whether it rests on a year without an official schedule.
+    """
+    return workdays.add_days(work_calendar(), start, days, unit)
+
+
+def working_days_between(*, start: datetime | date, end: datetime | date) -> DayCount:
+    """Working days after the day of ``start`` up to the day of ``end`` (negative if reversed)."""
+    return workdays.count_working_days(work_calendar(), start, end)
+
+
+# --- A year's calendar for pages and the API --------------------------------------------------
+@dataclass(frozen=True)
+class CalendarDayRow:
+    date: date
+    kind: str
+    kind_label: str
+    name: str
+    assumed: bool  # a statutory date assumed for a year without an official schedule
+
+    @property
+    def weekday(self) -> int:
+        return self.date.isoweekday()
+
+
+@dataclass(frozen=True)
+class CalendarYearView:
+    year: int
+    status: str
+    status_label: str
+    source: str
+    imported_at: datetime | None
+    days: list[CalendarDayRow]
+
+    @property
+    def is_official(self) -> bool:
+        return self.status == CalendarYear.Status.OFFICIAL
+
+    @property
+    def holiday_count(self) -> int:
+        return sum(1 for d in self.days if d.kind == CalendarDay.Kind.HOLIDAY)
+
+    @property
+    def workday_count(self) -> int:
+        return sum(1 for d in self.days if d.kind == CalendarDay.Kind.WORKDAY)
+
+
+def calendar_year_check(year: int) -> int:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValidationFailed(f"年份应在 {MIN_YEAR}—{MAX_YEAR} 之间", code="year_out_of_range",
+                               fields={"year": f"年份应在 {MIN_YEAR}—{MAX_YEAR} 之间"})
+    return year
+
+
+def calendar_year_get(*, year: int) -> CalendarYearView:
+    """A year's listed holidays and make-up workdays, with its status.
+
+    For a year without an official schedule the statutory dates assumed by the arithmetic are
+    included too, marked ``assumed``.
+    """
+    calendar_year_check(year)
+    record = CalendarYear.objects.filter(year=year).first()
+    status = record.status if record else CalendarYear.Status.PROVISIONAL
+    labels = dict(CalendarDay.Kind.choices)
+    rows = {
+        d.date: CalendarDayRow(d.date, d.kind, labels[d.kind], d.name, False)
+        for d in CalendarDay.objects.filter(date__year=year)
+    }
+    if status != CalendarYear.Status.OFFICIAL:
+        for day, name in workdays.statutory_holidays(year).items():
+            if day not in rows:
+                rows[day] = CalendarDayRow(day, CalendarDay.Kind.HOLIDAY,
+                                           labels[CalendarDay.Kind.HOLIDAY], name, True)
+    return CalendarYearView(
+        year=year,
+        status=str(status),
+        status_label=str(CalendarYear.Status(status).label),
+        source=record.source if record else "",
+        imported_at=record.imported_at if record else None,
+        days=[rows[d] for d in sorted(rows)],
+    )
+
+
+def calendar_year_list() -> list[CalendarYear]:
+    return list(CalendarYear.objects.order_by("year"))
+
+
+def calendar_tables_ready() -> bool:
+    """Whether the calendar tables can be queried (false before ``migrate``), without creating
+    an empty SQLite file as a side effect."""
+    from django.db import DatabaseError
+
+    if connection.vendor == "sqlite":
+        name = str(connection.settings_dict.get("NAME") or "")
+        if name and name != ":memory:" and "mode=memory" not in name and not Path(name).exists():
+            return False
+    try:
+        tables = set(connection.introspection.table_names())
+    except DatabaseError:
+        return False
+    return {CalendarYear._meta.db_table, CalendarDay._meta.db_table} <= tables

@@ -1,0 +1,247 @@
+"""Pure rules of the region tree: reading a division-code CSV, cleaning names, grid counts.
+
+No database. The CSV is untrusted input (it comes from outside the project): every cell is
+normalised and checked, and each row that cannot be used yields a ``RowProblem`` naming its
+line and what is wrong, so the loader can skip it (or refuse the whole file) with a message a
+person can act on.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+import zlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import cast
+
+from onewindow.core.errors import ValidationFailed
+
+# Columns of the National Bureau of Statistics hierarchy export (modood/Administrative-divisions-
+# of-China): cityCode, cityName, areaCode, areaName, streetCode, streetName, villageCode, villageName.
+REQUIRED_COLUMNS = ("areaCode", "areaName", "streetCode", "streetName", "villageCode", "villageName")
+MAX_NAME_LENGTH = 100
+MAX_CSV_BYTES = 20 * 1024 * 1024
+GRIDS_MIN = 2
+GRIDS_MAX = 4
+
+_WHITESPACE = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"第{self.line}行：{self.message}"
+
+
+@dataclass
+class ParsedCommunity:
+    code: str  # 12 digits
+    name: str
+    line: int
+
+
+@dataclass
+class ParsedStreet:
+    code: str  # 12 digits (the 9-digit street code + "000")
+    name: str
+    line: int
+    communities: dict[str, ParsedCommunity] = field(default_factory=dict)
+
+
+@dataclass
+class ParsedDistrict:
+    area_code: str  # 6 digits
+    name: str = ""
+    streets: dict[str, ParsedStreet] = field(default_factory=dict)
+    problems: list[RowProblem] = field(default_factory=list)
+    rows_read: int = 0
+    rows_other_districts: int = 0
+    rows_duplicate: int = 0
+
+    @property
+    def code(self) -> str:
+        return self.area_code + "000000"
+
+    @property
+    def community_count(self) -> int:
+        return sum(len(s.communities) for s in self.streets.values())
+
+
+def district_code_normalise(value: str) -> str:
+    """The 6-digit county code from "530103" or "530103000000"."""
+    code = (value or "").strip()
+    if len(code) == 12 and code.isdigit() and code.endswith("000000"):
+        code = code[:6]
+    if len(code) != 6 or not code.isdigit() or code.endswith("00"):
+        msg = f"区县代码“{value}”格式不正确，应为6位（如 530103）或12位（如 530103000000）"
+        raise ValidationFailed(msg, code="district_code_invalid", fields={"district_code": msg})
+    return code
+
+
+def name_clean(value: str | None) -> str:
+    """NFKC-normalise a division name and drop whitespace (Chinese names contain none)."""
+    text = unicodedata.normalize("NFKC", value or "")
+    return _WHITESPACE.sub("", text)
+
+
+def community_name_from_committee(name: str) -> str:
+    """The community (社区/村) a committee name refers to.
+
+    "尚义社区居委会" → "尚义社区", "翠湖社区居民委员会" → "翠湖社区", "白邑村委会" → "白邑村",
+    "前所村村民委员会" → "前所村"; any other name is kept as it is.
+    """
+    for suffix, replacement in (
+        ("社区居民委员会", "社区"),
+        ("社区居委会", "社区"),
+        ("居民委员会", "社区"),
+        ("居委会", "社区"),
+        ("村村民委员会", "村"),
+        ("村民委员会", "村"),
+        ("村委会", "村"),
+    ):
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)] + replacement
+    return name
+
+
+def grid_count_for(community_code: str) -> int:
+    """How many grids the generated demo gives a community: 2 to 4, stable per code."""
+    return GRIDS_MIN + zlib.crc32(community_code.encode()) % (GRIDS_MAX - GRIDS_MIN + 1)
+
+
+def grid_code(community_code: str, number: int) -> str:
+    return f"{community_code}{number:03d}"
+
+
+def grid_name(community_name: str, number: int) -> str:
+    return f"{community_name}第{number}网格"
+
+
+def csv_decode(raw: bytes) -> str:
+    """Text of a CSV file: UTF-8 (with or without BOM), else GB18030 as Excel saves it."""
+    if len(raw) > MAX_CSV_BYTES:
+        raise ValidationFailed(f"文件过大（超过 {MAX_CSV_BYTES // 1024 // 1024} MB）",
+                               code="csv_too_large")
+    if b"\x00" in raw[:4096]:
+        raise ValidationFailed("文件不是文本格式的 CSV", code="csv_not_text")
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValidationFailed("无法识别文件编码，请另存为 UTF-8 编码的 CSV", code="csv_encoding")
+
+
+def _check_name(value: str, *, label: str) -> str | None:
+    """A problem with a name, or None when it is usable."""
+    if not value:
+        return f"{label}为空"
+    if _CONTROL.search(value):
+        return f"{label}含有控制字符"
+    if len(value) > MAX_NAME_LENGTH:
+        return f"{label}过长（{len(value)}字，最多{MAX_NAME_LENGTH}字）"
+    return None
+
+
+def _digits(value: str, length: int) -> bool:
+    return len(value) == length and value.isascii() and value.isdigit()
+
+
+def csv_parse(text: str | Iterable[str], *, area_code: str) -> ParsedDistrict:
+    """Read the rows of one district from a hierarchy CSV.
+
+    Rows of other districts are counted and ignored; unusable rows of this district become
+    problems. A header without the required columns raises ``ValidationFailed``.
+    """
+    lines = io.StringIO(text) if isinstance(text, str) else text
+    reader = csv.DictReader(lines, restkey="__extra__")
+    header = [name_clean(h) for h in (reader.fieldnames or [])]
+    missing = [col for col in REQUIRED_COLUMNS if col not in header]
+    if missing:
+        msg = f"CSV 表头缺少列：{', '.join(missing)}（应包含 {', '.join(REQUIRED_COLUMNS)}）"
+        raise ValidationFailed(msg, code="csv_columns_missing", detail={"missing": missing})
+    reader.fieldnames = header
+
+    result = ParsedDistrict(area_code=area_code)
+    name_line = 0
+    community_owner: dict[str, ParsedStreet] = {}
+    for row in reader:
+        line = reader.line_num
+        extra = cast("list[str] | None", row.pop("__extra__", None))
+        cells = {k: name_clean(v) for k, v in row.items() if k}
+        if not any(cells.values()) and not extra:
+            continue  # blank line
+        result.rows_read += 1
+        area = cells.get("areaCode", "")
+        if _digits(area, 6) and area != area_code:
+            result.rows_other_districts += 1
+            continue
+        problem = _row_problem(cells, extra=extra, area_code=area_code)
+        if problem:
+            result.problems.append(RowProblem(line, problem))
+            continue
+
+        area_name = cells["areaName"]
+        if not result.name:
+            result.name, name_line = area_name, line
+        elif area_name != result.name:
+            result.problems.append(RowProblem(
+                line, f"区县名称“{area_name}”与第{name_line}行的“{result.name}”不一致"))
+            continue
+
+        street_code = cells["streetCode"][:9] + "000"
+        street = result.streets.get(street_code)
+        if street is None:
+            street = ParsedStreet(code=street_code, name=cells["streetName"], line=line)
+            result.streets[street_code] = street
+        elif street.name != cells["streetName"]:
+            result.problems.append(RowProblem(
+                line, f"街道 {street_code} 的名称“{cells['streetName']}”与第{street.line}行的"
+                      f"“{street.name}”不一致"))
+            continue
+
+        village_code = cells["villageCode"]
+        village_name = community_name_from_committee(cells["villageName"])
+        owner = community_owner.get(village_code)
+        if owner is not None:
+            known = owner.communities[village_code]
+            if known.name == village_name and owner is street:
+                result.rows_duplicate += 1
+            else:
+                result.problems.append(RowProblem(
+                    line, f"社区代码 {village_code} 重复，且与第{known.line}行的“{known.name}”不一致"))
+            continue
+        street.communities[village_code] = ParsedCommunity(village_code, village_name, line)
+        community_owner[village_code] = street
+    return result
+
+
+def _row_problem(cells: dict[str, str], *, extra: list[str] | None, area_code: str) -> str | None:
+    if extra and any(name_clean(x) for x in extra):
+        return "列数多于表头"
+    absent = [col for col in REQUIRED_COLUMNS if not cells.get(col)]
+    if absent:
+        return f"缺少内容：{', '.join(absent)}"
+    if not _digits(cells["areaCode"], 6):
+        return f"区县代码“{cells['areaCode']}”应为6位数字"
+    street = cells["streetCode"]
+    if _digits(street, 12) and street.endswith("000"):
+        street = street[:9]
+    if not _digits(street, 9) or not street.startswith(area_code) or street.endswith("000"):
+        return f"街道代码“{cells['streetCode']}”应为以 {area_code} 开头的9位数字"
+    village = cells["villageCode"]
+    if not _digits(village, 12) or not village.startswith(street) or village.endswith("000"):
+        return f"社区代码“{village}”应为以街道代码 {street} 开头、不以000结尾的12位数字"
+    for col, label in (("areaName", "区县名称"), ("streetName", "街道名称"),
+                       ("villageName", "社区名称")):
+        problem = _check_name(cells[col], label=label)
+        if problem:
+            return problem
+    return None

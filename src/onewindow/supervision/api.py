@@ -1,0 +1,60 @@
+"""/api/v1/audit: the audit trail for supervisors (电子监察)."""
+
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.pagination import PageNumberPagination, paginate
+
+from onewindow.accounts.auth import API_AUTH
+from onewindow.accounts.constants import Role
+from onewindow.accounts.scope import scope_for
+from onewindow.core.audit import audit_verify_chain
+from onewindow.core.errors import PermissionDenied
+from onewindow.core.models import AuditEntry
+
+router = Router(tags=["电子监察 supervision"])
+
+AUDIT_READERS = (Role.SUPERVISOR, Role.ADMINISTRATOR)
+
+
+class AuditEntryOut(Schema):
+    seq: int
+    at: datetime
+    actor_label: str
+    action: str
+    object_type: str
+    object_id: str
+    summary: dict
+    request_id: str
+    hash: str
+
+
+class ChainOut(Schema):
+    ok: bool
+    checked: int
+    first_bad_seq: int | None
+    reason: str
+
+
+@router.get("/audit", response=list[AuditEntryOut], auth=API_AUTH, summary="审计记录（监督人员）")
+@paginate(PageNumberPagination, page_size=50)
+def audit_list(request: HttpRequest, action: str = "", object_id: str = ""):  # type: ignore[no-untyped-def]
+    if not scope_for(request.user).has_role(*AUDIT_READERS):
+        raise PermissionDenied()
+    qs = AuditEntry.objects.order_by("-seq")
+    if action:
+        qs = qs.filter(action=action)
+    if object_id:
+        qs = qs.filter(object_id=object_id)
+    return qs
+
+
+@router.get("/audit/verify", response=ChainOut, auth=API_AUTH, summary="校验审计链")
+def audit_verify(request: HttpRequest) -> dict[str, object]:
+    if not scope_for(request.user).has_role(*AUDIT_READERS):
+        raise PermissionDenied()
+    verdict = audit_verify_chain()
+    return {"ok": verdict.ok, "checked": verdict.checked,
+            "first_bad_seq": verdict.first_bad_seq, "reason": verdict.reason}

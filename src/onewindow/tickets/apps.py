@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class TicketsConfig(AppConfig):
+    name = "onewindow.tickets"
+    label = "tickets"
+    verbose_name = "12345 接诉即办"
+
+    def ready(self) -> None:
+        from . import tasks  # noqa: F401  (register periodic jobs and event handlers)

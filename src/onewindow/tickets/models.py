@@ -1,0 +1,411 @@
+"""12345 hotline tickets (接诉即办): categories, dispatch rules, tickets and their timeline."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from onewindow.accounts.models import Department
+from onewindow.core.fields import EncryptedTextField
+from onewindow.core.models import BaseModel
+from onewindow.regions.models import Region
+
+from .constants import (
+    DEFAULT_DUPLICATE_THRESHOLD,
+    DEFAULT_DUPLICATE_WINDOW_HOURS,
+    DEFAULT_RESPONSE_HOURS,
+    DEFAULT_RETURN_LIMIT_WORKING_DAYS,
+    DEFAULT_SUPERVISION_DAYS,
+    DEFAULT_TRIAGE_THRESHOLD,
+    DEFAULT_WARNING_RATIO,
+    OPEN_STATUSES,
+    Action,
+    Channel,
+    CoHandlerStatus,
+    DispatchVia,
+    ExtensionStatus,
+    LimitClass,
+    LimitUnit,
+    OrderStatus,
+    Satisfaction,
+    Status,
+    TicketKind,
+    Urgency,
+)
+
+USER = settings.AUTH_USER_MODEL
+
+
+class Category(BaseModel):
+    """A node of the three-level category tree (一级/二级/三级分类).
+
+    ``code`` is hierarchical ("01", "0101", "0101001"); ``path`` the codes from the top
+    ("/01/0101/0101001/"), so "this category and below" is one prefix match. The third level
+    is what Open311 clients see as services.
+    """
+
+    code = models.CharField(max_length=12, unique=True)
+    name = models.CharField(max_length=100)
+    level = models.PositiveSmallIntegerField()
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="children")
+    path = models.CharField(max_length=40, unique=True)
+    full_name = models.CharField(max_length=300)
+    limit_class = models.CharField("时限类别", max_length=10, choices=LimitClass.choices, blank=True,
+                                   help_text="留空则沿用上级分类，最终默认为一般诉求")
+    description = models.CharField(max_length=300, blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["path"]
+        verbose_name = "诉求分类"
+        verbose_name_plural = "诉求分类"
+        indexes = [models.Index(fields=["path"], name="ticket_category_path_idx",
+                                opclasses=["varchar_pattern_ops"])]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+
+class HotlineConfig(BaseModel):
+    """The editable settings of one district's hotline (one row per district)."""
+
+    district = models.OneToOneField(Region, on_delete=models.PROTECT, related_name="+")
+    fallback_department = models.ForeignKey(
+        Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+        verbose_name="兜底部门", help_text="无规则或多个部门均适用时由其承办")
+    triage_threshold = models.FloatField("自动派单置信度阈值", default=DEFAULT_TRIAGE_THRESHOLD)
+    return_limit_working_days = models.PositiveSmallIntegerField(
+        "退回时限（工作日）", default=DEFAULT_RETURN_LIMIT_WORKING_DAYS)
+    response_hours = models.PositiveSmallIntegerField("签收响应时限（小时）", default=DEFAULT_RESPONSE_HOURS)
+    warning_ratio = models.FloatField("预警比例", default=DEFAULT_WARNING_RATIO)
+    duplicate_window_hours = models.PositiveIntegerField("重复件时间窗（小时）",
+                                                         default=DEFAULT_DUPLICATE_WINDOW_HOURS)
+    duplicate_threshold = models.FloatField("重复件相似度阈值", default=DEFAULT_DUPLICATE_THRESHOLD)
+    supervision_days = models.PositiveSmallIntegerField("督办默认期限（工作日）",
+                                                        default=DEFAULT_SUPERVISION_DAYS)
+
+    class Meta:
+        verbose_name = "热线设置"
+        verbose_name_plural = "热线设置"
+
+    def __str__(self) -> str:
+        return f"热线设置（{self.district_id}）"
+
+
+class TimeLimitSetting(models.Model):
+    """An override of the default time limit of one class (see constants.DEFAULT_TIME_LIMITS)."""
+
+    limit_class = models.CharField(max_length=10, choices=LimitClass.choices, unique=True)
+    amount = models.PositiveIntegerField()
+    unit = models.CharField(max_length=14, choices=LimitUnit.choices)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "办理时限"
+        verbose_name_plural = "办理时限"
+
+    def __str__(self) -> str:
+        return f"{self.get_limit_class_display()}：{self.amount} {self.get_unit_display()}"
+
+
+class DispatchRule(BaseModel):
+    """Category × region → department, with a priority (see dispatch.py for how one is chosen)."""
+
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="rules", help_text="留空：任何分类")
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+", help_text="留空：全区")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    priority = models.IntegerField(default=0)
+    is_active = models.BooleanField(default=True)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-priority", "id"]
+        verbose_name = "派单规则"
+        verbose_name_plural = "派单规则"
+
+    def __str__(self) -> str:
+        return f"{self.category or '任何分类'} × {self.region or '全区'} → {self.department}"
+
+
+class KnowledgeArticle(BaseModel):
+    """An answer operators give on the call (知识库), searchable by words of the question."""
+
+    title = models.CharField(max_length=200)
+    question = models.TextField(blank=True)
+    answer = models.TextField()
+    keywords = models.CharField(max_length=300, blank=True)
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    is_active = models.BooleanField(default=True)
+    uses = models.PositiveIntegerField(default=0)
+    updated_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-uses", "id"]
+        verbose_name = "知识库条目"
+        verbose_name_plural = "知识库条目"
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TicketCounter(models.Model):
+    """The last sequence number handed out on one day (numbers restart every day)."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class Ticket(BaseModel):
+    """One citizen request (工单), from intake to callback."""
+
+    number = models.CharField("工单编号", max_length=24, unique=True)
+    kind = models.CharField("类型", max_length=12, choices=TicketKind.choices)
+    title = models.CharField("标题", max_length=200)
+    text = models.TextField("诉求内容")
+    channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
+    urgency = models.CharField("紧急程度", max_length=8, choices=Urgency.choices, default=Urgency.NORMAL)
+    limit_class = models.CharField(max_length=10, choices=LimitClass.choices, default=LimitClass.GENERAL)
+    received_at = models.DateTimeField("受理时间")
+
+    address = models.CharField("地址", max_length=300, blank=True)
+    lng = models.FloatField(null=True, blank=True)
+    lat = models.FloatField(null=True, blank=True)
+    region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    region_path = models.CharField(max_length=80, blank=True)
+
+    requester_name = EncryptedTextField("诉求人", blank=True)
+    requester_phone = EncryptedTextField("联系电话", blank=True)
+    requester_phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    requester_user = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL,
+                                       related_name="tickets")
+    confidential = models.BooleanField("要求保密", default=False)
+
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="tickets")
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="tickets", verbose_name="承办部门")
+    status = models.CharField(max_length=14, choices=Status.choices, default=Status.RECEIVED)
+
+    clock_started_at = models.DateTimeField(null=True, blank=True,
+                                            help_text="时限起算时间（受理或重新办理时）")
+    due_at = models.DateTimeField(null=True, blank=True)
+    warning_at = models.DateTimeField(null=True, blank=True)
+    due_provisional = models.BooleanField(default=False)
+    warned = models.BooleanField(default=False)
+    overdue = models.BooleanField(default=False)
+
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    replied_at = models.DateTimeField(null=True, blank=True)
+    callback_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    dispatched_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="+", help_text="空：自动派单")
+    dispatch_via = models.CharField(max_length=12, choices=DispatchVia.choices, blank=True)
+    dispatch_rule = models.ForeignKey(DispatchRule, null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="+")
+    dispatch_note = models.CharField(max_length=200, blank=True)
+
+    classifier_label = models.CharField(max_length=100, blank=True)
+    classifier_confidence = models.FloatField(null=True, blank=True)
+    classifier_version = models.CharField(max_length=60, blank=True)
+    classifier_alternatives = models.JSONField(default=list, blank=True)
+
+    reply_text = models.TextField(blank=True)
+    replied_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    satisfaction = models.CharField(max_length=12, choices=Satisfaction.choices, blank=True)
+    solved = models.BooleanField(null=True, blank=True)
+    callback_note = models.CharField(max_length=500, blank=True)
+
+    return_count = models.PositiveSmallIntegerField(default=0)
+    reopen_count = models.PositiveSmallIntegerField(default=0)
+    merged_into = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="merged")
+    duplicate_of = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    duplicate_score = models.FloatField(null=True, blank=True)
+    kb_article = models.ForeignKey(KnowledgeArticle, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    external_id = models.CharField(max_length=64, blank=True)
+    supporters = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = "工单"
+        verbose_name_plural = "工单"
+        indexes = [
+            # Scoped lists: "my street's tickets in this status, most urgent first".
+            models.Index(fields=["region_path", "status", "due_at"], name="ticket_scope_idx",
+                         opclasses=["varchar_pattern_ops", "", ""],
+                         include=["kind", "channel", "overdue", "department", "received_at"]),
+            # Department inboxes.
+            models.Index(fields=["department", "status", "due_at"], name="ticket_dept_idx"),
+            # Monthly statistics and "newest first" lists.
+            # Monthly statistics: every column the rates and distributions need is in the index
+            # (PostgreSQL: index-only scans over one month, whatever the width of the rows).
+            models.Index(fields=["received_at"], name="ticket_received_idx", include=[
+                "id", "region_path", "department", "category", "status", "kind", "channel", "dispatched_at",
+                "accepted_at", "replied_at", "due_at", "overdue", "satisfaction", "solved", "reopen_count"]),
+            # The periodic warning/overdue job only looks at open tickets not yet marked.
+            models.Index(fields=["due_at"], name="ticket_open_due_idx",
+                         condition=Q(status__in=list(OPEN_STATUSES)) & Q(overdue=False)),
+            # One status in deadline order, covering the usual filters (PostgreSQL: index-only):
+            # pages of scoped lists are read from it (selectors.TicketPage), and counts per status.
+            models.Index(fields=["status", "due_at"], name="ticket_status_due_idx",
+                         include=["region_path", "department", "overdue", "received_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class TicketEvent(models.Model):
+    """One step of a ticket's timeline: who did what, when (never edited)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField()
+    actor = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_label = models.CharField(max_length=100, blank=True)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    from_status = models.CharField(max_length=14, blank=True)
+    to_status = models.CharField(max_length=14, blank=True)
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["ticket", "at"], name="ticket_event_idx"),
+                   # dispatches per dispatcher and period (dispatch accuracy)
+                   models.Index(fields=["action", "at"], name="ticket_event_action_idx",
+                                include=["actor", "ticket"])]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+def _attachment_path(instance: TicketAttachment, filename: str) -> str:
+    return f"tickets/{instance.public_id}"
+
+
+class TicketAttachment(BaseModel):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=_attachment_path)
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TicketCoHandler(BaseModel):
+    """A co-handling department (协办单位) and its contribution."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="cohandlers")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="cohandled")
+    status = models.CharField(max_length=8, choices=CoHandlerStatus.choices, default=CoHandlerStatus.PENDING)
+    request = models.CharField(max_length=500, blank=True)
+    reply_text = models.TextField(blank=True)
+    added_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    replied_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["ticket", "department"], name="uniq_ticket_cohandler")]
+
+
+class TicketReturn(BaseModel):
+    """A ticket a department sent back (退回): counted against whoever dispatched it."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="returns")
+    department = models.ForeignKey(Department, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=500)
+    dispatched_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL,
+                                      related_name="+", help_text="空：自动派单")
+    dispatch_via = models.CharField(max_length=12, choices=DispatchVia.choices, blank=True)
+    returned_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    returned_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class SupervisionOrder(BaseModel):
+    """A supervision order (督办) on a ticket, with its own deadline."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="orders")
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    issued_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(max_length=500)
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=OrderStatus.choices, default=OrderStatus.OPEN)
+    response = models.TextField(blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answered_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "due_at"], name="ticket_order_idx")]
+
+
+class ExtensionRequest(BaseModel):
+    """A request for more time (延期申请), decided by a supervisor."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="extensions")
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(max_length=500)
+    amount = models.PositiveIntegerField()
+    unit = models.CharField(max_length=14, choices=LimitUnit.choices)
+    status = models.CharField(max_length=10, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING)
+    decided_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=500, blank=True)
+    old_due_at = models.DateTimeField(null=True, blank=True)
+    new_due_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status"], name="ticket_extension_idx")]
+
+
+class Open311Client(BaseModel):
+    """An application allowed to POST requests through Open311 (its api_key is stored hashed)."""
+
+    name = models.CharField(max_length=100)
+    key_prefix = models.CharField(max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    contact = models.CharField(max_length=200, blank=True)
+    is_active = models.BooleanField(default=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "Open311 客户端"
+        verbose_name_plural = "Open311 客户端"
+
+    def __str__(self) -> str:
+        return self.name

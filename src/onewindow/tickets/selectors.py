@@ -1,0 +1,668 @@
+"""Reads of the hotline: settings, categories, rules, scoped ticket lists and the knowledge base.
+
+Who sees which tickets (a business rule, applied by every list and every lookup):
+
+- hotline operators, supervisors, leaders and administrators: every ticket in their region
+  subtree (the district for the hotline centre);
+- department staff: the tickets their departments own or co-handle;
+- staff whose region is a street or below (street offices, grid workers): additionally every
+  ticket located in their region.
+
+Out-of-scope tickets are reported as not found. Confidential requesters (要求保密) are hidden
+from everybody but hotline operators and supervisors.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import reduce
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from onewindow.accounts.constants import Role
+from onewindow.accounts.models import Department
+from onewindow.accounts.scope import Scope, scope_for
+from onewindow.core.errors import NotFound
+from onewindow.core.masking import mask_name, mask_phone
+from onewindow.regions.models import Region
+
+from .constants import (
+    DEPARTMENT_QUEUE,
+    DISPATCHER_QUEUE,
+    OPEN_STATUSES,
+    ExtensionStatus,
+    LimitClass,
+    OrderStatus,
+    Status,
+)
+from .dispatch import RuleSpec
+from .models import (
+    Category,
+    DispatchRule,
+    ExtensionRequest,
+    HotlineConfig,
+    KnowledgeArticle,
+    SupervisionOrder,
+    Ticket,
+    TicketCoHandler,
+    TicketEvent,
+    TimeLimitSetting,
+)
+from .rules import DEFAULT_LIMITS, TimeLimit
+
+WIDE_ROLES = (Role.HOTLINE_OPERATOR, Role.SUPERVISOR, Role.LEADER, Role.ADMINISTRATOR)
+DISPATCHER_ROLES = (Role.HOTLINE_OPERATOR, Role.SUPERVISOR)
+SUPERVISOR_ROLES = (Role.SUPERVISOR,)
+REQUESTER_ROLES = (Role.HOTLINE_OPERATOR, Role.SUPERVISOR)
+
+
+# --- Roles ------------------------------------------------------------------------------------
+def is_operator(actor: Any) -> bool:
+    return scope_for(actor).has_role(Role.HOTLINE_OPERATOR)
+
+
+def is_dispatcher(actor: Any) -> bool:
+    return scope_for(actor).has_role(*DISPATCHER_ROLES)
+
+
+def is_supervisor(actor: Any) -> bool:
+    return scope_for(actor).has_role(*SUPERVISOR_ROLES)
+
+
+def is_department_handler(actor: Any, department_id: int | None) -> bool:
+    scope = scope_for(actor)
+    return (department_id is not None and scope.has_role(Role.DEPT_REVIEWER)
+            and department_id in scope.department_ids)
+
+
+def handler_departments(actor: Any) -> list[int]:
+    scope = scope_for(actor)
+    return sorted(scope.department_ids) if scope.has_role(Role.DEPT_REVIEWER) else []
+
+
+# --- Reference data cache --------------------------------------------------------------------
+# Settings, time limits, dispatch rules, departments and classifier labels are read on every
+# intake and change rarely: each process keeps them for a few seconds (writes through the
+# services clear this process's copy at once; other processes see them within the TTL).
+# Tests run without the cache, since each test builds its own reference data.
+REFERENCE_TTL_SECONDS = 0.0 if "pytest" in sys.modules else 30.0
+_reference: dict[Any, tuple[float, Any]] = {}
+_reference_lock = threading.Lock()
+
+
+def _cached(key: Any, loader: Any) -> Any:
+    if REFERENCE_TTL_SECONDS <= 0:
+        return loader()
+    now = time.monotonic()
+    hit = _reference.get(key)
+    if hit is not None and now - hit[0] < REFERENCE_TTL_SECONDS:
+        return hit[1]
+    value = loader()
+    with _reference_lock:
+        if len(_reference) > 2000:
+            _reference.clear()
+        _reference[key] = (now, value)
+    return value
+
+
+def reference_cache_clear() -> None:
+    with _reference_lock:
+        _reference.clear()
+
+
+def department_by_id(department_id: int | None) -> Department | None:
+    if department_id is None:
+        return None
+    return _cached(("department", department_id),
+                   lambda: Department.objects.filter(pk=department_id).first())
+
+
+# --- Settings ---------------------------------------------------------------------------------
+def district_code_of(region_path: str) -> str:
+    codes = [c for c in (region_path or "").split("/") if c]
+    return codes[0] if codes else settings.ONEWINDOW_DISTRICT_CODE
+
+
+def hotline_config(*, region_path: str = "") -> HotlineConfig:
+    """The settings of the district a ticket lies in (defaults when none are saved)."""
+    code = district_code_of(region_path)
+    return _cached(("config", code), lambda: _hotline_config(code))
+
+
+def _hotline_config(code: str) -> HotlineConfig:
+    config = HotlineConfig.objects.select_related("fallback_department").filter(district__code=code).first()
+    if config is None:
+        district = Region.objects.filter(code=code).first()
+        config = HotlineConfig(district=district) if district else HotlineConfig()
+    return config
+
+
+def time_limits() -> dict[str, TimeLimit]:
+    return dict(_cached("limits", _time_limits))
+
+
+def _time_limits() -> dict[str, TimeLimit]:
+    limits = dict(DEFAULT_LIMITS)
+    for row in TimeLimitSetting.objects.all():
+        limits[row.limit_class] = TimeLimit(row.amount, row.unit)
+    return limits
+
+
+# --- Categories and rules ---------------------------------------------------------------------
+def category_list(*, level: int | None = None, active: bool = True) -> QuerySet[Category]:
+    qs = Category.objects.all()
+    if active:
+        qs = qs.filter(is_active=True)
+    if level:
+        qs = qs.filter(level=level)
+    return qs.order_by("path")
+
+
+def category_get(*, code: str) -> Category:
+    category = Category.objects.filter(code=code).first()
+    if category is None:
+        raise NotFound("找不到该诉求分类", code="category_not_found")
+    return category
+
+
+def category_resolve(label: str) -> Category | None:
+    """The category a classifier label names: a code, a full name ("城乡建设 / 安全生产 / …"),
+    a path of names separated by "/" or ">", or a unique name (deepest level first). One query."""
+    label = (label or "").strip()
+    if not label:
+        return None
+    return _cached(("label", label), lambda: _category_resolve(label))
+
+
+def _category_resolve(label: str) -> Category | None:
+    parts = [p.strip() for p in label.replace(">", "/").replace("／", "/").split("/") if p.strip()]
+    full_name = " / ".join(parts)
+    candidates = list(Category.objects.filter(is_active=True).filter(
+        Q(code=label) | Q(full_name=full_name) | Q(name=label)).select_related("parent")[:20])
+    for cat in candidates:
+        if cat.code == label:
+            return cat
+    if len(parts) > 1:
+        return next((cat for cat in candidates if cat.full_name == full_name), None)
+    for level in (3, 2, 1):
+        matches = [cat for cat in candidates if cat.name == label and cat.level == level]
+        if len(matches) == 1:
+            return matches[0]
+    return None
+
+
+def category_ids_under(path: str) -> list[int]:
+    """Ids of a category and all below it (cached: the tree changes rarely)."""
+    return list(_cached(("under", path), lambda: list(
+        Category.objects.filter(path__startswith=path).values_list("id", flat=True))))
+
+
+def category_limit_class(category: Category | None) -> str:
+    """The category's time-limit class, inherited from its ancestors."""
+    node = category
+    seen = 0
+    while node is not None and seen < 5:
+        if node.limit_class:
+            return node.limit_class
+        node = node.parent
+        seen += 1
+    return ""
+
+
+def dispatch_rule_specs() -> list[RuleSpec]:
+    return list(_cached("rules", _dispatch_rule_specs))
+
+
+def _dispatch_rule_specs() -> list[RuleSpec]:
+    rows = DispatchRule.objects.filter(is_active=True).values_list(
+        "id", "department_id", "priority", "category__path", "region__path")
+    return [RuleSpec(id=i, department_id=d, priority=p, category_path=c or "", region_path=r or "")
+            for i, d, p, c, r in rows]
+
+
+def dispatch_rule_list() -> QuerySet[DispatchRule]:
+    return DispatchRule.objects.select_related("category", "region", "department").order_by("-priority", "id")
+
+
+# --- Scope ------------------------------------------------------------------------------------
+def _depth(path: str) -> int:
+    return len([p for p in path.split("/") if p])
+
+
+# Co-handled tickets of the actor's departments are looked up first and named by id, so that each
+# part of the scope can use its own index (see ticket_list); more than this falls back to a join.
+COHANDLED_INLINE_MAX = 5000
+
+
+def ticket_scope_parts(scope: Scope) -> list[Q]:
+    """The actor's scope as alternatives (OR), each answerable from one index."""
+    if scope.is_empty or scope.region_path is None:
+        return []
+    in_region = Q(region_path__startswith=scope.region_path)
+    if scope.has_role(*WIDE_ROLES):
+        return [in_region]
+    parts: list[Q] = []
+    if scope.department_ids:
+        ids = sorted(scope.department_ids)
+        parts.append(Q(department_id__in=ids))
+        cohandled = list(TicketCoHandler.objects.filter(department_id__in=ids)
+                         .values_list("ticket_id", flat=True)[: COHANDLED_INLINE_MAX + 1])
+        if len(cohandled) > COHANDLED_INLINE_MAX:
+            parts.append(Q(Exists(TicketCoHandler.objects.filter(ticket_id=OuterRef("pk"), department_id__in=ids))))
+        elif cohandled:
+            parts.append(Q(pk__in=cohandled))
+    if _depth(scope.region_path) >= 2:
+        parts.append(in_region)
+    return parts
+
+
+def _prefixed(q: Q, prefix: str) -> Q | None:
+    """The same filter seen from a related model ("ticket__…"); None if it cannot be rewritten."""
+    children: list[Any] = []
+    for child in q.children:
+        if isinstance(child, Q):
+            inner = _prefixed(child, prefix)
+            if inner is None:
+                return None
+            children.append(inner)
+        elif isinstance(child, tuple):
+            children.append((prefix + child[0], child[1]))
+        else:
+            return None
+    rebuilt = Q(*children, _connector=q.connector, _negated=q.negated)
+    return rebuilt
+
+
+def ticket_scope_q_via(scope: Scope, relation: str) -> Q:
+    """The actor's ticket scope as a filter on a model pointing at tickets (``relation``)."""
+    q = ticket_scope_q(scope)
+    prefixed = _prefixed(q, f"{relation}__")
+    if prefixed is None:
+        return Q(**{f"{relation}__in": Ticket.objects.filter(q).values("pk")})
+    return prefixed
+
+
+def ticket_scope_q(scope: Scope) -> Q:
+    """The actor's scope as one filter (nothing when the scope is empty)."""
+    parts = ticket_scope_parts(scope)
+    if not parts:
+        return Q(pk__in=[])
+    return reduce(operator.or_, parts)
+
+
+def ticket_visible(actor: Any, ticket: Ticket) -> bool:
+    scope = scope_for(actor)
+    if scope.is_empty:
+        return False
+    if scope.has_role(*WIDE_ROLES):
+        return scope.covers_region_path(ticket.region_path)
+    if ticket.department_id in scope.department_ids:
+        return True
+    if _depth(scope.region_path or "") >= 2 and scope.covers_region_path(ticket.region_path):
+        return True
+    return ticket.cohandlers.filter(department_id__in=sorted(scope.department_ids)).exists()
+
+
+@dataclass(frozen=True)
+class TicketFilters:
+    status: tuple[str, ...] = ()
+    department_id: int | None = None
+    category_path: str = ""
+    region_path: str = ""
+    kind: str = ""
+    channel: str = ""
+    overdue: bool | None = None
+    warned: bool | None = None
+    q: str = ""
+    received_from: datetime | None = None
+    received_to: datetime | None = None
+    order: str = "due"  # due | newest
+
+
+# Columns a list never shows: long texts, sealed personal data (decrypting costs), region shapes.
+LIST_DEFERRED = ("text", "reply_text", "requester_name", "requester_phone", "callback_note",
+                 "classifier_alternatives", "region__geometry", "category__description")
+
+
+def _filters_q(filters: TicketFilters) -> Q:
+    q = Q()
+    if filters.status:
+        q &= Q(status__in=list(filters.status))
+    if filters.department_id:
+        q &= Q(department_id=filters.department_id)
+    if filters.category_path:
+        q &= Q(category__path__startswith=filters.category_path)
+    if filters.region_path:
+        q &= Q(region_path__startswith=filters.region_path)
+    if filters.kind:
+        q &= Q(kind=filters.kind)
+    if filters.channel:
+        q &= Q(channel=filters.channel)
+    if filters.overdue is not None:
+        q &= Q(overdue=filters.overdue)
+    if filters.warned is not None:
+        q &= Q(warned=filters.warned)
+    if filters.received_from:
+        q &= Q(received_at__gte=filters.received_from)
+    if filters.received_to:
+        q &= Q(received_at__lt=filters.received_to)
+    text = filters.q.strip()
+    if text:
+        if text.startswith("12345-"):
+            q &= Q(number__startswith=text)
+        else:
+            q &= Q(title__contains=text) | Q(address__contains=text)
+    return q
+
+
+def ticket_list(*, actor: Any, filters: TicketFilters | None = None) -> QuerySet[Ticket]:
+    """Tickets in the actor's scope, most urgent first (or newest first).
+
+    The filters are repeated inside every part of the scope ((department ∧ status) ∨ (street ∧
+    status) …) so that PostgreSQL answers each part from its own index and combines them, instead
+    of reading every open ticket of the district to test the scope row by row.
+    """
+    filters = filters or TicketFilters()
+    return _ticket_list(ticket_scope_parts(scope_for(actor)), filters)
+
+
+def _ticket_list(parts: list[Q], filters: TicketFilters) -> QuerySet[Ticket]:
+    if not parts:
+        return Ticket.objects.none()
+    condition = _filters_q(filters)
+    qs = Ticket.objects.filter(reduce(operator.or_, [part & condition for part in parts]))
+    qs = qs.select_related("category", "department", "region").defer(*LIST_DEFERRED)
+    if filters.order == "newest":
+        return qs.order_by("-received_at", "-id")
+    return qs.order_by("due_at", "id")
+
+
+class TicketPage:
+    """One page at a time of ``ticket_list``, fetched the fast way on PostgreSQL.
+
+    Sorting every matching row by deadline to keep 50 is what makes scoped lists slow at a
+    million rows (a street holds thousands of open tickets). Instead, each (scope part,
+    status) pair is read from its index already in deadline order and stopped after the page;
+    the few ids are merged, then only those rows are loaded. Works as a sequence for Django's
+    Paginator and the API paginator (``count()`` and slicing). Other databases, and the
+    "newest first" order, simply slice the queryset.
+    """
+
+    def __init__(self, *, parts: list[Q], condition: Q, statuses: tuple[str, ...], order: str,
+                 queryset: QuerySet[Ticket]) -> None:
+        self.parts, self.condition, self.order = parts, condition, order
+        self.statuses = statuses or tuple(Status.values)
+        self.queryset = queryset
+        self._count: int | None = None
+
+    def count(self) -> int:
+        if self._count is None:
+            self._count = self.queryset.order_by().count()
+        return self._count
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self) -> Any:
+        return iter(self.queryset)
+
+    def __getitem__(self, item: slice) -> list[Ticket]:
+        from django.db import connection
+
+        if not isinstance(item, slice) or item.stop is None:
+            raise TypeError("TicketPage supports slices with an end only")
+        start, stop = item.start or 0, item.stop
+        if stop <= start:
+            return []
+        if connection.vendor != "postgresql" or self.order != "due" or not self.parts or stop > 1000:
+            return list(self.queryset[start:stop])
+        branches = [Ticket.objects.filter(part & self.condition & Q(status=status))
+                    .order_by("due_at", "id").values_list("due_at", "id")[:stop]
+                    for part in self.parts for status in self.statuses]
+        merged = branches[0].union(*branches[1:]) if len(branches) > 1 else branches[0]
+        ids = [pk for _, pk in merged.order_by("due_at", "id")[start:stop]] if len(branches) > 1 \
+            else [pk for _, pk in list(merged)[start:stop]]
+        rows = {t.id: t for t in self.queryset.filter(id__in=ids)}
+        return [rows[pk] for pk in ids if pk in rows]
+
+
+def ticket_page(*, actor: Any, filters: TicketFilters | None = None) -> TicketPage:
+    """``ticket_list`` for paging (lists and the API): see TicketPage."""
+    filters = filters or TicketFilters()
+    parts = ticket_scope_parts(scope_for(actor))
+    condition = _filters_q(filters)
+    return TicketPage(parts=parts, condition=condition, statuses=filters.status, order=filters.order,
+                      queryset=_ticket_list(parts, filters))
+
+
+def ticket_get(*, actor: Any, public_id: UUID | str) -> Ticket:
+    try:
+        ticket = (Ticket.objects.select_related("category", "category__parent", "department", "region", "kb_article")
+                  .defer("region__geometry").get(public_id=public_id))
+    except (Ticket.DoesNotExist, ValueError, TypeError, DjangoValidationError):
+        raise NotFound("找不到该工单，或您无权查看", code="ticket_not_found") from None
+    if not ticket_visible(actor, ticket):
+        raise NotFound("找不到该工单，或您无权查看", code="ticket_not_found")
+    return ticket
+
+
+def ticket_get_by_number(*, actor: Any, number: str) -> Ticket:
+    ticket = Ticket.objects.filter(number=number).only("public_id").first()
+    if ticket is None:
+        raise NotFound("找不到该工单，或您无权查看", code="ticket_not_found")
+    return ticket_get(actor=actor, public_id=ticket.public_id)
+
+
+def ticket_events(*, ticket: Ticket) -> QuerySet[TicketEvent]:
+    return ticket.events.select_related("actor", "department").order_by("at", "id")
+
+
+# --- Queues -----------------------------------------------------------------------------------
+def triage_queue(*, actor: Any) -> QuerySet[Ticket]:
+    """The dispatcher's queue: tickets the classifier left to people, and returned tickets."""
+    if not is_dispatcher(actor):
+        return Ticket.objects.none()
+    return ticket_list(actor=actor, filters=TicketFilters(status=tuple(DISPATCHER_QUEUE)))
+
+
+def duplicate_queue(*, actor: Any) -> QuerySet[Ticket]:
+    if not is_dispatcher(actor):
+        return Ticket.objects.none()
+    return (Ticket.objects.filter(ticket_scope_q(scope_for(actor)), duplicate_of__isnull=False,
+                                  status__in=[s for s in OPEN_STATUSES])
+            .select_related("duplicate_of", "category").defer(*LIST_DEFERRED[:-2])
+            .order_by("-received_at"))
+
+
+def department_inbox(*, actor: Any, department_id: int | None = None,
+                     statuses: Iterable[str] = DEPARTMENT_QUEUE) -> QuerySet[Ticket]:
+    """Tickets the actor's departments own and must act on, most urgent first."""
+    ids = handler_departments(actor)
+    if department_id is not None:
+        ids = [i for i in ids if i == department_id]
+    if not ids:
+        return Ticket.objects.none()
+    return (Ticket.objects.filter(department_id__in=ids, status__in=list(statuses))
+            .select_related("category", "department", "region").defer(*LIST_DEFERRED).order_by("due_at", "id"))
+
+
+def cohandling_inbox(*, actor: Any) -> QuerySet[TicketCoHandler]:
+    ids = handler_departments(actor)
+    return (TicketCoHandler.objects.filter(department_id__in=ids, status="pending")
+            .select_related("ticket", "department").order_by("ticket__due_at"))
+
+
+def overdue_list(*, actor: Any) -> QuerySet[Ticket]:
+    return ticket_list(actor=actor, filters=TicketFilters(status=tuple(OPEN_STATUSES), overdue=True))
+
+
+def warning_list(*, actor: Any) -> QuerySet[Ticket]:
+    return ticket_list(actor=actor, filters=TicketFilters(status=tuple(OPEN_STATUSES), warned=True,
+                                                          overdue=False))
+
+
+def callback_queue(*, actor: Any) -> QuerySet[Ticket]:
+    """Replied tickets waiting for the callback (回访) by the hotline."""
+    if not is_dispatcher(actor):
+        return Ticket.objects.none()
+    return ticket_list(actor=actor, filters=TicketFilters(status=(Status.REPLIED,), order="newest"))
+
+
+def reopen_candidates(*, actor: Any) -> QuerySet[Ticket]:
+    """Unsatisfied callbacks waiting for a supervisor's decision (reopen once, or close)."""
+    if not is_supervisor(actor):
+        return Ticket.objects.none()
+    return ticket_list(actor=actor, filters=TicketFilters(status=(Status.CALLBACK_DONE,), order="newest"))
+
+
+def order_list(*, actor: Any, status: str | None = None) -> QuerySet[SupervisionOrder]:
+    scope = scope_for(actor)
+    qs = SupervisionOrder.objects.select_related("ticket", "department", "issued_by")
+    if is_supervisor(actor):
+        qs = qs.filter(ticket__region_path__startswith=scope.region_path or "\x00")
+    else:
+        qs = qs.filter(department_id__in=handler_departments(actor))
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("due_at")
+
+
+def order_open_for(*, actor: Any) -> QuerySet[SupervisionOrder]:
+    return order_list(actor=actor).filter(status__in=[OrderStatus.OPEN, OrderStatus.OVERDUE])
+
+
+def extension_pending(*, actor: Any) -> QuerySet[ExtensionRequest]:
+    if not is_supervisor(actor):
+        return ExtensionRequest.objects.none()
+    scope = scope_for(actor)
+    return (ExtensionRequest.objects.filter(status=ExtensionStatus.PENDING,
+                                            ticket__region_path__startswith=scope.region_path or "\x00")
+            .select_related("ticket", "department", "requested_by").order_by("id"))
+
+
+# --- Requester data ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class RequesterView:
+    name: str
+    phone: str
+    confidential: bool
+    hidden: bool
+    can_reveal: bool
+
+
+def requester_view(*, actor: Any, ticket: Ticket) -> RequesterView:
+    """What the actor may see of the requester: masked, or nothing when confidential."""
+    scope = scope_for(actor)
+    privileged = scope.has_role(*REQUESTER_ROLES)
+    if ticket.confidential and not privileged:
+        return RequesterView("（保密）", "（保密）", True, True, False)
+    can_reveal = privileged or is_department_handler(actor, ticket.department_id)
+    return RequesterView(mask_name(ticket.requester_name) or "（匿名）", mask_phone(ticket.requester_phone),
+                         ticket.confidential, False, can_reveal and bool(ticket.requester_phone
+                                                                         or ticket.requester_name))
+
+
+def caller_history(*, actor: Any, phone_hash: str, limit: int = 10) -> list[Ticket]:
+    """Earlier tickets of the same caller (by the phone's lookup hash), for the operator."""
+    if not phone_hash or (not is_operator(actor) and not is_supervisor(actor)):
+        return []
+    return list(Ticket.objects.filter(requester_phone_hash=phone_hash)
+                .select_related("category").order_by("-received_at")[:limit])
+
+
+# --- Knowledge base ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class KbHit:
+    article: KnowledgeArticle
+    score: float
+
+
+_kb_lock = threading.Lock()
+_kb_cache: tuple[Any, list[tuple[KnowledgeArticle, dict[str, Counter[str]]]], dict[str, float]] | None = None
+_FIELD_WEIGHTS = {"title": 3.0, "keywords": 2.5, "question": 1.5, "answer": 1.0}
+
+
+def _tokens(text: str) -> list[str]:
+    import rjieba
+
+    out: list[str] = []
+    for token in rjieba.cut_for_search(text or ""):
+        token = token.strip().lower()
+        if not token or not any(ch.isalnum() for ch in token):
+            continue
+        out.append(token)
+    return out
+
+
+def _kb_index() -> tuple[list[tuple[KnowledgeArticle, dict[str, Counter[str]]]], dict[str, float]]:
+    global _kb_cache
+    stats = KnowledgeArticle.objects.aggregate(latest=Max("updated_at"))
+    version = (KnowledgeArticle.objects.count(), stats["latest"])
+    cached = _kb_cache
+    if cached is not None and cached[0] == version:
+        return cached[1], cached[2]
+    docs: list[tuple[KnowledgeArticle, dict[str, Counter[str]]]] = []
+    df: Counter[str] = Counter()
+    for article in KnowledgeArticle.objects.filter(is_active=True).select_related("category"):
+        fields = {name: Counter(_tokens(getattr(article, name))) for name in _FIELD_WEIGHTS}
+        docs.append((article, fields))
+        df.update({t for c in fields.values() for t in c})
+    n = max(len(docs), 1)
+    idf = {t: math.log(1 + n / (1 + f)) + 0.1 for t, f in df.items()}
+    with _kb_lock:
+        _kb_cache = (version, docs, idf)
+    return docs, idf
+
+
+def kb_search(*, q: str, limit: int = 5) -> list[KbHit]:
+    """Articles for a caller's question, best first (segmented words, weighted by field)."""
+    words = set(_tokens(q))
+    if not words:
+        return []
+    docs, idf = _kb_index()
+    hits: list[KbHit] = []
+    for article, fields in docs:
+        score = 0.0
+        for word in words:
+            if word not in idf:
+                continue
+            best = max((_FIELD_WEIGHTS[name] for name, counter in fields.items() if word in counter),
+                       default=0.0)
+            score += best * idf[word] * (1 + 0.2 * min(len(word) - 1, 3))
+        if score > 0:
+            hits.append(KbHit(article, round(score, 3)))
+    hits.sort(key=lambda h: (-h.score, h.article.id))
+    return hits[:limit]
+
+
+def kb_list(*, q: str = "") -> list[KnowledgeArticle]:
+    if q.strip():
+        return [h.article for h in kb_search(q=q, limit=50)]
+    return list(KnowledgeArticle.objects.select_related("category").order_by("-uses", "id")[:200])
+
+
+def kb_get(*, public_id: UUID | str) -> KnowledgeArticle:
+    try:
+        return KnowledgeArticle.objects.get(public_id=public_id)
+    except (KnowledgeArticle.DoesNotExist, ValueError, TypeError, DjangoValidationError):
+        raise NotFound("找不到该知识库条目", code="kb_not_found") from None
+
+
+def now() -> datetime:
+    return timezone.now()
+
+
+LIMIT_CLASS_LABELS = dict(LimitClass.choices)

@@ -1,0 +1,148 @@
+"""The pure rules: status machine, time limits, numbers (no database)."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from onewindow.core.errors import Conflict
+from onewindow.core.workdays import WorkCalendar
+from onewindow.tickets import rules
+from onewindow.tickets.constants import Action, LimitClass, LimitUnit, Status, Urgency
+
+SH = ZoneInfo("Asia/Shanghai")
+# 2026 is treated as an official year with no listed holidays: weekends only.
+PLAIN = WorkCalendar.build(official_years=[2026])
+
+
+def test_happy_path_through_the_status_machine():
+    status = Status.RECEIVED
+    for action in (Action.DISPATCH, Action.ACCEPT, Action.REPLY, Action.CALLBACK, Action.CLOSE):
+        status = rules.transition_check(status, action)
+    assert status == Status.CLOSED
+
+
+def test_return_and_redispatch_and_triage():
+    assert rules.transition_check(Status.DISPATCHED, Action.RETURN) == Status.RETURNED
+    assert rules.transition_check(Status.ACCEPTED, Action.RETURN) == Status.RETURNED
+    assert rules.transition_check(Status.RETURNED, Action.DISPATCH) == Status.DISPATCHED
+    assert rules.transition_check(Status.RECEIVED, Action.TRIAGE) == Status.TRIAGE
+    assert rules.transition_check(Status.TRIAGE, Action.DISPATCH) == Status.DISPATCHED
+
+
+def test_forbidden_steps_raise_a_conflict_naming_both_in_chinese():
+    with pytest.raises(Conflict) as info:
+        rules.transition_check(Status.CLOSED, Action.REPLY)
+    assert info.value.code == "ticket_bad_transition"
+    assert "已办结" in info.value.message and "答复" in info.value.message
+    assert rules.transition_target(Status.REPLIED, Action.RETURN) is None
+    assert rules.transition_target(Status.MERGED, Action.DISPATCH) is None
+    assert rules.transition_target(Status.REPLIED, Action.MERGE) is None
+
+
+def test_reopen_only_after_callback_and_goes_back_to_the_department():
+    assert rules.transition_check(Status.CALLBACK_DONE, Action.REOPEN) == Status.REOPENED
+    assert rules.transition_check(Status.REOPENED, Action.ACCEPT) == Status.ACCEPTED
+    assert rules.transition_target(Status.ACCEPTED, Action.REOPEN) is None
+    assert rules.reopen_allowed(reopen_count=0, satisfaction="unsatisfied")
+    assert not rules.reopen_allowed(reopen_count=1, satisfaction="unsatisfied")
+    assert not rules.reopen_allowed(reopen_count=0, satisfaction="satisfied")
+
+
+def test_consultations_can_be_answered_on_the_call():
+    assert rules.transition_check(Status.RECEIVED, Action.ANSWER_ON_CALL) == Status.CLOSED
+    assert rules.actions_available(Status.RECEIVED) == [Action.TRIAGE, Action.DISPATCH, Action.ANSWER_ON_CALL,
+                                                        Action.MERGE]
+
+
+def test_limit_class_urgent_first_then_requested_then_category():
+    assert rules.limit_class_for(urgency=Urgency.URGENT, category_class=LimitClass.UTILITY) == LimitClass.URGENT
+    assert rules.limit_class_for(urgency=Urgency.NORMAL, category_class=LimitClass.UTILITY) == LimitClass.UTILITY
+    assert rules.limit_class_for(urgency=Urgency.NORMAL, category_class="", requested="complex") == "complex"
+    assert rules.limit_class_for(urgency=Urgency.NORMAL, category_class=None) == LimitClass.GENERAL
+
+
+def test_default_limits_follow_beijing():
+    assert rules.DEFAULT_LIMITS["urgent"] == rules.TimeLimit(2, LimitUnit.HOURS)
+    assert rules.DEFAULT_LIMITS["utility"] == rules.TimeLimit(24, LimitUnit.HOURS)
+    assert rules.DEFAULT_LIMITS["general"].amount == 7
+    assert rules.DEFAULT_LIMITS["complex"].amount == 15
+    assert rules.DEFAULT_LIMITS["urgent"].label == "2小时"
+
+
+def test_hour_limits_are_natural_time_and_warn_at_the_ratio():
+    start = datetime(2026, 11, 21, 22, 0, tzinfo=SH)  # a Saturday night
+    due = rules.deadline_compute(start=start, limit=rules.TimeLimit(2, LimitUnit.HOURS), calendar=PLAIN,
+                                 warning_ratio=0.75)
+    assert due.due_at == datetime(2026, 11, 22, 0, 0, tzinfo=SH)
+    assert due.warning_at == datetime(2026, 11, 21, 23, 30, tzinfo=SH)
+    assert not due.provisional
+
+
+def test_working_day_limits_skip_the_weekend_and_end_at_end_of_day():
+    friday = datetime(2026, 11, 20, 10, 0, tzinfo=SH)
+    due = rules.deadline_compute(start=friday, limit=rules.TimeLimit(2, LimitUnit.WORKING_DAYS), calendar=PLAIN)
+    assert due.due_at.astimezone(SH).date() == date(2026, 11, 24)  # Mon, Tue
+    assert due.due_at.astimezone(SH).hour == 23
+
+
+def test_working_days_in_an_unpublished_year_are_provisional():
+    start = datetime(2030, 9, 28, 10, 0, tzinfo=SH)
+    due = rules.deadline_compute(start=start, limit=rules.TimeLimit(5, LimitUnit.WORKING_DAYS),
+                                 calendar=WorkCalendar.build())
+    assert due.provisional
+    # Saturday 28 Sep: Mon 30 Sep, (1–3 Oct assumed statutory holidays), Fri 4, Mon 7, Tue 8, Wed 9
+    assert due.due_at.astimezone(SH).date() == date(2030, 10, 9)
+
+
+def test_natural_day_limit():
+    start = datetime(2026, 11, 22, 9, 0, tzinfo=SH)
+    due = rules.deadline_compute(start=start, limit=rules.TimeLimit(7, LimitUnit.NATURAL_DAYS), calendar=PLAIN)
+    assert due.due_at.astimezone(SH).date() == date(2026, 11, 29)
+
+
+def test_deadline_refuses_naive_datetimes():
+    with pytest.raises(ValueError):
+        rules.deadline_compute(start=datetime(2026, 1, 1), limit=rules.TimeLimit(1, LimitUnit.HOURS), calendar=PLAIN)
+
+
+def test_return_window_counts_working_days_after_dispatch():
+    friday = datetime(2026, 11, 20, 16, 0, tzinfo=SH)
+    tuesday_night = datetime(2026, 11, 24, 22, 0, tzinfo=SH)
+    wednesday = datetime(2026, 11, 25, 9, 0, tzinfo=SH)
+    assert rules.return_allowed(dispatched_at=friday, now=tuesday_night, limit_working_days=2, calendar=PLAIN)
+    assert not rules.return_allowed(dispatched_at=friday, now=wednesday, limit_working_days=2, calendar=PLAIN)
+
+
+def test_ticket_numbers_are_readable_and_sort_as_text():
+    a = rules.ticket_number(date(2026, 11, 22), 123)
+    assert a == "12345-20261122-000123"
+    b = rules.ticket_number(date(2026, 11, 22), 1000)
+    c = rules.ticket_number(date(2026, 11, 23), 1)
+    assert sorted([c, b, a]) == [a, b, c]
+    assert rules.ticket_number_parse(a) == (date(2026, 11, 22), 123)
+    assert rules.ticket_number_parse("12345-20261341-000001") is None
+    assert rules.ticket_number_parse("bogus") is None
+    with pytest.raises(ValueError):
+        rules.ticket_number(date(2026, 1, 1), 0)
+
+
+@given(st.integers(min_value=1, max_value=999_999), st.dates(min_value=date(2000, 1, 1), max_value=date(2099, 1, 1)))
+def test_number_round_trip(seq, day):
+    assert rules.ticket_number_parse(rules.ticket_number(day, seq)) == (day, seq)
+
+
+@given(st.integers(min_value=0, max_value=400), st.floats(min_value=0, max_value=1))
+def test_warning_is_never_after_the_deadline(hours, ratio):
+    start = datetime(2026, 3, 2, 8, 0, tzinfo=SH)
+    due = rules.deadline_compute(start=start, limit=rules.TimeLimit(hours, LimitUnit.HOURS), calendar=PLAIN,
+                                 warning_ratio=ratio)
+    assert start <= due.warning_at <= due.due_at
+    assert due.due_at - start == timedelta(hours=hours)
+
+
+def test_callback_closes_unless_unsatisfied():
+    assert rules.callback_closes("satisfied") and rules.callback_closes("basic")
+    assert not rules.callback_closes("unsatisfied")
