@@ -39,7 +39,7 @@ test-postgres: setup browser-deps
 	DATABASE_URL=$${PG_URL:-postgres://postgres@127.0.0.1:5432/onewindow} $(PY) -m pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)
 
 lint: setup
-	$(VENV)/bin/ruff check src config bench tests
+	$(VENV)/bin/ruff check src config bench conftest.py
 	$(VENV)/bin/mypy src/onewindow --config-file pyproject.toml
 	PYTHONPATH=src $(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run

@@ -664,8 +664,10 @@ def catalog_import(
                         themes_changed = True
         if result.changed or themes_changed:
             catalog_revision_bump(now=now)
-        audit_record(actor=actor, action=c.AUDIT_IMPORT, object_type="catalog.import",
-                     object_id=label[:64], summary={"source": source, **result.as_dict()})
+        # A person's import is always recorded; a system re-run that changed nothing is not.
+        if result.changed or themes_changed or getattr(actor, "pk", None):
+            audit_record(actor=actor, action=c.AUDIT_IMPORT, object_type="catalog.import",
+                         object_id=label[:64], summary={"source": source, **result.as_dict()})
     return result
 
 

@@ -15,7 +15,9 @@ class Command(BaseCommand):
         from config.api import api
 
         schema = api.get_openapi_schema(path_prefix="/api/v1")
-        text = json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        # Status codes arrive as int and str keys: a JSON round trip makes every key a string.
+        plain = json.loads(json.dumps(schema, ensure_ascii=False))
+        text = json.dumps(plain, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
         path = Path(str(options["path"]))
         if options["check"]:
             if not path.exists() or path.read_text(encoding="utf-8") != text:
