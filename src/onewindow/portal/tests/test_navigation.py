@@ -1,0 +1,74 @@
+"""Every link the home pages offer leads somewhere that works for the person who sees it."""
+
+from __future__ import annotations
+
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+
+from onewindow.accounts.demo import DEMO_PASSWORD, NAMED_STAFF
+
+HREF = re.compile(r'href="(/[^"#]*)"')
+
+
+def _links(html: str) -> set[str]:
+    # Static files, the API docs and language/sign-out forms are not pages of this test.
+    return {h for h in HREF.findall(html)
+            if not h.startswith(("/static/", "/api/", "/i18n/")) and "logout" not in h}
+
+
+def _all_open(client: Client, links: set[str]) -> dict[str, int]:
+    # Redirects are fine (the staff's "/" leads to the workbench) as long as they end on a page.
+    return {h: client.get(h, follow=True).status_code for h in sorted(links)}
+
+
+@pytest.fixture
+def demo(db) -> None:  # type: ignore[no-untyped-def]
+    call_command("demo_load", "--small", stdout=StringIO())
+
+
+def test_public_home_links_all_open_for_a_visitor(demo, client: Client) -> None:
+    html = client.get("/").content.decode()
+    links = _links(html)
+    # The citizen's main journeys are one click from the home page.
+    for must in ("/guide/", "/cases/apply/", "/cases/progress/", "/hotline/new/",
+                 "/hotline/track/", "/verify/", "/accounts/login/"):
+        assert must in links
+    statuses = _all_open(client, links)
+    assert {h: s for h, s in statuses.items() if s != 200} == {}
+
+
+def test_citizen_home_offers_own_applications_and_licences(demo, client: Client) -> None:
+    client.post("/accounts/login/", {"username": "citizen", "password": DEMO_PASSWORD})
+    links = _links(client.get("/").content.decode())
+    assert {"/cases/mine/", "/me/licences/"} <= links
+    statuses = _all_open(client, links)
+    assert {h: s for h, s in statuses.items() if s != 200} == {}
+
+
+@pytest.mark.parametrize("username", NAMED_STAFF)
+def test_staff_workbench_links_all_open_for_their_role(demo, client: Client, username: str) -> None:
+    client.post("/accounts/login/", {"username": username, "password": DEMO_PASSWORD})
+    response = client.get("/staff/")
+    assert response.status_code == 200
+    links = _links(response.content.decode())
+    assert {"/cases/staff/", "/staff/hotline/"} <= links
+    statuses = _all_open(client, links)
+    assert {h: s for h, s in statuses.items() if s != 200} == {}
+
+
+def test_catalogue_and_intake_cards_follow_roles(demo, client: Client) -> None:
+    client.post("/accounts/login/", {"username": "clerk", "password": DEMO_PASSWORD})
+    clerk = _links(client.get("/staff/").content.decode())
+    assert "/cases/staff/intake/" in clerk
+    client.logout()
+    client.post("/accounts/login/", {"username": "operator", "password": DEMO_PASSWORD})
+    operator = _links(client.get("/staff/").content.decode())
+    assert "/cases/staff/intake/" not in operator
+    assert "/staff/catalog/" not in operator
+    client.logout()
+    client.post("/accounts/login/", {"username": "admin", "password": DEMO_PASSWORD})
+    assert "/staff/catalog/" in _links(client.get("/staff/").content.decode())
