@@ -278,6 +278,8 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # one line per finished task drowns the console; failures are still logged
+        "django_tasks": {"level": "WARNING"},
     },
 }
 

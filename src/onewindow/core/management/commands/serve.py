@@ -26,8 +26,8 @@ class Command(BaseCommand):
                 "--bind", str(options["bind"]), "--workers", str(options["workers"]),
                 "--threads", "4", "--access-logfile", "-", "--chdir", str(settings.BASE_DIR),
             ],
-            "worker": [*manage, "db_worker", "--interval", "1"],
-            "timer": [*manage, "timer"],
+            "worker": [*manage, "db_worker", "--interval", "1", "--skip-checks"],  # serve checked once
+            "timer": [*manage, "timer", "--skip-checks"],
         }
         procs = {name: subprocess.Popen(cmd, cwd=settings.BASE_DIR)  # noqa: S603
                  for name, cmd in commands.items()}
