@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from .api import api
 
@@ -10,6 +11,8 @@ admin.site.index_title = "系统管理"
 
 urlpatterns = [
     path("api/v1/", api.urls),
+    # The unversioned address of the interactive API documentation.
+    path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("onewindow.accounts.urls")),

@@ -172,6 +172,7 @@ def test_openapi_docs_are_served_offline(client):
     assert docs.status_code == 200
     html = docs.content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in html and "cdn" not in html.lower()
+    assert client.get("/api/docs")["Location"] == "/api/v1/docs"
     schema = client.get("/api/v1/openapi.json").json()
     assert schema["openapi"].startswith("3.1")
     assert "/api/v1/people" in schema["paths"]
