@@ -11,13 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.http import HttpRequest
 
 from onewindow.core.audit import audit_record
 from onewindow.core.crypto import lookup_hash
-from onewindow.core.errors import NotAuthenticated, NotFound
+from onewindow.core.errors import NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
 
 from .constants import AUDIT_LOGIN, UserKind
 from .models import Person, User
@@ -72,7 +73,37 @@ def identity_providers() -> list[IdentityProvider]:
     return list(_providers.values())
 
 
+class TypedIdCardProvider:
+    """Development stand-in for a self-service kiosk's ID-card reader and face check.
+
+    The hardware adapter of a real kiosk implements the same ``IdentityProvider`` protocol: it
+    reads the card (name, ID number) and compares the live face with the card photo, then
+    returns a ``VerifiedIdentity`` with ``assurance="face"``. Here the citizen types their name
+    and ID number instead; the number must pass the GB 11643 checksum and match a registered
+    person (by lookup hash) with that exact name. It never creates people. In production it
+    refuses to work unless ``ONEWINDOW_KIOSK_TYPED_ID`` is set explicitly.
+    """
+
+    code = "kiosk_typed_id"
+    label = "手工录入身份证号（开发演示）"
+
+    def verify(self, request: HttpRequest, credentials: dict[str, Any]) -> VerifiedIdentity | None:
+        if getattr(settings, "PRODUCTION", False) and not getattr(settings, "ONEWINDOW_KIOSK_TYPED_ID",
+                                                                  False):
+            raise PermissionDenied("本终端未接入身份证读卡器，请到窗口办理", code="kiosk_reader_missing")
+        name = str(credentials.get("name") or "").strip()
+        if not name:
+            raise ValidationFailed("请填写姓名", code="name_required", fields={"name": "请填写姓名"})
+        facts = id_number_parse(str(credentials.get("id_number") or ""))
+        person = Person.objects.filter(id_number_hash=lookup_hash(facts.number)).only("name").first()
+        if person is None or person.name != name:
+            return None
+        return VerifiedIdentity(provider=self.code, assurance="id_card", id_number=facts.number,
+                                name=person.name)
+
+
 identity_provider_register(PasswordProvider())
+identity_provider_register(TypedIdCardProvider())
 
 
 def identity_resolve_user(*, identity: VerifiedIdentity) -> User:
