@@ -300,3 +300,31 @@ def test_kiosk_case_shows_in_workbench_as_self_service(client, world, citizen, k
     body = client.get(reverse("cases:workbench"), {"tab": "open"}).content.decode()
     assert case.number in body
     assert "自助终端" in body
+
+
+# --- API ----------------------------------------------------------------------------------------
+def test_api_lists_only_kiosk_items(client, world, kiosk_item, counter_item):
+    response = client.get(f"/api/v1/kiosk/{world.hall.public_id}/items")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["hall_name"] == world.hall.name
+    names = [i["name"] for g in data["groups"] for i in g["items"]]
+    assert names == ["居民身份证换领预约"]
+    assert data["groups"][0]["items"][0]["id"] == str(kiosk_item.public_id)
+    searched = client.get(f"/api/v1/kiosk/{world.hall.public_id}/items", {"q": "烟草"}).json()
+    assert searched["groups"] == []
+    missing = client.get("/api/v1/kiosk/00000000-0000-0000-0000-000000000000/items")
+    assert missing.status_code == 404 and missing.json()["code"] == "hall_not_found"
+
+
+def test_api_kiosk_draft_needs_a_kiosk_item_and_hall(client, world, citizen, kiosk_item, counter_item):
+    client.force_login(citizen.user)
+    refused = client.post("/api/v1/cases/drafts", {"item_id": str(counter_item.public_id),
+                                                   "channel": "kiosk", "hall_id": str(world.hall.public_id)},
+                          content_type="application/json")
+    assert refused.status_code == 409 and refused.json()["code"] == "case_not_kiosk"
+    created = client.post("/api/v1/cases/drafts", {"item_id": str(kiosk_item.public_id),
+                                                   "channel": "kiosk", "hall_id": str(world.hall.public_id)},
+                          content_type="application/json")
+    assert created.status_code == 201
+    assert Case.objects.get().channel == Channel.KIOSK
