@@ -7,6 +7,7 @@ from . import kiosk_views as views
 app_name = "kiosk"
 
 urlpatterns = [
+    path("kiosk/", views.halls, name="halls"),
     path("kiosk/<uuid:hall_id>/", views.home, name="home"),
     path("kiosk/<uuid:hall_id>/identify/", views.identify, name="identify"),
     path("kiosk/<uuid:hall_id>/exit/", views.exit_, name="exit"),

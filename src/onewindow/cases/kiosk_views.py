@@ -78,6 +78,12 @@ def _safe_next(hall: ServiceHall, value: str) -> str:
 
 
 # --- Home, identification, exit -----------------------------------------------------------------
+def halls(request: HttpRequest) -> HttpResponse:
+    """Setting a terminal up: choose its hall; the terminal then opens /kiosk/<hall>/."""
+    return render(request, "cases/kiosk/halls.html",
+                  {"halls": ServiceHall.objects.select_related("region").order_by("region__code", "name")})
+
+
 def home(request: HttpRequest, hall_id: str) -> HttpResponse:
     hall = kiosk.kiosk_hall_get(public_id=hall_id)
     return _render(request, "home.html", hall, kiosk_user(request, hall), is_home=True)

@@ -328,3 +328,8 @@ def test_api_kiosk_draft_needs_a_kiosk_item_and_hall(client, world, citizen, kio
                           content_type="application/json")
     assert created.status_code == 201
     assert Case.objects.get().channel == Channel.KIOSK
+
+
+def test_hall_chooser_links_each_hall_kiosk(client, world):
+    body = client.get(reverse("kiosk:halls")).content.decode()
+    assert world.hall.name in body and url("home", world.hall) in body
