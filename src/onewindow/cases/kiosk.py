@@ -23,12 +23,24 @@ from django.db import transaction
 from django.db.models import F, QuerySet
 from django.http import HttpRequest
 
-from onewindow.accounts.identity import identity_provider_get, identity_resolve_user
-from onewindow.accounts.models import ServiceHall, User
+from onewindow.accounts.constants import UserKind
+from onewindow.accounts.identity import (
+    VerifiedIdentity,
+    identity_provider_get,
+    identity_resolve_user,
+)
+from onewindow.accounts.models import Person, ServiceHall, User
 from onewindow.catalog.constants import VersionStatus
 from onewindow.catalog.models import ServiceItem, ServiceItemVersion, Theme
 from onewindow.core.audit import audit_record
-from onewindow.core.errors import DomainError, NotAuthenticated, NotFound, ValidationFailed
+from onewindow.core.crypto import lookup_hash
+from onewindow.core.errors import (
+    DomainError,
+    NotAuthenticated,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from onewindow.core.masking import mask_id_number
 
 from . import services
@@ -168,12 +180,30 @@ def kiosk_identify(*, request: HttpRequest, hall: ServiceHall, credentials: dict
                 audit_record(actor=None, action=AUDIT_SIGN_IN_FAILED, obj=hall, summary={
                     "provider": provider.code, "id_number": masked, "code": error.code})
         raise
+    if _is_staff_identity(identity):
+        with transaction.atomic():
+            audit_record(actor=None, action=AUDIT_SIGN_IN_FAILED, obj=hall, summary={
+                "provider": provider.code, "id_number": masked, "code": "kiosk_staff_refused"})
+        raise PermissionDenied("工作人员账号不能在自助终端登录，请使用本人的个人身份办理",
+                               code="kiosk_staff_refused")
     user = identity_resolve_user(identity=identity)
     with transaction.atomic():
         audit_record(actor=user, action=AUDIT_SIGN_IN, obj=hall, summary={
             "provider": identity.provider, "assurance": identity.assurance, "id_number": masked,
             "hall": hall.name})
     return user
+
+
+def _is_staff_identity(identity: VerifiedIdentity) -> bool:
+    """A kiosk signs in citizens only: never a staff or administrator account."""
+    user = identity.user
+    if user is None and identity.id_number:
+        person = (Person.objects.select_related("user")
+                  .filter(id_number_hash=lookup_hash(identity.id_number.strip().upper())).first())
+        user = person.user if person is not None else None
+    if user is None:
+        return False
+    return bool(user.kind == UserKind.STAFF or user.is_staff or user.is_superuser)
 
 
 def kiosk_sign_out_record(*, user: Any, hall: ServiceHall, reason: str) -> None:

@@ -333,3 +333,30 @@ def test_api_kiosk_draft_needs_a_kiosk_item_and_hall(client, world, citizen, kio
 def test_hall_chooser_links_each_hall_kiosk(client, world):
     body = client.get(reverse("kiosk:halls")).content.decode()
     assert world.hall.name in body and url("home", world.hall) in body
+
+
+def test_staff_accounts_cannot_sign_in_at_a_kiosk(client, world):
+    from onewindow.cases.tests.factories import person_make
+
+    person = person_make(name=world.clerk.name, user=world.clerk.user)
+    response = client.post(url("identify", world.hall), {"name": person.name, "id_number": person.id_number})
+    assert response.status_code == 403
+    assert "工作人员账号不能在自助终端登录" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    assert AuditEntry.objects.filter(action=kiosk.AUDIT_SIGN_IN_FAILED,
+                                     summary__code="kiosk_staff_refused").exists()
+
+
+def test_exit_works_without_a_csrf_token(world, citizen):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    assert identify(browser, world.hall, citizen).status_code == 403  # identifying needs the token
+    browser.get(url("identify", world.hall))
+    token = browser.cookies["csrftoken"].value
+    identify(browser, world.hall, citizen, csrfmiddlewaretoken=token)
+    assert int(browser.session["_auth_user_id"]) == citizen.user.pk
+    response = browser.post(url("exit", world.hall), {"reason": "idle"})  # a stale page, no token
+    assert response.status_code == 302
+    assert "_auth_user_id" not in browser.session
+    assert AuditEntry.objects.filter(action=kiosk.AUDIT_SIGN_OUT, summary__reason="idle").exists()
