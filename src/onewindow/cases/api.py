@@ -402,12 +402,20 @@ def _rating(r: Rating) -> dict[str, Any]:
 def case_detail(request: HttpRequest, case: Case) -> dict[str, Any]:
     user = request.user
     public = not selectors.staff_sees(scope_for(user), case)  # the applicant's view
-    clock = selectors.case_clock(case)
+    fresh = selectors.case_parts_fresh(case)  # a new case: its rows as just written
+    clock = selectors.case_clock(case, calendar=fresh.calendar if fresh else None)
     result = None
     if case.result_licence_ref:
         result = {"licence_id": case.result_licence_ref,
                   "pdf_url": f"/api/v1/cases/{case.public_id}/result.pdf"}
-    materials = list(case.materials.select_related("material").order_by("order", "id"))
+    if fresh is not None:
+        materials, steps, ratings = fresh.materials, fresh.steps, fresh.ratings
+        timeline = [e for e in fresh.events if e.public or not public]
+    else:
+        materials = list(case.materials.select_related("material").order_by("order", "id"))
+        steps = selectors.case_steps(case=case)
+        timeline = selectors.case_timeline(case=case, public_only=public)
+        ratings = selectors.case_ratings(case=case)
     return {
         **_summary(case),
         "item_version": case.item_version.number, "accepted_at": case.accepted_at,
@@ -419,11 +427,11 @@ def case_detail(request: HttpRequest, case: Case) -> dict[str, Any]:
         "supplement_items": case.supplement_items or [], "delivery_method": case.delivery_method,
         "form_data": case.form_data or {},
         "materials": [_material(m) for m in materials],
-        "steps": [_step(s) for s in selectors.case_steps(case=case)],
-        "timeline": [_event(e, public=public) for e in selectors.case_timeline(case=case, public_only=public)],
-        "allowed_actions": selectors.case_allowed_actions(actor=user, case=case),
+        "steps": [_step(s) for s in steps],
+        "timeline": [_event(e, public=public) for e in timeline],
+        "allowed_actions": selectors.case_allowed_actions(actor=user, case=case, steps=steps),
         "result": result,
-        "ratings": [_rating(r) for r in selectors.case_ratings(case=case)],
+        "ratings": [_rating(r) for r in ratings],
     }
 
 
@@ -534,8 +542,9 @@ def my_notifications_read(request: HttpRequest, payload: ReadIn) -> dict[str, in
 
 # --- Drafts and submission --------------------------------------------------------------------
 def _item(item_id: UUID) -> ServiceItem:
-    item = ServiceItem.objects.select_related("department", "department__region",
-                                              "current_version").filter(public_id=item_id).first()
+    found = (ServiceItem.objects.select_related("department", "department__region", "current_version")
+             .defer("department__region__geometry").filter(public_id=item_id).order_by()[:1])
+    item = found[0] if found else None
     if item is None:
         raise NotFound("找不到该事项", code="item_not_found")
     return item

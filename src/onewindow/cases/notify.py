@@ -60,14 +60,17 @@ def senders() -> tuple[Sender, ...]:
     return _load(paths)
 
 
-def notify(*, recipient: Any, kind: str, title: str, body: str = "", case: Case | None = None,
-           link: str = "", external: bool = False) -> Notification | None:
+def notify(*, recipient: Any = None, kind: str, title: str, body: str = "", case: Case | None = None,
+           link: str = "", external: bool = False, recipient_id: int | None = None) -> Notification | None:
     """Create an in-app notification (inside the caller's transaction); with ``external``
-    also send it through the adapters after commit."""
-    if recipient is None:
+    also send it through the adapters after commit. The recipient is a user or, when the
+    caller has only its key, ``recipient_id``."""
+    if recipient is not None:
+        recipient_id = recipient.pk
+    if recipient_id is None:
         return None
     notification = Notification.objects.create(
-        recipient=recipient, case=case, kind=kind, title=title[:200], body=body, link=link[:300])
+        recipient_id=recipient_id, case=case, kind=kind, title=title[:200], body=body, link=link[:300])
     if external and senders():
         notification_id = notification.id
         transaction.on_commit(lambda: _enqueue(notification_id))

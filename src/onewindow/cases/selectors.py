@@ -202,14 +202,45 @@ def case_timeline(*, case: Case, public_only: bool) -> list[CaseEvent]:
     return list(qs.order_by("at", "id"))
 
 
-def case_allowed_actions(*, actor: Any, case: Case) -> list[str]:
+def case_allowed_actions(*, actor: Any, case: Case, steps: list[CaseStep] | None = None) -> list[str]:
+    """``steps``: the case's steps when the caller has them (the active one is taken from them)."""
     roles = case_actor_roles(actor=actor, case=case)
     if not roles:
         return []
+    if steps is None:
+        current = case_current_step(case=case)
+    else:
+        current = min((s for s in steps if s.status == StepStatus.ACTIVE), key=lambda s: s.order, default=None)
     return rules.allowed_actions(
         status=case.status, roles=roles, channel=case.channel,
-        step=case_step_plan(case_current_step(case=case)), resume_status=case.resume_status,
+        step=case_step_plan(current), resume_status=case.resume_status,
         result_ready=case.result_issued_at is not None)
+
+
+@dataclass(frozen=True)
+class CaseParts:
+    """The rows of a case a detail shows besides the case itself, in display order: materials
+    (with their catalogue material), steps, timeline events (all, public or not), ratings."""
+
+    materials: list[CaseMaterial]
+    steps: list[CaseStep]
+    events: list[CaseEvent]
+    ratings: list[Rating]
+    calendar: WorkCalendar | None = None
+
+
+_FRESH_PARTS = "_onewindow_fresh_parts"
+
+
+def case_parts_remember(case: Case, parts: CaseParts) -> None:
+    """A service that has just written every row of a new case hands them to the response
+    (which would otherwise read back what it wrote a moment ago). Taken once."""
+    setattr(case, _FRESH_PARTS, parts)
+
+
+def case_parts_fresh(case: Case) -> CaseParts | None:
+    """The rows a service handed over with this case object (once), else None."""
+    return case.__dict__.pop(_FRESH_PARTS, None)
 
 
 # --- Deadlines for display --------------------------------------------------------------------

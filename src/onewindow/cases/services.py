@@ -26,7 +26,7 @@ from onewindow.accounts.models import Enterprise, Person, ServiceHall, Staff
 from onewindow.accounts.scope import scope_for
 from onewindow.accounts.selectors import person_of_user, staff_of_user
 from onewindow.catalog.constants import MaterialSource, ServiceObject, VersionStatus
-from onewindow.catalog.models import ServiceItem, ServiceItemVersion, Theme
+from onewindow.catalog.models import Material, ServiceItem, ServiceItemVersion, Theme
 from onewindow.core.audit import audit_record
 from onewindow.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from onewindow.core.events import event_publish
@@ -211,12 +211,14 @@ def _begin(*, actor: Any, case: Case, action: str, now: datetime | None = None) 
 
 def _event(*, case: Case, action: str, title: str, actor: Any, role: str = "", from_status: str = "",
            to_status: str = "", note: str = "", data: Mapping[str, Any] | None = None,
-           public: bool = True, at: datetime | None = None) -> CaseEvent:
+           public: bool = True, at: datetime | None = None, actor_label: str | None = None) -> CaseEvent:
+    """One timeline row. ``actor_label``: the actor's name when the caller already has it (saves
+    reading the actor's staff row again)."""
     return CaseEvent.objects.create(
         case=case, at=at or timezone.now(), action=action, from_status=from_status,
         to_status=to_status, actor=actor if getattr(actor, "pk", None) else None,
-        actor_label=_actor_label(actor)[:100], role=role, title=title[:100], note=note,
-        data=dict(data or {}), public=public)
+        actor_label=(actor_label if actor_label is not None else _actor_label(actor))[:100], role=role,
+        title=title[:100], note=note, data=dict(data or {}), public=public)
 
 
 def _finish(step: _Step, *, actor: Any, action: str, fields: Iterable[str], note: str = "",
@@ -241,10 +243,11 @@ def _finish(step: _Step, *, actor: Any, action: str, fields: Iterable[str], note
 
 def _tell_applicant(case: Case, *, title: str, body: str = "",
                     kind: str = NotificationKind.CASE_STATUS) -> Notification | None:
-    recipient = case.applicant_user
-    if recipient is None and case.applicant_person_id and case.applicant_person:
-        recipient = case.applicant_person.user
-    return notifications.notify(recipient=recipient, kind=kind, title=title, body=body, case=case,
+    # by id: the notification row needs only the key, not the account
+    recipient_id = case.applicant_user_id
+    if recipient_id is None and case.applicant_person_id and case.applicant_person:
+        recipient_id = case.applicant_person.user_id
+    return notifications.notify(recipient_id=recipient_id, kind=kind, title=title, body=body, case=case,
                                 link=_link(case), external=True)
 
 
@@ -323,12 +326,14 @@ def _materials_build(case: Case, version: ServiceItemVersion, *,
     return CaseMaterial.objects.bulk_create(rows)
 
 
-def _materials_plan(version: ServiceItemVersion, *,
-                    holder: Person | Enterprise | None) -> list[CaseMaterial]:
-    """The checklist rows, not yet saved and not yet attached to a case."""
+def _materials_plan(version: ServiceItemVersion, *, holder: Person | Enterprise | None,
+                    catalogue: Iterable[Material] | None = None) -> list[CaseMaterial]:
+    """The checklist rows, not yet saved and not yet attached to a case. ``catalogue``: the
+    version's materials when the caller has already read them."""
     from onewindow.licences.selectors import licences_for_materials
 
-    catalogue = sorted(version.materials.all(), key=lambda m: (m.order, m.id))
+    catalogue = sorted(version.materials.all() if catalogue is None else catalogue,
+                       key=lambda m: (m.order, m.id))
     found = licences_for_materials(holder=holder, material_licence_type_codes=[
         m.licence_type_code for m in catalogue if m.licence_type_code])
     rows = []
@@ -652,19 +657,22 @@ def case_window_intake(
     scope = scope_for(actor)
     if scope.is_empty or not scope.has_role(Role.WINDOW_CLERK):
         raise PermissionDenied("只有综合受理窗口人员可以窗口收件", code="case_role_forbidden")
-    staff = (Staff.objects.select_related("region", "window", "window__hall", "window__hall__region")
-             .filter(user=actor).first())
-    assert staff is not None
+    # the clerk's window and hall, as plain values in one query (no model instances needed)
+    staff_row = (Staff.objects.filter(user=actor).order_by()
+                 .values_list("id", "name", "window_id", "window__number", "window__hall_id",
+                              "window__hall__name", "window__hall__region__path", "region__path")[:1])
+    assert staff_row
+    staff_id, staff_name, window_id, window_number, hall_id, hall_name, hall_path, staff_path = staff_row[0]
     version = _published_version(item)
     kind = _applicant_check(version, person=person, enterprise=enterprise)
-    hall = staff.window.hall if staff.window_id else None  # type: ignore[union-attr]
-    region = hall.region if hall is not None else staff.region
+    region_path = hall_path if hall_id is not None else staff_path
     holder: Person | Enterprise | None = person or enterprise
     if holder is not None and holder.region_path and not scope.covers_region_path(holder.region_path):
         pass  # 通办: anyone may apply at any window; the applicant's home region does not matter
     method, address = _delivery_clean(delivery_method, delivery_address)
     now = now or timezone.now()
-    materials_by_key = {str(m.public_id): m for m in version.materials.all()}
+    catalogue = list(version.materials.all())  # read once: checked here, planned below
+    materials_by_key = {str(m.public_id): m for m in catalogue}
     unknown = [k for k in [*paper, *(uploads or {})] if k not in materials_by_key]
     if unknown:
         raise ValidationFailed("材料不属于该事项", code="case_material_unknown",
@@ -681,17 +689,17 @@ def case_window_intake(
         with transaction.atomic():
             case = Case(
                 item=item, item_version=version, item_name=version.name,
-                department=item.department, region_path=region.path, channel=Channel.WINDOW,
+                department=item.department, region_path=region_path, channel=Channel.WINDOW,
                 status=S.SUBMITTED, applicant_kind=kind, applicant_person=person,
                 applicant_enterprise=enterprise, agent_person=agent,
-                applicant_user=person.user if person is not None else None,
+                applicant_user_id=person.user_id if person is not None else None,
                 applicant_name=(person.name if person else enterprise.name),  # type: ignore[union-attr]
                 contact_phone=(person.phone if person else ""), form_data=_form_clean(form_data),
-                hall=hall, window=staff.window, intake_clerk=staff,
+                hall_id=hall_id, window_id=window_id, intake_clerk_id=staff_id,
                 delivery_method=method, delivery_address=address)
             # The whole checklist is settled in memory: one INSERT for the case, one for its
             # materials (paper originals checked, scans attached, e-licences marked 免提交).
-            planned = _materials_plan(version, holder=holder)
+            planned = _materials_plan(version, holder=holder, catalogue=catalogue)
             rows = {str(m.material.public_id): m for m in planned if m.material is not None}
             for key in paper:
                 rows[key].state = MaterialState.PAPER
@@ -700,23 +708,28 @@ def case_window_intake(
                 _material_apply_file(rows[key], file, now)
             case.licence_materials = sum(1 for r in planned if r.state == MaterialState.LICENCE)
             _number_assign(case, now)
-            _clock_set(case, calendar=work_calendar(), now=now)
+            calendar = work_calendar()
+            _clock_set(case, calendar=calendar, now=now)
             case.save()
             for row in planned:
                 row.case = case
             CaseMaterial.objects.bulk_create(planned)
             if case.licence_materials:
                 _licences_use(actor=actor, case=case, now=now)
-            _event(case=case, action=Action.SUBMIT, title="窗口收件", actor=actor, role=CLERK,
-                   from_status="", to_status=S.SUBMITTED, at=now,
-                   data={"hall": hall.name if hall else "", "window": staff.window.number
-                         if staff.window else ""})
+            event = _event(case=case, action=Action.SUBMIT, title="窗口收件", actor=actor, role=CLERK,
+                           from_status="", to_status=S.SUBMITTED, at=now,
+                           actor_label=str(staff_name) if getattr(actor, "kind", "") == "staff" else None,
+                           data={"hall": hall_name or "", "window": window_number or ""})
             audit_record(actor=actor, action=f"{c.AUDIT_PREFIX}window_intake", obj=case, summary={
                 "number": case.number, "item": item.implementation_code, "department":
                 item.department.code, "paper": len(list(paper)), "uploads": len(stored)})
             _tell_applicant(case, title=f"您的办件{case.number}：窗口已收件")
             if accept:
                 case = case_accept(actor=actor, case=case, now=now)
+            else:
+                # everything the detail shows was written just now: hand it over, no re-read
+                selectors.case_parts_remember(case, selectors.CaseParts(
+                    materials=planned, steps=[], events=[event], ratings=[], calendar=calendar))
     except Exception:
         for file in stored.values():
             default_storage.delete(file.name)
