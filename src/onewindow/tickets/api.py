@@ -309,8 +309,18 @@ def _event_out(e: TicketEvent) -> dict[str, Any]:
 
 def _detail_out(request: HttpRequest, t: Ticket) -> dict[str, Any]:
     view = selectors.requester_view(actor=request.user, ticket=t)
+    fresh = selectors.ticket_parts_fresh(t)  # a new ticket: its rows as just written
+    if fresh is not None:
+        duplicates = ({t.duplicate_of_id: fresh.duplicate_number}
+                      if t.duplicate_of_id and fresh.duplicate_number else None)
+        cohandlers, attachments, events = fresh.cohandlers, fresh.attachments, fresh.events
+    else:
+        duplicates = None
+        cohandlers = list(t.cohandlers.select_related("department"))
+        attachments = list(t.attachments.all())
+        events = list(selectors.ticket_events(ticket=t))
     return {
-        **_list_out(t), "text": t.text, "lng": t.lng, "lat": t.lat, "limit_class": t.limit_class,
+        **_list_out(t, duplicates), "text": t.text, "lng": t.lng, "lat": t.lat, "limit_class": t.limit_class,
         "warning_at": t.warning_at, "dispatched_at": t.dispatched_at, "accepted_at": t.accepted_at,
         "replied_at": t.replied_at, "callback_at": t.callback_at, "closed_at": t.closed_at,
         "dispatch_via": t.dispatch_via, "dispatch_note": t.dispatch_note,
@@ -323,10 +333,10 @@ def _detail_out(request: HttpRequest, t: Ticket) -> dict[str, Any]:
         "requester": {"name": view.name, "phone": view.phone, "confidential": view.confidential,
                       "hidden": view.hidden},
         "cohandlers": [{"department": ch.department.name, "status": ch.status, "request": ch.request,
-                        "reply_text": ch.reply_text} for ch in t.cohandlers.select_related("department")],
+                        "reply_text": ch.reply_text} for ch in cohandlers],
         "attachments": [{"id": a.public_id, "name": a.name, "content_type": a.content_type, "size": a.size}
-                        for a in t.attachments.all()],
-        "events": [_event_out(e) for e in selectors.ticket_events(ticket=t)],
+                        for a in attachments],
+        "events": [_event_out(e) for e in events],
     }
 
 

@@ -57,6 +57,7 @@ from .models import (
     KnowledgeArticle,
     SupervisionOrder,
     Ticket,
+    TicketAttachment,
     TicketCoHandler,
     TicketEvent,
     TimeLimitSetting,
@@ -128,6 +129,11 @@ def department_by_id(department_id: int | None) -> Department | None:
         return None
     return _cached(("department", department_id),
                    lambda: Department.objects.filter(pk=department_id).first())
+
+
+def region_by_code(code: str) -> Region | None:
+    """A region (the district, for tickets located nowhere deeper), without its polygon."""
+    return _cached(("region", code), lambda: Region.objects.defer("geometry").filter(code=code).first())
 
 
 # --- Settings ---------------------------------------------------------------------------------
@@ -468,6 +474,30 @@ def ticket_get_by_number(*, actor: Any, number: str) -> Ticket:
 
 def ticket_events(*, ticket: Ticket) -> QuerySet[TicketEvent]:
     return ticket.events.select_related("actor", "department").order_by("at", "id")
+
+
+@dataclass(frozen=True)
+class TicketParts:
+    """The rows of a ticket its detail shows besides the ticket itself, in display order."""
+
+    events: list[TicketEvent]
+    attachments: list[TicketAttachment]
+    cohandlers: list[TicketCoHandler]
+    duplicate_number: str | None = None
+
+
+_FRESH_PARTS = "_onewindow_fresh_parts"
+
+
+def ticket_parts_remember(ticket: Ticket, parts: TicketParts) -> None:
+    """Intake has just written every row of a new ticket: it hands them to the response, which
+    would otherwise read back what was written a moment ago. Taken once."""
+    setattr(ticket, _FRESH_PARTS, parts)
+
+
+def ticket_parts_fresh(ticket: Ticket) -> TicketParts | None:
+    """The rows intake handed over with this ticket object (once), else None."""
+    return ticket.__dict__.pop(_FRESH_PARTS, None)
 
 
 # --- Queues -----------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -252,7 +252,7 @@ def classify(text: str) -> Suggestion | None:
 def _district_root() -> Region | None:
     from django.conf import settings
 
-    return Region.objects.filter(code=settings.ONEWINDOW_DISTRICT_CODE).first()
+    return selectors.region_by_code(settings.ONEWINDOW_DISTRICT_CODE)
 
 
 def region_resolve(*, lng: float | None, lat: float | None, region: Region | None) -> Region | None:
@@ -291,19 +291,16 @@ def _apply_deadline(ticket: Ticket, *, start: datetime, config: HotlineConfig,
 
 
 def _next_number(day: Any) -> str:
-    """The next number of the day (a row lock serialises concurrent intakes)."""
-    for _ in range(3):
-        updated = TicketCounter.objects.filter(day=day).update(last=F("last") + 1)
-        if not updated:
-            try:
-                with transaction.atomic():
-                    TicketCounter.objects.create(day=day, last=1)
-                return rules.ticket_number(day, 1)
-            except IntegrityError:
-                continue
-        last = TicketCounter.objects.filter(day=day).values_list("last", flat=True).get()
-        return rules.ticket_number(day, last)
-    raise Conflict("系统繁忙，请重试", code="ticket_number_busy")  # pragma: no cover
+    """The next number of the day: one ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` statement
+    (the same on SQLite and PostgreSQL). The row lock it takes serialises concurrent intakes
+    until the caller's transaction ends; a rolled-back intake gives its number back."""
+    table = connection.ops.quote_name(TicketCounter._meta.db_table)
+    sql = (f"INSERT INTO {table} (day, last) VALUES (%s, 1) "  # noqa: S608 (table name is ours)
+           f"ON CONFLICT (day) DO UPDATE SET last = {table}.last + 1 RETURNING last")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [day])
+        row = cursor.fetchone()
+    return rules.ticket_number(day, int(row[0]))
 
 
 # --- Attachments ------------------------------------------------------------------------------
@@ -327,12 +324,15 @@ def _attachments_check(files: Sequence[AttachmentIn]) -> None:
             raise ValidationFailed(msg, code="attachment_too_large", fields={"attachments": msg})
 
 
-def _attachments_save(ticket: Ticket, files: Sequence[AttachmentIn], actor: Any) -> None:
+def _attachments_save(ticket: Ticket, files: Sequence[AttachmentIn], actor: Any) -> list[TicketAttachment]:
+    saved = []
     for f in files:
         attachment = TicketAttachment(ticket=ticket, name=f.name[:200] or "附件", content_type=f.content_type,
                                       size=len(f.content), uploaded_by_id=_actor_id(actor))
         attachment.file.save(attachment.name, ContentFile(f.content), save=False)
         attachment.save()
+        saved.append(attachment)
+    return saved
 
 
 def ticket_attachment_add(*, actor: Any, ticket: Ticket, attachment: AttachmentIn,
@@ -409,6 +409,7 @@ def ticket_intake(
     requester_name = (requester_name or "").strip()[:60]
     requester_phone = phone_clean(requester_phone)
     answering = bool(answer_article is not None or (answer_text or "").strip())
+    duplicate_number = None
     if answering and kind != c.TicketKind.CONSULT:
         msg = "只有咨询类诉求可以直接答复办结"
         raise ValidationFailed(msg, code="answer_only_consult", fields={"kind": msg})
@@ -459,14 +460,14 @@ def ticket_intake(
             events += _auto_dispatch(ticket, actor=actor, config=config, confidence=confidence, now=now)
             duplicate = _duplicate_find(ticket, config=config)
             if duplicate is not None:
-                ticket.duplicate_of_id, ticket.duplicate_score = duplicate
+                ticket.duplicate_of_id, ticket.duplicate_score, duplicate_number = duplicate
                 events.append(_event(ticket, actor=None, action=Action.DUPLICATE_FLAG, at=now,
                                      from_status=ticket.status, save=False,
                                      note="与在办工单疑似重复，请派单员核对合并",
                                      data={"ticket_id": duplicate[0], "score": round(duplicate[1], 3)}))
         ticket.save()
         TicketEvent.objects.bulk_create(events)
-        _attachments_save(ticket, attachments, actor)
+        saved = _attachments_save(ticket, attachments, actor)
         audit_record(actor=actor if getattr(actor, "is_authenticated", False) else None,
                      action=c.AUDIT_TICKET_CREATE, obj=ticket, summary={
                          "number": ticket.number, "channel": channel, "kind": kind,
@@ -477,6 +478,10 @@ def ticket_intake(
                          "phone": mask_phone(requester_phone)})
         if ticket.status == Status.DISPATCHED:
             _publish(EVENT_TICKET_DISPATCHED, ticket)
+    # everything the detail shows was written just now: hand it over, no re-read
+    selectors.ticket_parts_remember(ticket, selectors.TicketParts(
+        events=events, attachments=saved, cohandlers=[],
+        duplicate_number=duplicate_number if ticket.duplicate_of_id else None))
     return ticket
 
 
@@ -533,7 +538,8 @@ def _answer_on_call(ticket: Ticket, *, actor: Any, article: KnowledgeArticle | N
                    data={"article": str(article.public_id) if article else None})]
 
 
-def _duplicate_find(ticket: Ticket, *, config: HotlineConfig) -> tuple[int, float] | None:
+def _duplicate_find(ticket: Ticket, *, config: HotlineConfig) -> tuple[int, float, str] | None:
+    """The open ticket this one likely repeats: (id, score, number)."""
     window = timedelta(hours=config.duplicate_window_hours)
     codes = [p for p in ticket.region_path.split("/") if p]
     # the community (or the street, for a ticket located no deeper) bounds the candidates
@@ -547,12 +553,16 @@ def _duplicate_find(ticket: Ticket, *, config: HotlineConfig) -> tuple[int, floa
         # the same problem is classified alike: compare within the same top-level category
         qs = qs.filter(category_id__in=selectors.category_ids_under(ticket.category.path[:4]))
     rows = qs.order_by("-received_at").values_list("id", "title", "text", "received_at", "region_path",
-                                                   "address", "lng", "lat")[:DUPLICATE_CANDIDATES]
-    candidates = [Sample(id=i, text=f"{t}\n{x}", received_at=r, region_path=p, address=a, lng=lo, lat=la)
-                  for i, t, x, r, p, a, lo, la in rows]
+                                                   "address", "lng", "lat", "number")[:DUPLICATE_CANDIDATES]
+    numbers = {}
+    candidates = []
+    for i, t, x, r, p, a, lo, la, number in rows:
+        numbers[i] = number
+        candidates.append(Sample(id=i, text=f"{t}\n{x}", received_at=r, region_path=p, address=a, lng=lo, lat=la))
     new = Sample(id=ticket.pk or 0, text=f"{ticket.title}\n{ticket.text}", received_at=ticket.received_at,
                  region_path=ticket.region_path, address=ticket.address, lng=ticket.lng, lat=ticket.lat)
-    return best_duplicate(new, candidates, window=window, threshold=config.duplicate_threshold)
+    found = best_duplicate(new, candidates, window=window, threshold=config.duplicate_threshold)
+    return (found[0], found[1], numbers[found[0]]) if found is not None else None
 
 
 def ticket_answer_on_call(*, actor: Any, ticket: Ticket, article: KnowledgeArticle | None = None,

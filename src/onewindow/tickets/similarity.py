@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import unicodedata
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,6 +38,33 @@ def bigrams(text: str) -> frozenset[str]:
     return frozenset(norm[i:i + 2] for i in range(len(norm) - 1))
 
 
+# Bigrams of the texts compared recently. The open tickets of a community are compared with
+# every new ticket there: their bigrams are computed once per process, not once per intake.
+# Bounded by the characters held (≈ 100 bytes each), so long letters cannot fill the memory.
+_GRAMS_MAX_CHARS = 400_000
+_grams: OrderedDict[str, frozenset[str]] = OrderedDict()
+_grams_chars = 0
+_grams_lock = threading.Lock()
+
+
+def bigrams_cached(text: str) -> frozenset[str]:
+    """``bigrams(text)``, remembered for the texts seen lately (least recently used dropped)."""
+    global _grams_chars
+    found = _grams.get(text)
+    if found is not None:
+        return found
+    grams = bigrams(text)
+    if len(text) <= _GRAMS_MAX_CHARS // 100:
+        with _grams_lock:
+            if text not in _grams:
+                _grams[text] = grams
+                _grams_chars += len(text)
+                while _grams_chars > _GRAMS_MAX_CHARS and _grams:
+                    dropped, _ = _grams.popitem(last=False)
+                    _grams_chars -= len(dropped)
+    return grams
+
+
 def dice(a: frozenset[str], b: frozenset[str]) -> float:
     if not a or not b:
         return 0.0
@@ -50,7 +79,11 @@ def containment(a: frozenset[str], b: frozenset[str]) -> float:
 
 
 def text_similarity(a: str, b: str) -> float:
-    sa, sb = bigrams(a), bigrams(b)
+    return grams_similarity(bigrams(a), bigrams(b))
+
+
+def grams_similarity(sa: frozenset[str], sb: frozenset[str]) -> float:
+    """``text_similarity`` of two texts given their bigrams."""
     return max(dice(sa, sb), 0.8 * containment(sa, sb))
 
 
@@ -84,7 +117,7 @@ def same_place(a: Sample, b: Sample, *, max_distance_m: float = 500.0, min_depth
     if a.region_path and a.region_path == b.region_path and depth >= min_depth:
         return True
     if a.address and b.address:
-        return text_similarity(a.address, b.address) >= 0.6
+        return grams_similarity(bigrams_cached(a.address), bigrams_cached(b.address)) >= 0.6
     return False
 
 
@@ -99,12 +132,20 @@ def duplicate_score(new: Sample, old: Sample, *, window: timedelta) -> float:
 
 def best_duplicate(new: Sample, candidates: Iterable[Sample], *, window: timedelta,
                    threshold: float) -> tuple[int, float] | None:
-    """The most similar open ticket at or above ``threshold``, as (id, score)."""
+    """The most similar open ticket at or above ``threshold``, as (id, score).
+
+    Scores as ``duplicate_score`` does; the new text is split into bigrams once, and each
+    candidate's text once per process (``bigrams_cached``)."""
     best: tuple[int, float] | None = None
+    new_grams: frozenset[str] | None = None
     for old in candidates:
         if old.id == new.id:
             continue
-        score = duplicate_score(new, old, window=window)
+        if abs(new.received_at - old.received_at) > window or not same_place(new, old):
+            continue
+        if new_grams is None:
+            new_grams = bigrams(new.text)
+        score = grams_similarity(new_grams, bigrams_cached(old.text))
         if score >= threshold and (best is None or score > best[1]):
             best = (old.id, score)
     return best
