@@ -24,6 +24,7 @@ STEPS: list[tuple[str, str]] = [
     ("人员与机构", "onewindow.accounts.demo:accounts_demo_load"),
     ("事项目录", "onewindow.catalog.demo:demo_load_catalog"),
     ("电子证照", "onewindow.licences.demo:demo_load_licences"),
+    ("办件", "onewindow.cases.demo:demo_load_cases"),
 ]
 
 
