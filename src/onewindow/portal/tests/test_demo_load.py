@@ -7,15 +7,34 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import timezone
 
 from onewindow.accounts.constants import Role
 from onewindow.accounts.demo import DEMO_PASSWORD, NAMED_STAFF
 from onewindow.accounts.models import Department, Enterprise, Person, ServiceWindow, Staff, User
+from onewindow.cases.constants import CaseStatus
+from onewindow.cases.models import Case, CaseBundle, CaseEvent, Rating, RatingFollowUp
+from onewindow.cases.selectors import case_visible
 from onewindow.core.models import AuditEntry
 from onewindow.regions.constants import RegionLevel
 from onewindow.regions.models import Region
+from onewindow.tickets.constants import Status as TicketStatus
+from onewindow.tickets.models import ExtensionRequest, SupervisionOrder, Ticket, TicketEvent
+from onewindow.tickets.reports import Period, monthly_report
 
-MODELS = (Region, Department, ServiceWindow, User, Staff, Person, Enterprise)
+MODELS = (Region, Department, ServiceWindow, User, Staff, Person, Enterprise, Case, CaseEvent,
+          CaseBundle, Rating, RatingFollowUp, Ticket, TicketEvent, SupervisionOrder, ExtensionRequest)
+
+
+@pytest.fixture(autouse=True)
+def _classifier_dir(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """The demo trains a ticket classifier when there is none: keep it out of the real var/."""
+    from onewindow.tickets import classifier
+
+    settings.TICKETS_CLASSIFIER_DIR = str(tmp_path / "models")
+    classifier.cache_clear()
+    yield
+    classifier.cache_clear()
 
 
 def _counts() -> dict[str, int]:
@@ -62,3 +81,58 @@ def test_demo_load_explains_a_district_the_data_does_not_have(settings) -> None:
     with pytest.raises(CommandError, match="区划：文件中没有区县代码为 440105"):
         call_command("demo_load", "--small", stdout=StringIO())
     assert Region.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_demo_load_small_brings_cases_and_tickets_in_every_state() -> None:
+    out = StringIO()
+    call_command("demo_load", "--small", stdout=out)
+    text = out.getvalue()
+    assert "办件（" in text and "12345工单（" in text
+
+    # Applications: every state of the workflow, a bundle, ratings and a followed-up bad one.
+    statuses = set(Case.objects.values_list("status", flat=True))
+    assert statuses >= {CaseStatus.SUBMITTED, CaseStatus.PREREVIEWED, CaseStatus.SUPPLEMENT,
+                        CaseStatus.ACCEPTED, CaseStatus.IN_REVIEW, CaseStatus.SPECIAL,
+                        CaseStatus.APPROVED, CaseStatus.DELIVERED, CaseStatus.CLOSED,
+                        CaseStatus.NOT_ACCEPTED, CaseStatus.WITHDRAWN}
+    assert Case.objects.filter(status=CaseStatus.DRAFT).count() == 0
+    assert set(Case.objects.values_list("channel", flat=True)) == {"window", "online", "kiosk"}
+    assert Case.objects.values("department").distinct().count() >= 5
+    issued = Case.objects.filter(status__in=[CaseStatus.APPROVED, CaseStatus.DELIVERED, CaseStatus.CLOSED],
+                                 result_issued_at__isnull=False)
+    assert issued.exists()
+    assert Case.objects.exclude(warning_level="none").exists()
+    bundle = CaseBundle.objects.get()
+    assert bundle.cases.values("department").distinct().count() == 2
+    assert Rating.objects.filter(level__lte=2).count() == 1
+    assert RatingFollowUp.objects.get().status == "done"
+    # histories are spread over past working days, never in the future
+    first = CaseEvent.objects.order_by("at").first()
+    assert first is not None and (timezone.now() - first.at).days >= 14
+    assert not CaseEvent.objects.filter(at__gt=timezone.now()).exists()
+
+    # "我的办件": the demo citizen and the enterprise agent see their own cases.
+    citizen = User.objects.get(username="citizen")
+    own = Case.objects.filter(applicant_user=citizen)
+    assert own.count() >= 4 and all(case_visible(actor=citizen, case=c) for c in own)
+    assert Case.objects.filter(applicant_user__username="enterprise").count() >= 2
+
+    # Tickets: the hotline at work, and this month's report has figures.
+    tickets = Ticket.objects.all()
+    assert tickets.count() >= 40
+    assert set(tickets.values_list("channel", flat=True)) >= {"hotline", "web", "mobile"}
+    states = set(tickets.values_list("status", flat=True))
+    assert states >= {TicketStatus.DISPATCHED, TicketStatus.ACCEPTED, TicketStatus.REPLIED,
+                      TicketStatus.CLOSED, TicketStatus.MERGED, TicketStatus.RETURNED,
+                      TicketStatus.REOPENED}
+    assert TicketEvent.objects.filter(action="return").exists()
+    assert tickets.filter(satisfaction__in=["satisfied", "basic"]).exists()
+    assert tickets.filter(overdue=True).exists()
+    assert SupervisionOrder.objects.exists() and ExtensionRequest.objects.exists()
+    assert not TicketEvent.objects.filter(at__gt=timezone.now()).exists()
+    supervisor = User.objects.get(username="supervisor")
+    report = monthly_report(actor=supervisor, period=Period.month(f"{timezone.localdate():%Y-%m}"),
+                            hot_spots=False)
+    assert report.total.received > 0 and report.total.callbacks > 0
+    assert report.total.satisfaction_rate and report.total.response_rate
