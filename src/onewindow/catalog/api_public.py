@@ -401,3 +401,76 @@ def public_themes(request: HttpRequest, person_kind: str = "", kind: str = ""
              "description": t.description, "order": t.order,
              "item_count": counts.get(t.kind, {}).get(t.code, 0)}
             for t in selectors.theme_list(person_kind=person_kind or None, kind=kind or None)]
+
+
+# --- Power and responsibility lists (权力清单/责任清单) ------------------------------------------
+class ListDepartmentOut(Schema):
+    code: str = Field(..., examples=["530103000000-SCJGJ"])
+    name: str = Field(..., examples=["盘龙区市场监督管理局"])
+    power_count: int = Field(..., description="已公布的权力清单条目数（按 type 筛选后）")
+    responsibility_count: int = Field(..., description="已公布的责任清单条目数")
+    published_at: datetime = Field(..., description="最近一次公布时间")
+
+
+class PowerPublicOut(Schema):
+    power_code: str
+    power_name: str
+    power_type: str = Field(..., description="事项类型代码，如 01 行政许可")
+    power_type_label: str
+    basis: str = Field(..., description="实施依据")
+    item_id: UUID
+    implementation_code: str
+
+
+class ResponsibilityPublicOut(Schema):
+    item_id: UUID
+    item_name: str
+    duty: str = Field(..., description="责任事项")
+    accountability_cases: str = Field(..., description="追责情形")
+    accountable_subject: str = Field(..., description="追责主体")
+    accountability_basis: str = Field(..., description="追责依据")
+
+
+class DepartmentListsOut(Schema):
+    department: ListDepartmentOut
+    powers: list[PowerPublicOut]
+    responsibilities: list[ResponsibilityPublicOut]
+
+
+@router.get("/catalog/lists", response=list[ListDepartmentOut],
+            summary="已公布权力清单、责任清单的部门",
+            description="`q` 按部门名称筛选；`type` 按权力类型（事项类型代码，如 01 行政许可）筛选。")
+def public_lists(request: HttpRequest, q: str = "", type: str = "") -> list[dict[str, Any]]:
+    power_type = type if type in c.POWER_ITEM_TYPES else ""
+    if type and not power_type:
+        return []
+    return [{"code": r.department.code, "name": r.department.name, "power_count": r.power_count,
+             "responsibility_count": r.responsibility_count, "published_at": r.published_at}
+            for r in selectors.public_list_departments(q=q[:60], power_type=power_type)]
+
+
+@router.get("/catalog/lists/{department_code}", response={200: DepartmentListsOut, **_NOT_FOUND},
+            summary="某部门已公布的权力清单和责任清单")
+def public_department_lists(request: HttpRequest, department_code: str) -> dict[str, Any]:
+    department = selectors.public_list_department_get(code=department_code)
+    powers = list(selectors.power_list_published(department=department))
+    duties = list(selectors.responsibility_list_published(department=department))
+    latest = selectors.public_list_publications(department=department).first()
+    types = dict(c.ItemType.choices)
+    return {
+        "department": {"code": department.code, "name": department.name,
+                       "power_count": len(powers), "responsibility_count": len(duties),
+                       "published_at": latest.published_at if latest else None},
+        "powers": [{"power_code": p.power_code, "power_name": p.power_name,
+                    "power_type": p.power_type, "power_type_label": str(types.get(p.power_type, "")),
+                    "basis": p.basis, "item_id": p.item.public_id,
+                    "implementation_code": p.item.implementation_code}
+                   for p in powers],
+        "responsibilities": [{"item_id": d.item.public_id,
+                              "item_name": d.item.current_version.name if d.item.current_version
+                              else d.item.implementation_code,
+                              "duty": d.duty, "accountability_cases": d.accountability_cases,
+                              "accountable_subject": d.accountable_subject,
+                              "accountability_basis": d.accountability_basis}
+                             for d in duties],
+    }

@@ -8,9 +8,10 @@ without JavaScript; with htmx the result list refreshes as the citizen types.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -176,6 +177,9 @@ def _version_context(version: Any) -> dict[str, Any]:
         "themes": themes,
         "history": history,
         "co_departments": list(version.co_departments.all()),
+        # Published list entries belong to the item; an old version shows today's lists.
+        "power": selectors.item_power_published(item=item),
+        "duties": list(selectors.item_responsibilities_published(item=item)),
         "is_current": version.status == c.VersionStatus.PUBLISHED,
         "current": item.current_version if version.status != c.VersionStatus.PUBLISHED
         else version,
@@ -247,3 +251,70 @@ def guide_themes(request: HttpRequest) -> HttpResponse:
             "themes": [e for e in entries if e["facet"] == "theme"],
         })
     return render(request, "catalog/guide_themes.html", {"sections": sections})
+
+
+@require_GET
+def guide_lists(request: HttpRequest) -> HttpResponse:
+    """/guide/lists/: departments that published their 权力清单 and 责任清单."""
+    q = str(request.GET.get("q", "")).strip()[:60]
+    power_type = str(request.GET.get("type", "")).strip()
+    if power_type not in dict(c.ItemType.choices):
+        power_type = ""
+    rows = selectors.public_list_departments(q=q, power_type=power_type)
+    return render(request, "catalog/guide_lists.html", {
+        "rows": rows, "q": q, "power_type": power_type,
+        "types": [(v, label) for v, label in c.ItemType.choices if v in c.POWER_ITEM_TYPES],
+    })
+
+
+@require_GET
+def guide_lists_department(request: HttpRequest, code: str) -> HttpResponse:
+    """/guide/lists/<code>/: one department's published lists; ?format=xlsx downloads them."""
+    department = selectors.public_list_department_get(code=code)
+    powers = list(selectors.power_list_published(department=department))
+    duties = list(selectors.responsibility_list_published(department=department))
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(
+            lists_xlsx(department=department, powers=powers, duties=duties),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+        filename = quote(f"{department.name}-权力清单和责任清单.xlsx")
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+        return response
+    types = dict(c.ItemType.choices)
+    levels = dict(c.ExerciseLevel.choices)
+    return render(request, "catalog/guide_lists_department.html", {
+        "department": department,
+        "powers": [(p, types.get(p.power_type, p.power_type),
+                    levels.get(getattr(p.item.current_version, "exercise_level", ""), ""))
+                   for p in powers],
+        "duties": duties,
+        "publications": list(selectors.public_list_publications(department=department)[:10]),
+    })
+
+
+POWER_HEADER = ("权力编码", "权力名称", "权力类型", "实施依据", "实施编码")
+DUTY_HEADER = ("事项", "责任事项", "追责情形", "追责主体", "追责依据")
+
+
+def lists_xlsx(*, department: Any, powers: list[Any], duties: list[Any]) -> bytes:
+    """A department's published lists as a workbook: sheet 权力清单 and sheet 责任清单."""
+    from openpyxl import Workbook
+
+    types = dict(c.ItemType.choices)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "权力清单"
+    sheet.append(POWER_HEADER)
+    for p in powers:
+        sheet.append([p.power_code, p.power_name, str(types.get(p.power_type, p.power_type)),
+                      p.basis, p.item.implementation_code])
+    duty_sheet = book.create_sheet("责任清单")
+    duty_sheet.append(DUTY_HEADER)
+    for d in duties:
+        name = d.item.current_version.name if d.item.current_version else d.item.implementation_code
+        duty_sheet.append([name, d.duty, d.accountability_cases, d.accountable_subject,
+                           d.accountability_basis])
+    book.properties.title = f"{department.name} 权力清单和责任清单"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from onewindow.accounts.constants import Role
 from onewindow.accounts.models import Department
@@ -210,6 +210,65 @@ def list_departments_published(*, kind: ListKind | str) -> QuerySet[Department]:
     """Departments that have published the given list."""
     return (Department.objects.filter(list_publications__kind=kind).distinct()
             .order_by("code"))
+
+
+@dataclass(frozen=True)
+class PublicListRow:
+    """A department on the public 权力清单/责任清单 index."""
+
+    department: Department
+    power_count: int
+    responsibility_count: int
+    published_at: Any  # latest ListPublication of either kind
+
+
+def public_list_departments(*, q: str = "", power_type: str = "") -> list[PublicListRow]:
+    """Departments that have published a list, with their published entry counts, filtered by
+    department name and by power type (行政许可, 行政给付 …); newest publication first per row."""
+    publications = ListPublication.objects.order_by("department_id", "-published_at")
+    latest: dict[int, Any] = {}
+    for department_id, at in publications.values_list("department_id", "published_at"):
+        latest.setdefault(department_id, at)
+    if not latest:
+        return []
+    powers = PowerEntry.objects.filter(published_at__isnull=False,
+                                       item__department_id__in=list(latest))
+    if power_type:
+        powers = powers.filter(power_type=power_type)
+    power_counts = dict(powers.values("item__department_id").annotate(n=Count("id"))
+                        .values_list("item__department_id", "n"))
+    duty_counts = dict(ResponsibilityEntry.objects.filter(
+        published_at__isnull=False, item__department_id__in=list(latest)
+    ).values("item__department_id").annotate(n=Count("id")).values_list("item__department_id", "n"))
+    departments = Department.objects.filter(id__in=list(latest)).order_by("code")
+    if q:
+        departments = departments.filter(Q(name__icontains=q) | Q(short_name__icontains=q))
+    rows = [PublicListRow(d, power_counts.get(d.id, 0), duty_counts.get(d.id, 0), latest[d.id])
+            for d in departments]
+    if power_type:
+        rows = [r for r in rows if r.power_count]
+    return rows
+
+
+def public_list_department_get(*, code: str) -> Department:
+    """A department with at least one published list; anything else is 404."""
+    department = Department.objects.filter(code=code, list_publications__isnull=False).first()
+    if department is None:
+        raise NotFound("该部门尚未公布权力清单或责任清单", code="list_not_found")
+    return department
+
+
+def public_list_publications(*, department: Department) -> QuerySet[ListPublication]:
+    return ListPublication.objects.filter(department=department).order_by("-published_at")
+
+
+def item_power_published(*, item: ServiceItem) -> PowerEntry | None:
+    return PowerEntry.objects.filter(item=item, published_at__isnull=False).first()
+
+
+def item_responsibilities_published(*, item: ServiceItem) -> QuerySet[ResponsibilityEntry]:
+    return ResponsibilityEntry.objects.filter(item=item, published_at__isnull=False).order_by(
+        "order", "id")
 
 
 # --- Staff reads ------------------------------------------------------------------------------

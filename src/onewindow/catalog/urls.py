@@ -32,6 +32,9 @@ urlpatterns = [
     # Public: service guide (办事指南) and search.
     path("guide/", guide_views.guide_index, name="guide"),
     path("guide/themes/", guide_views.guide_themes, name="guide_themes"),
+    path("guide/lists/", guide_views.guide_lists, name="guide_lists"),
+    path("guide/lists/<str:code>/", guide_views.guide_lists_department,
+         name="guide_lists_department"),
     path("guide/item/<uuid:public_id>/", guide_views.guide_item, name="guide_item"),
     path("guide/item/<uuid:public_id>/print/", guide_views.guide_item_print,
          name="guide_item_print"),
