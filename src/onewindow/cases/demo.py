@@ -59,7 +59,7 @@ ENTERPRISE_ITEMS = ("食品经营许可", "户外广告设置（店招）审批"
 WINDOW_PLAN: list[tuple[str, int, int]] = [
     ("submitted", 4, 1), ("accepted", 5, 1), ("supplement", 3, 1), ("resubmitted", 2, 0),
     ("in_review", 5, 1), ("yellow", 2, 0), ("red", 3, 1), ("special", 3, 1), ("approved", 3, 1),
-    ("refused", 1, 0), ("refused_delivered", 2, 1), ("not_accepted", 2, 1), ("delivered", 6, 0),
+    ("refused", 1, 1), ("refused_delivered", 2, 0), ("not_accepted", 2, 1), ("delivered", 6, 0),
     ("closed", 11, 1), ("withdrawn", 3, 1),
 ]
 REASONS_REFUSE = ("经现场核查，经营场所与申请材料不符，不符合许可条件",

@@ -94,7 +94,7 @@ def test_demo_load_small_brings_cases_and_tickets_in_every_state() -> None:
     statuses = set(Case.objects.values_list("status", flat=True))
     assert statuses >= {CaseStatus.SUBMITTED, CaseStatus.PREREVIEWED, CaseStatus.SUPPLEMENT,
                         CaseStatus.ACCEPTED, CaseStatus.IN_REVIEW, CaseStatus.SPECIAL,
-                        CaseStatus.APPROVED, CaseStatus.DELIVERED, CaseStatus.CLOSED,
+                        CaseStatus.APPROVED, CaseStatus.REFUSED, CaseStatus.DELIVERED, CaseStatus.CLOSED,
                         CaseStatus.NOT_ACCEPTED, CaseStatus.WITHDRAWN}
     assert Case.objects.filter(status=CaseStatus.DRAFT).count() == 0
     assert set(Case.objects.values_list("channel", flat=True)) == {"window", "online", "kiosk"}
