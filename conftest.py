@@ -26,6 +26,13 @@ class District:
     grid_a1: Region
 
 
+@pytest.fixture(autouse=True)
+def _tickets_classifier_dir(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Tests never read or write the ticket classifier models under var/ (demo_load trains one
+    when there is none); a test wanting a model trains it into this empty folder."""
+    settings.TICKETS_CLASSIFIER_DIR = str(tmp_path / "classifier-models")
+
+
 @pytest.fixture
 def district(db) -> District:  # type: ignore[no-untyped-def]
     """盘龙区-like tree with polygons: street A west of 102.75, street B east of it."""

@@ -26,17 +26,6 @@ MODELS = (Region, Department, ServiceWindow, User, Staff, Person, Enterprise, Ca
           CaseBundle, Rating, RatingFollowUp, Ticket, TicketEvent, SupervisionOrder, ExtensionRequest)
 
 
-@pytest.fixture(autouse=True)
-def _classifier_dir(settings, tmp_path):  # type: ignore[no-untyped-def]
-    """The demo trains a ticket classifier when there is none: keep it out of the real var/."""
-    from onewindow.tickets import classifier
-
-    settings.TICKETS_CLASSIFIER_DIR = str(tmp_path / "models")
-    classifier.cache_clear()
-    yield
-    classifier.cache_clear()
-
-
 def _counts() -> dict[str, int]:
     return {m.__name__: m.objects.count() for m in MODELS}
 
