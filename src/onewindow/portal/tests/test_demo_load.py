@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -14,7 +15,13 @@ from onewindow.accounts.demo import DEMO_PASSWORD, NAMED_STAFF
 from onewindow.accounts.models import Department, Enterprise, Person, ServiceWindow, Staff, User
 from onewindow.cases.constants import CaseStatus
 from onewindow.cases.models import Case, CaseBundle, CaseEvent, Rating, RatingFollowUp
-from onewindow.cases.selectors import case_visible
+from onewindow.cases.selectors import (
+    CaseFilters,
+    case_figures,
+    case_list,
+    case_list_for_applicant,
+    case_visible,
+)
 from onewindow.core.models import AuditEntry
 from onewindow.regions.constants import RegionLevel
 from onewindow.regions.models import Region
@@ -103,9 +110,18 @@ def test_demo_load_small_brings_cases_and_tickets_in_every_state() -> None:
 
     # "我的办件": the demo citizen and the enterprise agent see their own cases.
     citizen = User.objects.get(username="citizen")
-    own = Case.objects.filter(applicant_user=citizen)
+    own = case_list_for_applicant(user=citizen)
     assert own.count() >= 4 and all(case_visible(actor=citizen, case=c) for c in own)
-    assert Case.objects.filter(applicant_user__username="enterprise").count() >= 2
+    assert case_list_for_applicant(user=User.objects.get(username="enterprise")).count() >= 2
+    # the workbenches (reviewers: their bureau's cases; the clerk: open cases taken in at the
+    # window, which belong to the items' bureaus) and the leader's figures are not empty
+    for username in ("reviewer_market", "reviewer_civil"):
+        assert case_list(actor=User.objects.get(username=username)).exists(), username
+    assert case_list(actor=User.objects.get(username="clerk"), filters=CaseFilters(tab="open")).exists()
+    today = timezone.localdate()
+    figures = case_figures(actor=User.objects.get(username="leader"), start=today - timedelta(days=70),
+                           end=today)
+    assert figures.cases >= 15 and figures.finished and figures.online and figures.ratings == 3
 
     # Tickets: the hotline at work, and this month's report has figures.
     tickets = Ticket.objects.all()
