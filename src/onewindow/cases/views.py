@@ -508,8 +508,13 @@ TAB_LABELS = [("mine", "My tasks"), ("department", "Department queue"), ("warned
 
 @staff_required
 def workbench(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    # A window clerk's own department (the service centre) owns no items: their work is every
+    # open case of their reach, so that is where their workbench opens.
+    default_tab = ("open" if scope.has_role(Role.WINDOW_CLERK)
+                   and not scope.has_role(Role.DEPT_REVIEWER, Role.LEADER) else "department")
     filters = selectors.CaseFilters(
-        tab=request.GET.get("tab", "department"), status=request.GET.get("status", ""),
+        tab=request.GET.get("tab", default_tab), status=request.GET.get("status", ""),
         channel=request.GET.get("channel", ""), department_code=request.GET.get("department", ""),
         q=request.GET.get("q", ""))
     page_text = request.GET.get("page", "1")
@@ -518,7 +523,6 @@ def workbench(request: HttpRequest) -> HttpResponse:
     rows, has_next = selectors.page_slice(qs, page=page)
     calendar = work_calendar()
     now = timezone.now()
-    scope = scope_for(request.user)
     context = {
         "rows": [(case, selectors.case_clock(case, calendar=calendar, now=now)) for case in rows],
         "filters": filters, "page": page, "has_next": has_next, "tabs": TAB_LABELS,

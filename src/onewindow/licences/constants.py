@@ -57,7 +57,8 @@ STANDARD_TYPES: dict[str, StandardType] = {
         StandardType("ID_CARD", "居民身份证", HolderKind.PERSON, "公安机关", None,
                      "按年龄确定：5年、10年、20年或长期"),
         StandardType("HOUSEHOLD_REGISTER", "居民户口簿", HolderKind.PERSON, "公安机关"),
-        StandardType("BUSINESS_LICENCE", "营业执照", HolderKind.ENTERPRISE, "市场监督管理局", None,
+        # 个体工商户 hold their 营业执照 as natural persons (the operator); companies as legal persons.
+        StandardType("BUSINESS_LICENCE", "营业执照", HolderKind.ANY, "市场监督管理局", None,
                      "按营业期限，未载明的长期有效"),
         StandardType("FOOD_OPERATION_PERMIT", "食品经营许可证", HolderKind.ENTERPRISE,
                      "市场监督管理局", 5, "自发证之日起5年"),

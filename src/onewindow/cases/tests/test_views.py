@@ -140,6 +140,18 @@ def test_workbench_tabs_filters_htmx_and_bulk_assign(world, citizen, item_a, ite
     assert "分派给您1件办件" not in assignee.get(reverse("cases:workbench")).content.decode()
 
 
+def test_window_clerk_workbench_opens_on_every_open_case(world, citizen, item_a, item_b):
+    # The comprehensive-window clerk's department owns no items: their default view is "all open".
+    a = online_submitted(citizen.user, item_a)
+    b = online_submitted(citizen.user, item_b)
+    page = as_user(world.clerk.user).get(reverse("cases:workbench")).content.decode()
+    assert a.number in page and b.number in page
+    assert 'href="?tab=open" aria-current="page"' in page
+    # A department reviewer still opens on the department queue.
+    reviewer = as_user(world.reviewer_a.user).get(reverse("cases:workbench")).content.decode()
+    assert a.number in reviewer and b.number not in reviewer
+
+
 def test_window_intake_page_registers_and_takes_in(world, item_a):
     from onewindow.accounts.tests.factories import make_id_number
 

@@ -118,7 +118,7 @@ def test_issue_rejects_wrong_holder_kind_missing_ref_dates_and_duplicates(market
     person, enterprise = person_make(), enterprise_make()
     actor = market_reviewer.user
     with pytest.raises(ValidationFailed) as err:
-        services.licence_issue(actor=actor, type_code="BUSINESS_LICENCE", holder_person=person,
+        services.licence_issue(actor=actor, type_code="FOOD_OPERATION_PERMIT", holder_person=person,
                                data={}, source_ref="X", department=market)
     assert err.value.code == "licence_holder_kind"
     with pytest.raises(ValidationFailed) as err:
