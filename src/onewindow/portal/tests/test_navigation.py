@@ -66,3 +66,10 @@ def test_staff_workbench_cards_follow_roles_and_all_open(demo, client: Client) -
     assert "/staff/catalog/" not in seen["operator"] and "/staff/catalog/" in seen["admin"]
     assert "/staff/hotline/report/" in seen["supervisor"]
     assert "/staff/hotline/report/" not in seen["clerk"]
+
+
+def test_unknown_address_gets_a_chinese_404_page(client: Client) -> None:
+    response = client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "页面不存在" in html and 'href="/guide/"' in html
