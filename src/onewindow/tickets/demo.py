@@ -179,16 +179,12 @@ def _reference_ensure(*, district: Region, supervisor: User) -> dict[str, int]:
 
 
 def _model_ensure() -> int:
-    """Train the classifier on the shared labelled messages when there is no model yet (≈1 s)."""
-    from . import classifier
+    """Train the classifier when there is no model yet: on the demo's own labelled messages
+    (tickets/data/demo_messages.csv, written for this project), plus the shared labelled
+    messages when the folder is there. A fresh clone thus dispatches demo tickets too."""
+    from .learning import demo_model_train
 
-    path = Path(settings.SHARED_DATA_DIR) / "tickets" / LABELLED
-    if classifier.current_version() is not None or not path.is_file():
-        return 0
-    data = classifier.read_labelled_csv(path, text_columns="留言主题,留言详情", label_column="一级分类")
-    classifier.model_save(classifier.train(data, n_jobs=1))
-    classifier.cache_clear()
-    return 1
+    return 1 if demo_model_train() is not None else 0
 
 
 # --- Moments ----------------------------------------------------------------------------------
@@ -409,6 +405,8 @@ def _tickets_load(ctx: _Ctx, messages: list[Message], total: int) -> int:
             plan = rng.choice(("overdue", "closed", "closed", "replied"))
         if plan == "triage" and at < ctx.now - timedelta(days=1):
             plan = "closed"  # only fresh tickets still wait for the dispatcher
+        if index == total - 2:
+            plan = "dispatched"  # one of the newest: dispatched, the department has not signed yet
         _handle(ctx, ticket, message, clock, plan)
     return made
 

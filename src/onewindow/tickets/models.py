@@ -26,8 +26,10 @@ from .constants import (
     CoHandlerStatus,
     DispatchVia,
     ExtensionStatus,
+    LabelSource,
     LimitClass,
     LimitUnit,
+    ModelStatus,
     OrderStatus,
     Satisfaction,
     Status,
@@ -415,3 +417,62 @@ class Open311Client(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ClassifierLabel(BaseModel):
+    """A person's decision about a ticket's category: a training example of the classifier.
+
+    Dispatchers choosing in triage, departments returning a ticket with the right category and
+    supervisors or dispatchers redispatching it all write one; a later decision on the same
+    ticket supersedes the earlier ones (kept for the record, not trained on).
+    """
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="classifier_labels")
+    text = models.TextField()
+    label = models.CharField(max_length=300)  # the category's full name (its path)
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+    source = models.CharField(max_length=12, choices=LabelSource.choices)
+    predicted_label = models.CharField(max_length=300, blank=True)
+    predicted_confidence = models.FloatField(null=True, blank=True)
+    model_version = models.CharField(max_length=80, blank=True)
+    actor = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    at = models.DateTimeField()
+    superseded = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = "分类标注"
+        verbose_name_plural = "分类标注"
+        indexes = [models.Index(fields=["superseded", "at"], name="ticket_label_active_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} → {self.label}"
+
+
+class ClassifierVersion(BaseModel):
+    """A trained classifier artefact (files under the models directory) and its history."""
+
+    version = models.CharField(max_length=80, unique=True)
+    kind = models.CharField(max_length=20)
+    status = models.CharField(max_length=10, choices=ModelStatus.choices, default=ModelStatus.CANDIDATE)
+    trained_at = models.DateTimeField(null=True, blank=True)
+    n_train = models.PositiveIntegerField(default=0)
+    n_labels = models.PositiveIntegerField(default=0, help_text="其中来自人工分拣的标注")
+    classes = models.PositiveIntegerField(default=0)
+    source = models.CharField(max_length=200, blank=True)
+    figures = models.JSONField(default=dict, blank=True,
+                               help_text="留出近期工单上的评估：本模型与当时在用模型")
+    compared_with = models.CharField(max_length=80, blank=True)
+    promoted_at = models.DateTimeField(null=True, blank=True)
+    promoted_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+", help_text="空：定时任务自动启用")
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "分类模型版本"
+        verbose_name_plural = "分类模型版本"
+
+    def __str__(self) -> str:
+        return self.version

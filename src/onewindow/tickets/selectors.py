@@ -202,7 +202,14 @@ def _category_resolve(label: str) -> Category | None:
         if cat.code == label:
             return cat
     if len(parts) > 1:
-        return next((cat for cat in candidates if cat.full_name == full_name), None)
+        found = next((cat for cat in candidates if cat.full_name == full_name), None)
+        if found is None:
+            # a path deeper than (or beside) this tree: its deepest known ancestor
+            prefixes = [" / ".join(parts[:i]) for i in range(len(parts) - 1, 0, -1)]
+            known = {cat.full_name: cat for cat in
+                     Category.objects.filter(is_active=True, full_name__in=prefixes)}
+            found = next((known[p] for p in prefixes if p in known), None)
+        return found
     for level in (3, 2, 1):
         matches = [cat for cat in candidates if cat.name == label and cat.level == level]
         if len(matches) == 1:

@@ -40,7 +40,7 @@ from onewindow.core.workdays import local_date
 from onewindow.regions.models import Region
 
 from . import constants as c
-from . import rules, selectors
+from . import learning, rules, selectors
 from .constants import Action, Status
 from .dispatch import dispatch_decide
 from .models import (
@@ -188,6 +188,7 @@ class Suggestion:
     confidence: float
     model_version: str
     alternatives: list[dict[str, Any]] = field(default_factory=list)
+    threshold: float | None = None  # the model's own auto-dispatch threshold, when it has one
 
 
 def _alternatives(raw: Any) -> list[dict[str, Any]]:
@@ -208,18 +209,18 @@ def _alternatives(raw: Any) -> list[dict[str, Any]]:
     return out
 
 
-def classify(text: str) -> Suggestion | None:
+def classify(text: str, *, threshold: float | None = None) -> Suggestion | None:
     """Ask the classifier (tickets.classifier) for a category; None when it has no answer.
 
-    A missing or failing model never stops intake: the ticket then goes to the dispatcher.
+    ``threshold`` is the district's auto-dispatch threshold: with category paths the classifier
+    answers with the deepest category whose confidence reaches it. A missing or failing model
+    never stops intake: the ticket then goes to the dispatcher.
     """
-    try:
-        from . import classifier  # type: ignore[attr-defined]  # written by the classifier helper
-    except ImportError:
-        return None
+    from . import classifier
+
     unavailable = getattr(classifier, "ClassifierUnavailable", None)
     try:
-        result = classifier.classify(text)
+        result = classifier.classify(text, threshold=threshold)
     except Exception as exc:
         if unavailable is not None and isinstance(exc, unavailable):
             logger.info("no trained ticket classifier yet; the ticket goes to triage")
@@ -243,9 +244,13 @@ def classify(text: str) -> Suggestion | None:
         confidence = float(get("confidence", 0.0))
     except (TypeError, ValueError):
         confidence = 0.0
+    try:
+        own = float(get("threshold", None))
+    except (TypeError, ValueError):
+        own = None
     return Suggestion(label=str(label)[:100], confidence=max(0.0, min(confidence, 1.0)),
                       model_version=str(get("model_version", ""))[:60],
-                      alternatives=_alternatives(get("alternatives", [])))
+                      alternatives=_alternatives(get("alternatives", [])), threshold=own)
 
 
 # --- Regions and deadlines --------------------------------------------------------------------
@@ -416,7 +421,8 @@ def ticket_intake(
     _attachments_check(attachments)
     located = region_resolve(lng=lng, lat=lat, region=region)
     received_at = received_at or now
-    suggestion = None if answering else classify(f"{title}\n{text}")
+    config = selectors.hotline_config(region_path=located.path if located else "")
+    suggestion = None if answering else classify(f"{title}\n{text}", threshold=config.triage_threshold)
 
     effective = category
     confidence: float | None = 1.0 if category is not None else None
@@ -438,7 +444,6 @@ def ticket_intake(
         ticket.classifier_confidence = suggestion.confidence
         ticket.classifier_version = suggestion.model_version
         ticket.classifier_alternatives = suggestion.alternatives
-    config = selectors.hotline_config(region_path=ticket.region_path)
     _apply_deadline(ticket, start=received_at, config=config)
 
     with transaction.atomic():
@@ -457,7 +462,9 @@ def ticket_intake(
         if answering:
             events += _answer_on_call(ticket, actor=actor, article=answer_article, text=answer_text, now=now)
         else:
-            events += _auto_dispatch(ticket, actor=actor, config=config, confidence=confidence, now=now)
+            events += _auto_dispatch(ticket, actor=actor, config=config, confidence=confidence, now=now,
+                                     model_threshold=suggestion.threshold
+                                     if suggestion is not None and category is None else None)
             duplicate = _duplicate_find(ticket, config=config)
             if duplicate is not None:
                 ticket.duplicate_of_id, ticket.duplicate_score, duplicate_number = duplicate
@@ -491,12 +498,14 @@ def _publish(name: str, ticket: Ticket, **extra: Any) -> None:
 
 
 def _auto_dispatch(ticket: Ticket, *, actor: Any, config: HotlineConfig, confidence: float | None,
-                   now: datetime) -> list[TicketEvent]:
+                   now: datetime, model_threshold: float | None = None) -> list[TicketEvent]:
+    # a model's own threshold (≥ 95 % right on its cross-validation) may be stricter
+    threshold = max(config.triage_threshold, model_threshold or 0.0)
     decision = dispatch_decide(
         rules=selectors.dispatch_rule_specs(),
         category_path=ticket.category.path if ticket.category else None,
         region_path=ticket.region_path, fallback_department_id=config.fallback_department_id,
-        confidence=confidence, threshold=config.triage_threshold,
+        confidence=confidence, threshold=threshold,
     )
     before = ticket.status
     if decision.to_triage:
@@ -608,6 +617,12 @@ def ticket_dispatch(*, actor: Any, ticket: Ticket, department: Department, categ
             events.append(_event(t, actor=actor, action=Action.DEADLINE_RECOMPUTE, at=now, from_status=before,
                                  note=f"时限类别改为：{c.LimitClass(limit_class).label}", save=False,
                                  data={"due_at": t.due_at.isoformat() if t.due_at else None}))
+        if before in (Status.TRIAGE, Status.RETURNED) or category is not None:
+            # a person decided the category: the classifier learns from it
+            learning.label_record(
+                ticket=t, category=t.category, actor=actor, now=now,
+                source=(c.LabelSource.TRIAGE if before == Status.TRIAGE else c.LabelSource.REDISPATCH
+                        if before == Status.RETURNED else c.LabelSource.CORRECTION))
         t.department = department
         t.dispatched_at = now
         t.dispatched_by_id = _actor_id(actor)
@@ -696,10 +711,13 @@ def ticket_accept(*, actor: Any, ticket: Ticket, now: datetime | None = None) ->
     return ticket
 
 
-def ticket_return(*, actor: Any, ticket: Ticket, reason: str, now: datetime | None = None) -> Ticket:
+def ticket_return(*, actor: Any, ticket: Ticket, reason: str, category: Category | None = None,
+                  now: datetime | None = None) -> Ticket:
     """The owner department sends a wrongly dispatched ticket back, with a reason, within the limit.
 
     The return counts against whoever dispatched it (a dispatcher, or the rules), not the department.
+    A ``category`` the department names as the right one is kept as a label for the classifier
+    (the dispatcher's redispatch, if it differs, supersedes it).
     """
     now = _now(now)
     _require_owner(actor, ticket)
@@ -720,6 +738,9 @@ def ticket_return(*, actor: Any, ticket: Ticket, reason: str, now: datetime | No
         TicketReturn.objects.create(ticket=t, department=department, reason=reason,
                                     dispatched_by_id=t.dispatched_by_id, dispatch_via=t.dispatch_via,
                                     returned_by_id=_actor_id(actor), returned_at=now)
+        if category is not None:
+            learning.label_record(ticket=t, category=category, actor=actor, now=now,
+                                  source=c.LabelSource.RETURN)
         t.status = target
         t.department = None
         t.accepted_at = None

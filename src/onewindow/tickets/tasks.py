@@ -25,3 +25,12 @@ def on_calendar_year_imported(payload: dict[str, Any]) -> None:
     year = payload.get("year")
     if isinstance(year, int):
         tickets_deadlines_recompute(year=year)
+
+
+@periodic("tickets.classifier_learn")
+def tickets_classifier_learn() -> None:
+    """Retrain the classifier when enough new human labels arrived (promote only if as good);
+    with no model and no labels, start from a zero-shot model of the category tree."""
+    from .learning import classifier_retrain_tick
+
+    classifier_retrain_tick()

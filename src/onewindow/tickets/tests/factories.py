@@ -40,7 +40,7 @@ def install_fake_classifier(monkeypatch: Any, func: Any = fake_classify) -> None
     import onewindow.tickets as package
 
     module = types.ModuleType("onewindow.tickets.classifier")
-    module.classify = func  # type: ignore[attr-defined]
+    module.classify = lambda text, **options: func(text)  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "onewindow.tickets.classifier", module)
     monkeypatch.setattr(package, "classifier", module, raising=False)
 
