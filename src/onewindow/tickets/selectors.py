@@ -703,3 +703,94 @@ def now() -> datetime:
 
 
 LIMIT_CLASS_LABELS = dict(LimitClass.choices)
+
+
+# --- The classifier: versions and drift ---------------------------------------------------------
+MODEL_ROLES = (Role.SUPERVISOR, Role.LEADER, Role.ADMINISTRATOR)
+
+
+def _require_model_reader(actor: Any) -> None:
+    if not scope_for(actor).has_role(*MODEL_ROLES):
+        raise NotFound("找不到该页面", code="not_found")
+
+
+def classifier_versions(*, actor: Any, limit: int = 50) -> list[Any]:
+    """Trained classifier versions, newest first (supervisors, leaders, administrators)."""
+    from .models import ClassifierVersion
+
+    _require_model_reader(actor)
+    return list(ClassifierVersion.objects.select_related("promoted_by").order_by("-created_at", "-id")[:limit])
+
+
+def classifier_label_counts(*, actor: Any) -> dict[str, int]:
+    """Human labels by source (active ones), for the model page."""
+    from .models import ClassifierLabel
+
+    _require_model_reader(actor)
+    counts = Counter(ClassifierLabel.objects.filter(superseded=False).values_list("source", flat=True))
+    return dict(counts)
+
+
+@dataclass(frozen=True)
+class DriftWeek:
+    week: str  # ISO week start (Monday), local date
+    received: int  # tickets received that week
+    classified: int  # of them with a classifier suggestion
+    low_confidence: int  # suggestions below the auto-dispatch threshold
+    dispatched: int  # tickets dispatched that week
+    returns: int  # returns that week
+
+    @property
+    def low_confidence_share(self) -> float | None:
+        return round(self.low_confidence / self.classified, 4) if self.classified else None
+
+    @property
+    def returns_rate(self) -> float | None:
+        return round(self.returns / self.dispatched, 4) if self.dispatched else None
+
+
+def classifier_drift_weekly(*, actor: Any, weeks: int = 12, now: datetime | None = None,
+                            threshold: float | None = None) -> list[DriftWeek]:
+    """Per week: the share of tickets the classifier was unsure of and the returns rate.
+
+    A rising share of low-confidence tickets says the requests changed (new topics, new
+    wording) and the model should learn; a rising returns rate says dispatch goes wrong."""
+    from datetime import timedelta
+
+    from django.db.models.functions import TruncWeek
+
+    from .models import TicketReturn
+
+    _require_model_reader(actor)
+    now = now or timezone.now()
+    weeks = max(1, min(weeks, 104))
+    today = timezone.localdate(now)
+    start_day = today - timedelta(days=today.weekday() + 7 * (weeks - 1))
+    start = timezone.make_aware(datetime.combine(start_day, datetime.min.time()))
+    threshold = hotline_config().triage_threshold if threshold is None else threshold
+    tz = timezone.get_current_timezone()
+    received: Counter[str] = Counter()
+    classified: Counter[str] = Counter()
+    low: Counter[str] = Counter()
+    for week, conf in (Ticket.objects.filter(received_at__gte=start, received_at__lte=now)
+                       .annotate(w=TruncWeek("received_at", tzinfo=tz))
+                       .values_list("w", "classifier_confidence")):
+        key = timezone.localdate(week).isoformat() if isinstance(week, datetime) else str(week)
+        received[key] += 1
+        if conf is not None:
+            classified[key] += 1
+            low[key] += conf < threshold
+    dispatched = Counter(
+        (timezone.localdate(w).isoformat() if isinstance(w, datetime) else str(w))
+        for w in Ticket.objects.filter(dispatched_at__gte=start, dispatched_at__lte=now)
+        .annotate(w=TruncWeek("dispatched_at", tzinfo=tz)).values_list("w", flat=True))
+    returns = Counter(
+        (timezone.localdate(w).isoformat() if isinstance(w, datetime) else str(w))
+        for w in TicketReturn.objects.filter(returned_at__gte=start, returned_at__lte=now)
+        .annotate(w=TruncWeek("returned_at", tzinfo=tz)).values_list("w", flat=True))
+    out = []
+    for i in range(weeks):
+        key = (start_day + timedelta(days=7 * i)).isoformat()
+        out.append(DriftWeek(week=key, received=received[key], classified=classified[key],
+                             low_confidence=low[key], dispatched=dispatched[key], returns=returns[key]))
+    return out

@@ -30,6 +30,7 @@ urlpatterns += [
     path("staff/hotline/callbacks/", views.callbacks, name="callbacks"),
     path("staff/hotline/supervise/", views.supervise, name="supervise"),
     path("staff/hotline/kb/", views.kb, name="kb"),
+    path("staff/hotline/classifier/", views.classifier_page, name="classifier"),
     path("staff/hotline/report/", views.report, name="report"),
     path("staff/hotline/report/hotspots/", views.report_hotspots, name="report_hotspots"),
     path("staff/hotline/tickets/", views.ticket_list, name="list"),

@@ -595,3 +595,44 @@ def _rate_cells(r: Any) -> list[str]:
 
 def _report_rows(data: Any) -> list[list[str]]:
     return [_rate_cells(r) for r in data.departments]
+
+
+# --- The classifier's model page ----------------------------------------------------------------
+@staff_required
+def classifier_page(request: HttpRequest) -> HttpResponse:
+    """Versions, their figures and who promoted them; retrain, promote, roll back; drift."""
+    from onewindow.core import embeddings
+
+    from . import classifier, learning
+
+    user = request.user
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        try:
+            if action == "retrain":
+                outcome = learning.classifier_retrain(actor=user, force=True)
+                messages.info(request, {"promoted": "新模型已通过留出评估并启用",
+                                        "rejected": "候选模型不如在用模型，未启用",
+                                        "zero_shot": "已启用零样本模型"}.get(outcome.action, outcome.reason))
+            elif action == "promote":
+                learning.classifier_promote(actor=user, version=request.POST.get("version", ""))
+                messages.success(request, "已启用所选模型版本")
+            elif action == "rollback":
+                row = learning.classifier_rollback(actor=user)
+                messages.success(request, f"已回滚到 {row.version}")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect("tickets:classifier")
+    learning.classifier_versions_sync()
+    versions = selectors.classifier_versions(actor=user)
+    drift = selectors.classifier_drift_weekly(actor=user)
+    current = classifier.current_version()
+    meta: dict[str, Any] = {}
+    if current:
+        meta = learning._meta_of(current)
+    return _render(request, "tickets/classifier.html", {
+        "versions": versions, "current": current, "meta": meta, "drift": drift,
+        "labels": selectors.classifier_label_counts(actor=user),
+        "embeddings": embeddings.status(), "can_manage": selectors.is_supervisor(user),
+        "threshold": selectors.hotline_config().triage_threshold,
+    })

@@ -234,3 +234,27 @@ def test_a_hybrid_model_falls_back_to_its_sparse_part_when_embeddings_go(real_cl
     finally:
         settings.ONEWINDOW_EMBEDDINGS = "auto"
         embeddings.embedder_reset()
+
+
+@pytest.mark.django_db
+def test_model_page_shows_versions_and_drift_to_supervisors_only(hotline, real_classifier, client):
+    _triage_everything(hotline)
+    weak = _weak_model()
+    clf.model_save(weak)
+    ticket = _intake(hotline, MESSAGES[WATER][0])
+    _dispatch(hotline, ticket, WATER)
+    weeks = selectors.classifier_drift_weekly(actor=hotline.supervisor.user, weeks=4)
+    assert len(weeks) == 4 and weeks[-1].received == 1 and weeks[-1].classified == 1
+    assert weeks[-1].low_confidence == 1 and weeks[-1].low_confidence_share == 1.0
+    assert weeks[-1].dispatched == 1 and weeks[-1].returns_rate == 0.0
+
+    client.force_login(hotline.operator.user)
+    assert client.get("/staff/hotline/classifier/").status_code == 404
+    client.force_login(hotline.supervisor.user)
+    page = client.get("/staff/hotline/classifier/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert weak.version in html and "在用" in html and "按周漂移监测" in html
+    response = client.post("/staff/hotline/classifier/", {"action": "rollback"})
+    assert response.status_code == 302  # no previous model: the message says so, nothing changes
+    assert clf.current_version() == weak.version
