@@ -15,7 +15,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -48,9 +50,12 @@ def bench_set(name: str, folds: int) -> dict | None:
     cv = clf.crossval(data, folds=folds)
     cv_seconds = time.perf_counter() - started
 
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     model = clf.train(data)
     train_seconds = time.perf_counter() - started
+    with tempfile.TemporaryDirectory() as tmp:
+        size = clf.model_save(model, out=Path(tmp) / "m.joblib").stat().st_size
     started = time.perf_counter()
     model.predict_proba(data.texts)
     batch = len(data.texts) / (time.perf_counter() - started)
@@ -70,6 +75,10 @@ def bench_set(name: str, folds: int) -> dict | None:
                  "calibration": cv["calibration"], "triage": cv["triage"],
                  "train_seconds_per_fold": cv["train_seconds_per_fold"]},
         "improvement": cv["improvement"],
+        "members": cv.get("members"), "embedder": cv.get("embedder"),
+        "auto_dispatch": cv.get("auto_dispatch"), "worst_classes": cv.get("worst_classes"),
+        "model_bytes": size,
+        "peak_rss_mb": round(max(rss_before, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024),
         "full_train_seconds": round(train_seconds, 2),
         "chosen": model.meta.get("params"),
         "predictions_per_second": round(batch),
@@ -100,7 +109,7 @@ def main() -> int:
         print(f"== {name}: {r['n']} rows, {r['classes']} labels, {r['folds']}-fold stratified CV")
         print(f"  baseline (jieba unigram TF-IDF + LR) accuracy {b['accuracy']:.4f}  "
               f"macro-F1 {b['macro_f1']:.4f}")
-        print(f"  ours (words + chars 1-2, SVM)        accuracy {o['accuracy']:.4f}  "
+        print(f"  ours (n-grams + e5 embeddings)       accuracy {o['accuracy']:.4f}  "
               f"macro-F1 {o['macro_f1']:.4f}   "
               f"(+{r['improvement']['accuracy']:.4f} / +{r['improvement']['macro_f1']:.4f})")
         print(f"  per fold: accuracy {o['fold_accuracy']['mean']:.4f} ± "
@@ -115,6 +124,14 @@ def main() -> int:
               f"baseline {b['train_seconds_per_fold']:.1f} s")
         print(f"  throughput: {r['predictions_per_second']} predictions/s in batch, "
               f"{r['single_text_predictions_per_second']} /s one text at a time")
+        a = r["auto_dispatch"] or {}
+        print(f"  members {r['members']} ({r['embedder'] or 'no embeddings'}); for ≥ 95 % right "
+              f"auto-dispatch: threshold {a.get('threshold')}, {a.get('auto_share', 0):.1%} automatic, "
+              f"{a.get('triage_share', 1):.1%} to triage")
+        print(f"  model on disk {r['model_bytes'] / 1e6:.1f} MB; peak memory {r['peak_rss_mb']} MB")
+        for w in r["worst_classes"] or []:
+            print(f"  worst: {w['label']} F1 {w['f1']:.2f} (n={w['support']}) taken for "
+                  + ", ".join(f"{k} ×{v}" for k, v in w["predicted_as"]))
     return 0
 
 

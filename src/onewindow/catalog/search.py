@@ -1135,8 +1135,15 @@ def search_index_reset() -> None:
 
 def catalogue_search(query: str, filters: SearchFilters | None = None, *, limit: int = 20,
                      offset: int = 0) -> SearchResult:
-    """Search the published catalogue (what pages and the API call)."""
-    return search_index().search(query, filters, limit=limit, offset=offset)
+    """Search the published catalogue (what pages and the API call): the lexical index first,
+    then, for questions, the semantic re-ranking (catalog/semantic.py)."""
+    index = search_index()
+    result = index.search(query, filters, limit=limit, offset=offset)
+    from . import semantic
+
+    if semantic.semantic_enabled():
+        result = semantic.rerank(index, query, filters, result, limit=limit, offset=offset)
+    return result
 
 
 __all__ = [
