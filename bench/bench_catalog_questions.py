@@ -70,6 +70,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--sweep", action="store_true",
+                        help="also try other lexical/semantic weights and pool sizes")
     args = parser.parse_args()
     source = Path(settings.SHARED_DATA_DIR) / "catalog" / "guangan_district_511602_items.csv"
     if not source.is_file():
@@ -107,6 +109,12 @@ def main() -> int:
             after = before
         else:
             after = run(client, pairs, semantic=True, repeat=args.repeat, verbose=args.verbose)
+        if args.sweep and built is not None:
+            for weight in (0.15, 0.25, 0.35, 0.5):
+                for pool in (20, 30, 50):
+                    semantic.LEXICAL_WEIGHT, semantic.SEMANTIC_WEIGHT, semantic.POOL = weight, 1 - weight, pool
+                    r = run(client, pairs, semantic=True, repeat=1, verbose=False)
+                    print(f"  sweep lexical {weight:.2f} pool {pool}: hit@1 {r['hit1']:.3f} hit@5 {r['hit5']:.3f}")
         for label, r in (("lexical index only", before), ("with semantic stage", after)):
             print(f"  {label:<20} hit@1 {r['hit1']:.3f}  hit@5 {r['hit5']:.3f}  "
                   f"API median {r['median_ms']:.1f} ms  p99 {r['p99_ms']:.1f} ms")

@@ -23,7 +23,7 @@ from . import constants as c
 from . import selectors
 from .badges import Badge, document_badges, version_badges
 from .models import Material, ServiceItem, ServiceItemVersion
-from .search import Document, SearchFilters, SearchResult, search_index
+from .search import Document, SearchFilters, SearchResult, catalogue_search, search_index
 
 router = Router(tags=["事项目录与办事指南（公开） catalog"])
 
@@ -303,8 +303,9 @@ def _public_item(item_id: UUID) -> ServiceItem:
 
 
 def _search(params: SearchParams) -> SearchResult:
-    return search_index().search(params.q, params.search_filters(), limit=params.page_size,
-                                 offset=(params.page - 1) * params.page_size)
+    # the index, then (for questions) the semantic re-ranking
+    return catalogue_search(params.q, params.search_filters(), limit=params.page_size,
+                            offset=(params.page - 1) * params.page_size)
 
 
 SEARCH_EXAMPLE = {

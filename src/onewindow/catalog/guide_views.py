@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET
 from . import constants as c
 from . import selectors
 from .badges import document_badges, version_badges
-from .search import Hit, SearchFilters, SearchIndex, search_index
+from .search import Hit, SearchFilters, SearchIndex, catalogue_search, search_index
 
 PAGE_SIZE = 20
 MAX_PAGE = 500
@@ -140,9 +140,8 @@ def _filter_options(index: SearchIndex) -> dict[str, Any]:
 def guide_index(request: HttpRequest) -> HttpResponse:
     """/guide/: search box, filters and results (the results alone for htmx requests)."""
     query = GuideQuery.from_request(request)
-    index = search_index()
-    result = index.search(query.q, query.filters, limit=PAGE_SIZE,
-                          offset=(query.page - 1) * PAGE_SIZE)
+    result = catalogue_search(query.q, query.filters, limit=PAGE_SIZE,
+                              offset=(query.page - 1) * PAGE_SIZE)
     pages = max(1, -(-result.total // PAGE_SIZE))
     context: dict[str, Any] = {
         "query": query, "result": result, "rows": _rows(result), "pages": pages,
@@ -155,7 +154,7 @@ def guide_index(request: HttpRequest) -> HttpResponse:
     htmx = getattr(request, "htmx", None)
     if htmx and not htmx.boosted:
         return render(request, "catalog/guide_results.html", context)
-    context.update(_filter_options(index))
+    context.update(_filter_options(search_index()))
     return render(request, "catalog/guide.html", context)
 
 

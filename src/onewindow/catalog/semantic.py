@@ -38,8 +38,8 @@ logger = logging.getLogger(__name__)
 
 POOL = 30
 MIN_HAN = 4
-LEXICAL_WEIGHT = 0.35
-SEMANTIC_WEIGHT = 0.65
+LEXICAL_WEIGHT = 0.25
+SEMANTIC_WEIGHT = 0.75
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
