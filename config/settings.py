@@ -7,6 +7,7 @@ storage under ./var, with secrets generated once into ./var/secrets.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import sys
@@ -64,9 +65,24 @@ SECRET_KEY = env("ONEWINDOW_SECRET_KEY") or _local_secret("SECRET_KEY", 48)
 ONEWINDOW_DATA_KEYS = env("ONEWINDOW_DATA_KEYS") or ("1:" + _local_secret("DATA_KEY_1", 32))
 # Key of the keyed hash (HMAC) columns used for exact lookup of encrypted values.
 ONEWINDOW_LOOKUP_KEY = env("ONEWINDOW_LOOKUP_KEY") or _local_secret("LOOKUP_KEY", 32)
+if PRODUCTION:
+    # Refuse to start (an error, not a check warning) with a placeholder or weak key.
+    from django.core.exceptions import ImproperlyConfigured
+
+    from onewindow.core.secretcheck import production_secret_problems
+
+    _secret_problems = production_secret_problems(
+        secret_key=SECRET_KEY, data_keys=ONEWINDOW_DATA_KEYS, lookup_key=ONEWINDOW_LOOKUP_KEY)
+    if _secret_problems:
+        raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(_secret_problems)
+                                   + ". Generate keys as docs/deploy.md shows.")
 
 ALLOWED_HOSTS = env_list("ONEWINDOW_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("ONEWINDOW_CSRF_TRUSTED_ORIGINS")
+# Proxies (addresses or networks) whose X-Forwarded-For is believed; empty: the header is ignored.
+ONEWINDOW_TRUSTED_PROXIES = env_list("ONEWINDOW_TRUSTED_PROXIES")
+for _proxy in ONEWINDOW_TRUSTED_PROXIES:
+    ipaddress.ip_network(_proxy, strict=False)  # a typo stops the start, not the first request
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -93,6 +109,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "onewindow.core.clientip.ClientAddressMiddleware",
     "onewindow.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -182,6 +199,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_ENABLED = True
+AXES_CLIENT_IP_CALLABLE = "onewindow.core.clientip.client_ip"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
