@@ -133,6 +133,9 @@ class TokenIn(Schema):
     username: str
     password: str
     name: str = "API"
+    expires_in_days: int | None = Field(
+        None, description="有效天数；不填为系统默认（ONEWINDOW_TOKEN_TTL_DAYS，默认90天），最长见 ONEWINDOW_TOKEN_MAX_TTL_DAYS",
+        examples=[30])
 
 
 class TokenOut(Schema):
@@ -140,7 +143,7 @@ class TokenOut(Schema):
     name: str
     prefix: str
     key: str = Field(..., description="只显示这一次，请妥善保存")
-    expires_at: datetime | None
+    expires_at: datetime = Field(..., description="到期时间；过期后返回 401 token_expired")
 
 
 @router.get("/me", response=MeOut, auth=API_AUTH, summary="当前用户")
@@ -217,7 +220,8 @@ def token_create(request: HttpRequest, payload: TokenIn) -> Status:
     user = authenticate(request, username=payload.username, password=payload.password)
     if user is None:
         raise NotAuthenticated("用户名或密码不正确", code="bad_credentials")
-    token, key = services.api_token_create(user=user, name=payload.name)  # type: ignore[arg-type]
+    token, key = services.api_token_create(user=user, name=payload.name,  # type: ignore[arg-type]
+                                           ttl_days=payload.expires_in_days)
     return Status(201, {"id": token.public_id, "name": token.name, "prefix": token.prefix,
                         "key": key, "expires_at": token.expires_at})
 

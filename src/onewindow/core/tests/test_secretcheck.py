@@ -6,8 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from onewindow.core.secretcheck import (
     data_keys_problem,
     lookup_key_problem,
