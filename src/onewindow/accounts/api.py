@@ -134,8 +134,8 @@ class TokenIn(Schema):
     password: str
     name: str = "API"
     expires_in_days: int | None = Field(
-        None, description="有效天数；不填为系统默认（ONEWINDOW_TOKEN_TTL_DAYS，默认90天），最长见 ONEWINDOW_TOKEN_MAX_TTL_DAYS",
-        examples=[30])
+        None, examples=[30],
+        description="有效天数；不填为系统默认（ONEWINDOW_TOKEN_TTL_DAYS，默认90天），最长 ONEWINDOW_TOKEN_MAX_TTL_DAYS")
 
 
 class TokenOut(Schema):

@@ -37,7 +37,7 @@ def test_lifetime_chosen_at_creation_within_the_maximum(settings):
 def test_expired_token_is_refused_with_its_own_code():
     user = UserFactory()
     now = timezone.now()
-    token, key = services.api_token_create(user=user, name="x", ttl_days=1, now=now)
+    _, key = services.api_token_create(user=user, name="x", ttl_days=1, now=now)
     assert services.api_token_authenticate(key=key, now=now + timedelta(hours=23)) == user
     with pytest.raises(NotAuthenticated) as info:
         services.api_token_authenticate(key=key, now=now + timedelta(days=1))

@@ -48,7 +48,8 @@ def _start(env_extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
            if not k.startswith(("ONEWINDOW_", "PYTEST", "DJANGO_SETTINGS"))}
     env.update({"DJANGO_SETTINGS_MODULE": "config.settings", "ONEWINDOW_PRODUCTION": "1"}, **env_extra)
     code = "import django; django.setup(); print('started')"
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+    command = [sys.executable, "-c", code]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True,  # noqa: S603
                           text=True, timeout=120, check=False)
 
 
