@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "ninja",
     "axes",
+    "captcha",
     "csp",
     "django_tasks",
     "django_tasks_db",
@@ -193,17 +194,46 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-AXES_FAILURE_LIMIT = int(env("ONEWINDOW_LOGIN_FAILURE_LIMIT", "5"))
+# Sign-in throttling per (user name, real client address), never by user name alone: from the
+# second failure a growing delay, from ONEWINDOW_LOGIN_CAPTCHA_AFTER failures a CAPTCHA, and at
+# ONEWINDOW_LOGIN_FAILURE_LIMIT a hard lock for the cool-off (django-axes).
+ONEWINDOW_LOGIN_CAPTCHA_AFTER = int(env("ONEWINDOW_LOGIN_CAPTCHA_AFTER", "3"))
+ONEWINDOW_LOGIN_DELAY_SECONDS = float(env("ONEWINDOW_LOGIN_DELAY_SECONDS", "1"))
+AXES_FAILURE_LIMIT = int(env("ONEWINDOW_LOGIN_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = float(env("ONEWINDOW_LOGIN_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "onewindow.accounts.signin.lockout_response"
 AXES_ENABLED = True
 AXES_CLIENT_IP_CALLABLE = "onewindow.core.clientip.client_ip"
 
 # API tokens: default and longest lifetime (days); an expired token answers 401 token_expired.
 ONEWINDOW_TOKEN_TTL_DAYS = int(env("ONEWINDOW_TOKEN_TTL_DAYS", "90"))
 ONEWINDOW_TOKEN_MAX_TTL_DAYS = int(env("ONEWINDOW_TOKEN_MAX_TTL_DAYS", "365"))
+
+# Self-hosted CAPTCHA images (django-simple-captcha), digits only: easy to read aloud and type.
+CAPTCHA_CHALLENGE_FUNCT = "onewindow.accounts.signin.digits_challenge"
+CAPTCHA_LENGTH = 4
+CAPTCHA_FONT_SIZE = 40
+CAPTCHA_IMAGE_SIZE = (150, 60)
+CAPTCHA_LETTER_ROTATION = (-20, 20)
+CAPTCHA_TIMEOUT = 10  # minutes
+
+# SMS one-time codes and real-name checks: settings-selected providers (docs/deploy.md). The
+# defaults are development stand-ins (codes written to the log; no population register).
+ONEWINDOW_SMS_PROVIDER = env("ONEWINDOW_SMS_PROVIDER", "onewindow.accounts.sms.LogSmsProvider")
+ONEWINDOW_REALNAME_PROVIDER = env("ONEWINDOW_REALNAME_PROVIDER",
+                                  "onewindow.accounts.identity.DevelopmentRealNameProvider")
+ONEWINDOW_ALLOW_DEV_PROVIDERS = env_bool("ONEWINDOW_ALLOW_DEV_PROVIDERS", False)
+ONEWINDOW_SMS_CODE_TTL_SECONDS = int(env("ONEWINDOW_SMS_CODE_TTL_SECONDS", "300"))
+ONEWINDOW_SMS_CODE_MAX_ATTEMPTS = int(env("ONEWINDOW_SMS_CODE_MAX_ATTEMPTS", "5"))
+ONEWINDOW_SMS_LIMITS = {
+    "interval_seconds": int(env("ONEWINDOW_SMS_INTERVAL_SECONDS", "60")),
+    "per_phone_hour": 5, "per_phone_day": 10, "per_client_hour": 20, "per_client_day": 60,
+}
+# Version of the online service agreement (templates/accounts/agreement.html) a user accepts.
+ONEWINDOW_SERVICE_AGREEMENT_VERSION = env("ONEWINDOW_SERVICE_AGREEMENT_VERSION", "2026.1")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

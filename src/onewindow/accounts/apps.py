@@ -5,3 +5,6 @@ class AccountsConfig(AppConfig):
     name = "onewindow.accounts"
     label = "accounts"
     verbose_name = "人员、机构与权限"
+
+    def ready(self) -> None:
+        from . import checks, tasks  # noqa: F401  (system checks, periodic jobs)
