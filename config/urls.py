@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("captcha/", include("captcha.urls")),
     path("", include("onewindow.accounts.urls")),
     path("staff/", include("onewindow.supervision.urls")),
     path("", include("onewindow.catalog.urls")),

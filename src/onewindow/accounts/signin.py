@@ -66,6 +66,10 @@ def _cooloff() -> timedelta:
     return timedelta(hours=hours)
 
 
+def signin_cooloff_seconds() -> int:
+    return int(_cooloff().total_seconds())
+
+
 def signin_state(*, username: str, ip: str, now: datetime | None = None) -> SignInThrottle:
     now = now or timezone.now()
     cooloff = _cooloff()
@@ -130,7 +134,7 @@ def signin_reset(*, username: str) -> None:
 def lockout_response(request: HttpRequest, original_response: HttpResponse | None = None,
                      credentials: dict[str, Any] | None = None) -> HttpResponse:
     """django-axes lockout: the JSON error shape on the API, the Chinese page elsewhere."""
-    seconds = int(_cooloff().total_seconds())
+    seconds = signin_cooloff_seconds()
     error = signin_locked_error(seconds)
     if request.path.startswith("/api/"):
         body = {**error.as_dict(), "request_id": getattr(request, "request_id", "")}
