@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from onewindow.core.errors import DomainError
 
 from .constants import CardKind
+from .rules import card_validate, credit_code_validate, id_number_parse, mobile_validate, username_validate
 
 
 class AriaMixin:
@@ -91,6 +92,16 @@ def _sms_code(required: bool = False) -> forms.CharField:
                                                          "pattern": "[0-9]*"}))
 
 
+def _rule(check: Any, value: str) -> str:
+    """Run a pure rule of ``rules`` as a form field check (early feedback on every field)."""
+    from onewindow.core.errors import ValidationFailed
+
+    try:
+        return str(check(value))
+    except ValidationFailed as exc:
+        raise ValidationError(next(iter(exc.fields.values()), exc.message), code=exc.code) from None
+
+
 class RegistrationForm(AriaMixin, forms.Form):
     name = _text(_("Name"), autocomplete="name", help_text=_("As printed on your ID card."))
     id_number = _text(_("ID number"), max_length=18, help_text=_("18 characters; the last may be X."))
@@ -120,8 +131,25 @@ class RegistrationForm(AriaMixin, forms.Form):
             self.order_fields(order)
         self.aria_refresh()
 
+    def clean_id_number(self) -> str:
+        return _rule(lambda v: id_number_parse(v).number, self.cleaned_data["id_number"])
+
+    def clean_phone(self) -> str:
+        return _rule(mobile_validate, self.cleaned_data["phone"])
+
+    def clean_username(self) -> str:
+        return _rule(username_validate, self.cleaned_data["username"])
+
+    def clean_credit_code(self) -> str:
+        return _rule(credit_code_validate, self.cleaned_data["credit_code"])
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        if data.get("card_kind") and data.get("card_number") and "card_number" not in self.errors:
+            try:
+                card_validate(data["card_kind"], data["card_number"])
+            except DomainError as exc:
+                self.add_error("card_number", next(iter(exc.fields.values()), exc.message))
         if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
             self.add_error("password2", _("The two passwords differ."))
         return data

@@ -61,7 +61,6 @@ def test_register_errors_sit_on_their_fields(client):
     assert 'aria-invalid="true"' in field
     assert 'aria-describedby="id_id_number_hint id_id_number_error"' in field
     assert 'id="id_id_number_error">身份证号码校验位不正确' in html
-    assert 'id="id_sms_code_error">请填写短信验证码' in html
     assert not User.objects.exists()
 
 
