@@ -122,6 +122,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "onewindow.core.middleware.FileViewCSPMiddleware",
+    "onewindow.core.middleware.UriLengthMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
     "onewindow.core.middleware.DomainErrorMiddleware",
@@ -240,6 +242,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = int(env("ONEWINDOW_SESSION_SECONDS", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "onewindow.core.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -341,3 +344,6 @@ ONEWINDOW_PLATFORM_NAME = env("ONEWINDOW_PLATFORM_NAME", "一窗通办")
 # Public address of the platform: printed in QR codes of issued licences (verification page).
 ONEWINDOW_PUBLIC_URL = env("ONEWINDOW_PUBLIC_URL", "http://127.0.0.1:8000")
 NINJA_PAGINATION_PER_PAGE = 50
+# Longest address (path and query) a page answers; longer ones get a Chinese 414 page. The
+# web server's request-line limit (gunicorn.conf.py) is set above it.
+ONEWINDOW_MAX_URI_LENGTH = int(env("ONEWINDOW_MAX_URI_LENGTH", "4096"))

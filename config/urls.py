@@ -9,6 +9,12 @@ admin.site.site_header = f"{settings.ONEWINDOW_PLATFORM_NAME} 管理后台"
 admin.site.site_title = settings.ONEWINDOW_PLATFORM_NAME
 admin.site.index_title = "系统管理"
 
+# Error pages in Chinese, in the site's layout (JSON on the API): see onewindow.core.views.
+handler400 = "onewindow.core.views.bad_request"
+handler403 = "onewindow.core.views.permission_denied"
+handler404 = "onewindow.core.views.page_not_found"
+handler500 = "onewindow.core.views.server_error"
+
 urlpatterns = [
     path("api/v1/", api.urls),
     # The unversioned address of the interactive API documentation.
