@@ -115,3 +115,23 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()} {self.name}"
+
+
+class PeriodicJobState(models.Model):
+    """The last run of one periodic job of ``manage.py timer`` (see core.timer)."""
+
+    name = models.CharField(max_length=80, unique=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_ok_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    failures = models.PositiveIntegerField(default=0)  # consecutive failed runs
+    runs = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "定时任务状态"
+        verbose_name_plural = "定时任务状态"
+
+    def __str__(self) -> str:
+        return self.name
