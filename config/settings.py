@@ -255,6 +255,10 @@ TASKS = {
 }
 # Seconds between two runs of the periodic timer (deadline warnings, housekeeping).
 ONEWINDOW_TIMER_SECONDS = int(env("ONEWINDOW_TIMER_SECONDS", "60"))
+# Task workers (manage.py worker) write a heartbeat this often; a worker silent for
+# ONEWINDOW_WORKER_LOST_SECONDS is lost and the timer retries (or fails) its running tasks.
+ONEWINDOW_WORKER_HEARTBEAT_SECONDS = int(env("ONEWINDOW_WORKER_HEARTBEAT_SECONDS", "10"))
+ONEWINDOW_WORKER_LOST_SECONDS = int(env("ONEWINDOW_WORKER_LOST_SECONDS", "30"))
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -135,3 +135,39 @@ class PeriodicJobState(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WorkerHeartbeat(models.Model):
+    """A task worker's sign of life (see core.background); one row per worker process."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    host = models.CharField(max_length=100, blank=True)
+    pid = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField(db_index=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at"]
+        verbose_name = "任务工作进程"
+        verbose_name_plural = "任务工作进程"
+
+    def __str__(self) -> str:
+        return self.worker_id
+
+
+class BackgroundTaskDismissal(models.Model):
+    """A failed background task an administrator marked as handled (no retry)."""
+
+    task_id = models.UUIDField(unique=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                           related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "已处理的失败任务"
+        verbose_name_plural = "已处理的失败任务"
+
+    def __str__(self) -> str:
+        return str(self.task_id)

@@ -18,6 +18,7 @@ Production uses systemd units (deploy/systemd) or the container platform instead
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import signal
@@ -66,10 +67,8 @@ def _die_with_parent(parent_pid: int) -> Callable[[], None] | None:
 
 
 def _killpg(pid: int, sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 class Supervisor:
@@ -169,7 +168,7 @@ class Supervisor:
             env = {**os.environ, **child.spec.env}
         child.proc = subprocess.Popen(  # noqa: S603  (our own commands, no shell)
             list(child.spec.argv), cwd=self.cwd, env=env, start_new_session=True,
-            preexec_fn=_die_with_parent(os.getpid()),  # noqa: PLW1509
+            preexec_fn=_die_with_parent(os.getpid()),
         )
         child.started_at = time.monotonic()
         child.restart_at = None

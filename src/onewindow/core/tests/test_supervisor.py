@@ -115,14 +115,15 @@ def _run_supervisor_process(tmp_path: Path) -> tuple[subprocess.Popen[bytes], Pa
         print("started", flush=True)
         sup.run()
     """)
-    proc = subprocess.Popen([PY, "-c", script], stdout=subprocess.PIPE)
+    proc = subprocess.Popen([PY, "-c", script], stdout=subprocess.PIPE)  # noqa: S603
     assert proc.stdout is not None and proc.stdout.readline().strip() == b"started"
     assert wait_for(lambda: pidfile.exists() and pidfile.read_text())
     return proc, pidfile
 
 
 def _children_of(pid: int) -> list[int]:
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True)
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)],  # noqa: S603, S607
+                         capture_output=True, text=True)
     return [int(x) for x in out.stdout.split()]
 
 

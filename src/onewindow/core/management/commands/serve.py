@@ -27,7 +27,7 @@ def serve_children(*, bind: str, workers: int) -> list[ChildSpec]:
             "--bind", bind, "--workers", str(workers),
             "--threads", "4", "--access-logfile", "-", "--chdir", str(settings.BASE_DIR),
         ]),
-        ChildSpec("worker", [*manage, "db_worker", "--interval", "1", "--skip-checks"]),  # serve checked once
+        ChildSpec("worker", [*manage, "worker", "--interval", "1", "--skip-checks"]),  # serve checked once
         ChildSpec("timer", [*manage, "timer", "--skip-checks"]),
     ]
 
