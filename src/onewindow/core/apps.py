@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # register system checks, periodic jobs and task policies
-        from . import background, checks, tasks  # noqa: F401
+        from . import background, checks, files, tasks  # noqa: F401
