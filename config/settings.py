@@ -295,6 +295,12 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = TESTING or DEBUG
+# Hourly cleanup of upload files no row references (replaced or orphaned uploads): only files
+# older than the grace period, only in the upload folders, never in the KEEP folders.
+ONEWINDOW_FILES_CLEANUP = env_bool("ONEWINDOW_FILES_CLEANUP", not TESTING)
+ONEWINDOW_FILES_CLEANUP_GRACE_HOURS = float(env("ONEWINDOW_FILES_CLEANUP_GRACE_HOURS", "24"))
+ONEWINDOW_FILES_CLEANUP_DIRS = env_list("ONEWINDOW_FILES_CLEANUP_DIRS", "cases,catalog,licences,tickets")
+ONEWINDOW_FILES_CLEANUP_KEEP = ["audit", *env_list("ONEWINDOW_FILES_CLEANUP_KEEP")]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -310,6 +316,10 @@ TASKS = {
 }
 # Seconds between two runs of the periodic timer (deadline warnings, housekeeping).
 ONEWINDOW_TIMER_SECONDS = int(env("ONEWINDOW_TIMER_SECONDS", "60"))
+# Task workers (manage.py worker) write a heartbeat this often; a worker silent for
+# ONEWINDOW_WORKER_LOST_SECONDS is lost and the timer retries (or fails) its running tasks.
+ONEWINDOW_WORKER_HEARTBEAT_SECONDS = int(env("ONEWINDOW_WORKER_HEARTBEAT_SECONDS", "10"))
+ONEWINDOW_WORKER_LOST_SECONDS = int(env("ONEWINDOW_WORKER_LOST_SECONDS", "30"))
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -11,6 +11,7 @@ from onewindow.accounts.scope import scope_for
 from onewindow.accounts.selectors import person_list, staff_of_user
 from onewindow.accounts.views import staff_required
 from onewindow.catalog.selectors import catalog_is_manager
+from onewindow.core.background import background_alert_count
 from onewindow.core.errors import NotFound
 
 from . import selectors
@@ -20,7 +21,10 @@ from . import selectors
 def home(request: HttpRequest) -> HttpResponse:
     staff = staff_of_user(user=request.user)
     scope = scope_for(request.user)
+    is_admin = scope.has_role(Role.ADMINISTRATOR)
     return render(request, "supervision/home.html", {
+        "is_admin": is_admin,
+        "background_alerts": background_alert_count() if is_admin else 0,
         "staff": staff,
         "scope": scope,
         "people_count": person_list(actor=request.user).count(),
