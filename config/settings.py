@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "onewindow.licences",
     "onewindow.cases",
     "onewindow.tickets",
+    "onewindow.grid",
     "onewindow.supervision",
     "onewindow.portal",
 ]
