@@ -154,6 +154,14 @@ def building_get(*, actor: Any, code: str) -> Building:
     return building
 
 
+def person_by_id_number(*, id_number: str) -> Person | None:
+    """The registered natural person with this ID number (looked up by its keyed hash)."""
+    from onewindow.core.crypto import lookup_hash
+
+    number = (id_number or "").strip().upper()
+    return Person.objects.filter(id_number_hash=lookup_hash(number)).first() if number else None
+
+
 def houses_of_owner(*, person: Person) -> QuerySet[House]:
     return House.objects.filter(owner_person=person, is_active=True).select_related("building").order_by("code")
 
