@@ -417,7 +417,7 @@ def _member(request: HttpRequest, m: GridMemberIn, region: Any) -> services.Memb
                              stay_reason=m.stay_reason, tags=m.tags)
 
 
-def _resident(request: HttpRequest, household: Household, resident_id: UUID) -> Resident:
+def _resident(request: HttpRequest, household: Household, resident_id: Any) -> Resident:
     resident = selectors.resident_get(actor=request.user, public_id=resident_id)
     if resident.household_id != household.pk:
         raise NotFound()

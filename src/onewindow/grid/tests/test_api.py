@@ -13,7 +13,7 @@ from onewindow.accounts import services as account_services
 from onewindow.core.models import AuditEntry
 from onewindow.grid.constants import HouseUse, Relation, ResidenceType
 from onewindow.grid.models import Household, Visit
-from onewindow.grid.tests.factories import household_make, house_make, jpeg_bytes, resident_person
+from onewindow.grid.tests.factories import house_make, household_make, jpeg_bytes, resident_person
 
 pytestmark = pytest.mark.django_db
 INSIDE = {"lng": "102.705", "lat": "25.005"}
@@ -164,9 +164,9 @@ def test_a_citizen_declares_and_the_worker_verifies(client, grids):
     owner = citizen_make(username="owner", name="李华", region=grids.grid)
     house = house_make(grids.grid, owner_person=owner, use=HouseUse.VACANT)
     tenant = resident_person(region=None, born="19960101", name="王小明")
+    payload = {"name": "王小明", "id_number": tenant.id_number, "moved_in_on": "2026-12-01"}
     response = client.post("/api/v1/grid/me/declarations", {"kind": "tenant", "house_id": str(house.public_id),
-                                                             "payload": {"name": "王小明", "id_number": tenant.id_number,
-                                                                         "moved_in_on": "2026-12-01"}},
+                                                             "payload": payload},
                            content_type="application/json", **bearer(owner.user))
     assert response.status_code == 201, response.content
     declaration = conforms(response, "/grid/me/declarations", "post")
