@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "onewindow.licences",
     "onewindow.cases",
     "onewindow.tickets",
+    "onewindow.grid",
     "onewindow.supervision",
     "onewindow.portal",
 ]
