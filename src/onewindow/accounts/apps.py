@@ -5,3 +5,8 @@ class AccountsConfig(AppConfig):
     name = "onewindow.accounts"
     label = "accounts"
     verbose_name = "人员、机构与权限"
+
+    def ready(self) -> None:
+        from . import nav
+
+        nav.register()  # its links in the navigation by role

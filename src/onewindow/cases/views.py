@@ -22,7 +22,7 @@ from onewindow.accounts.constants import Role, UserKind
 from onewindow.accounts.models import Enterprise, Person, Staff
 from onewindow.accounts.scope import scope_for
 from onewindow.accounts.selectors import person_of_user, staff_of_user
-from onewindow.accounts.views import staff_required
+from onewindow.accounts.views import staff_page, staff_required
 from onewindow.catalog.constants import VersionStatus
 from onewindow.catalog.models import ServiceItem, ServiceItemVersion, Theme
 from onewindow.core.crypto import lookup_hash
@@ -509,7 +509,7 @@ TAB_LABELS = [("mine", gettext_noop("My tasks")), ("department", gettext_noop("D
               ("open", gettext_noop("All open")), ("all", gettext_noop("History"))]
 
 
-@staff_required
+@staff_page("cases.sub.workbench")
 def workbench(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     # A window clerk's own department (the service centre) owns no items: their work is every
@@ -606,14 +606,11 @@ def _intake_item(text: str) -> ServiceItem | None:
     return item
 
 
-@staff_required
+@staff_page("cases.intake")
 def intake(request: HttpRequest) -> HttpResponse:
     """综合受理 at the window: item + applicant, then the checklist (paper originals checked,
     scans attached), then take in (and accept on the spot). Keyboard first: Enter moves on,
     Ctrl+Enter takes the application in."""
-    scope = scope_for(request.user)
-    if not scope.has_role(Role.WINDOW_CLERK):
-        raise NotFound()
     data = request.POST if request.method == "POST" else request.GET
     item_text = data.get("item", "")
     id_number = data.get("id_number", "").strip().upper()
@@ -674,7 +671,7 @@ def intake(request: HttpRequest) -> HttpResponse:
 
 
 # --- Staff: follow-ups, figures ---------------------------------------------------------------
-@staff_required
+@staff_page("cases.follow_ups")
 def follow_ups(request: HttpRequest) -> HttpResponse:
     open_only = request.GET.get("all") != "1"
     return render(request, "cases/follow_ups.html", {
@@ -682,7 +679,7 @@ def follow_ups(request: HttpRequest) -> HttpResponse:
         "open_only": open_only, "now": timezone.now()})
 
 
-@staff_required
+@staff_page("cases.follow_ups")
 def follow_up_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     follow = selectors.follow_up_get(actor=request.user, public_id=public_id)
     if request.method == "POST":
@@ -703,7 +700,7 @@ def _parse_day(text: str, default: date) -> date:
         return default
 
 
-@staff_required
+@staff_page("cases.figures")
 def figures(request: HttpRequest) -> HttpResponse:
     """网办率、提前办结率、平均办理天数、超期、免提交材料、少跑次数、满意度 per department."""
     today = timezone.localdate()
