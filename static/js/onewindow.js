@@ -14,6 +14,38 @@
     var cls = name === "ow_text" ? "text-large" : "contrast-high";
     document.documentElement.classList.toggle(cls, on);
   });
+
+  // Form errors: focus the first invalid field, so the person lands on what needs fixing
+  // (the field's aria-describedby reads its message out).
+  function focusFirstError(root) {
+    var field = (root || document).querySelector("[aria-invalid='true']");
+    if (field && typeof field.focus === "function") {
+      field.focus();
+      return true;
+    }
+    return false;
+  }
+  document.addEventListener("DOMContentLoaded", function () { focusFirstError(document); });
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (event.target) focusFirstError(event.target);
+  });
+
+  // Text limits said aloud: <textarea data-maxchars="2000" aria-describedby="x-count">
+  // with <span id="x-count" data-count-for="x"> counts down (and says by how much it is over).
+  function updateCount(area) {
+    var counter = document.querySelector("[data-count-for='" + area.id + "']");
+    if (!counter) return;
+    var left = parseInt(area.getAttribute("data-maxchars"), 10) - area.value.length;
+    var template = left >= 0 ? counter.getAttribute("data-left") : counter.getAttribute("data-over");
+    counter.textContent = (template || "").replace("%s", String(Math.abs(left)));
+    counter.classList.toggle("count-over", left < 0);
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches("textarea[data-maxchars]")) updateCount(event.target);
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("textarea[data-maxchars]").forEach(updateCount);
+  });
 })();
 // Errors of htmx requests: the server answers 4xx/5xx with the shared error fragment
 // (header X-Error-Fragment); show it in a box just before what the request would have

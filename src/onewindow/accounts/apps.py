@@ -7,4 +7,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "人员、机构与权限"
 
     def ready(self) -> None:
-        from . import checks, tasks  # noqa: F401  (system checks, periodic jobs)
+        from . import checks, nav, tasks  # noqa: F401  (system checks, periodic jobs, navigation)
+
+        nav.register()  # its links in the navigation by role

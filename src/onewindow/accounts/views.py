@@ -31,6 +31,7 @@ from .forms import (
     SignInForm,
     WindowRegistrationForm,
 )
+from .navigation import nav_allows
 from .scope import scope_for
 from .signin import captcha_new
 
@@ -46,6 +47,23 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def staff_page(key: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """A staff page declared in the navigation (``navigation.NavLink`` ``key``): whoever is not
+    shown its link gets a 404, so the link and the page follow one rule."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        @staff_required
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not nav_allows(user=request.user, key=key):
+                raise NotFound()
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 class LoginView(auth_views.LoginView):

@@ -287,13 +287,22 @@ def _online_applicant(actor: Any, enterprise: Enterprise | None) -> tuple[Person
     return person, None
 
 
+#: Longest text of one application-form field (申请说明 …); longer is refused, never cut.
+FORM_TEXT_MAX = 2000
+
+
 def _form_clean(form_data: Mapping[str, Any] | None) -> dict[str, str]:
     cleaned: dict[str, str] = {}
     for key, value in (form_data or {}).items():
         key = str(key)[:40]
         if not key:
             continue
-        cleaned[key] = str(value if value is not None else "").strip()[:2000]
+        text = str(value if value is not None else "").strip()
+        if len(text) > FORM_TEXT_MAX:
+            message = f"“{key}”最多{FORM_TEXT_MAX}字，现有{len(text)}字，请删减{len(text) - FORM_TEXT_MAX}字"
+            raise ValidationFailed(message, code="case_form_text_too_long",
+                                   fields={f"form_data.{key}": message})
+        cleaned[key] = text
         if len(cleaned) >= 30:
             break
     return cleaned
