@@ -903,15 +903,15 @@ class SearchIndex:
             names, aliases, alias_text = self._names, self._aliases, self._fields
             for d in scores:
                 name = names[d]
-                best = 1.0
+                title_factor = 1.0
                 for key, weight in variants:
                     in_name = key in name
                     if not in_name and key not in alias_text[d][1]:
                         continue
                     boost = title_boost(name, aliases[d], key) if in_name or aliases[d] else 1.0
                     # a synonym or a guess names the item less surely than the typed words
-                    best = max(best, 1.0 + (boost - 1.0) * weight * weight)
-                scores[d] *= best
+                    title_factor = max(title_factor, 1.0 + (boost - 1.0) * weight * weight)
+                scores[d] *= title_factor
         return scores
 
     def _title_variants(self, plan: QueryPlan) -> list[tuple[str, float]]:
