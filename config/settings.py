@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "onewindow.catalog",
     "onewindow.licences",
     "onewindow.cases",
+    "onewindow.hall",
     "onewindow.tickets",
     "onewindow.supervision",
     "onewindow.portal",

@@ -30,6 +30,7 @@ from onewindow.accounts.identity import (
     identity_resolve_user,
 )
 from onewindow.accounts.models import Person, ServiceHall, User
+from onewindow.cases import services
 from onewindow.catalog.constants import VersionStatus
 from onewindow.catalog.models import ServiceItem, ServiceItemVersion, Theme
 from onewindow.core.audit import audit_record
@@ -42,8 +43,6 @@ from onewindow.core.errors import (
     ValidationFailed,
 )
 from onewindow.core.masking import mask_id_number
-
-from . import services
 
 SETTING_IDLE = "ONEWINDOW_KIOSK_IDLE_SECONDS"
 SETTING_MAX = "ONEWINDOW_KIOSK_MAX_SECONDS"

@@ -17,12 +17,13 @@ from django.views.decorators.http import require_POST
 
 from onewindow.accounts.models import ServiceHall
 from onewindow.accounts.selectors import person_of_user
+from onewindow.cases import selectors, services
+from onewindow.cases.constants import Channel, MaterialState
+from onewindow.cases.models import Case
 from onewindow.core.errors import DomainError, NotFound
 from onewindow.core.masking import mask_name
 
-from . import kiosk, selectors, services
-from .constants import Channel, MaterialState
-from .models import Case
+from . import kiosk
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -63,7 +64,7 @@ def _context(request: HttpRequest, hall: ServiceHall, user: Any, **extra: Any) -
 
 def _render(request: HttpRequest, template: str, hall: ServiceHall, user: Any, status: int = 200,
             **extra: Any) -> HttpResponse:
-    response = render(request, f"cases/kiosk/{template}", _context(request, hall, user, **extra),
+    response = render(request, f"hall/kiosk/{template}", _context(request, hall, user, **extra),
                       status=status)
     response["Cache-Control"] = "no-store"  # nothing of one citizen for the next one's Back key
     return response
@@ -81,7 +82,7 @@ def _safe_next(hall: ServiceHall, value: str) -> str:
 # --- Home, identification, exit -----------------------------------------------------------------
 def halls(request: HttpRequest) -> HttpResponse:
     """Setting a terminal up: choose its hall; the terminal then opens /kiosk/<hall>/."""
-    return render(request, "cases/kiosk/halls.html",
+    return render(request, "hall/kiosk/halls.html",
                   {"halls": ServiceHall.objects.select_related("region").order_by("region__code", "name")})
 
 

@@ -10,15 +10,14 @@ from django.urls import reverse
 
 from onewindow.accounts.identity import TypedIdCardProvider
 from onewindow.accounts.models import ServiceHall
-from onewindow.cases import kiosk
 from onewindow.cases.constants import CaseStatus, Channel, MaterialState
 from onewindow.cases.models import Case
 from onewindow.cases.tests.factories import service_item_make
+from onewindow.cases.tests.helpers import pdf
 from onewindow.core.errors import PermissionDenied
 from onewindow.core.models import AuditEntry
+from onewindow.hall import kiosk
 from onewindow.licences.tests.factories import licence_make
-
-from .helpers import pdf
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,8 @@ from conftest import browser_login
 from onewindow.cases.constants import Channel
 from onewindow.cases.models import Case
 from onewindow.cases.tests.factories import service_item_make
+from onewindow.cases.tests.helpers import PDF_BYTES, png_bytes
 from onewindow.licences.tests.factories import licence_make
-
-from .helpers import PDF_BYTES, png_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

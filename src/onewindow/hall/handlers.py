@@ -1,0 +1,1 @@
+"""Subscriptions of the hall app to events of lower apps (see core.events)."""

@@ -1,0 +1,1 @@
+"""Background tasks and periodic jobs of the hall app."""
