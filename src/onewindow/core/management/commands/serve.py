@@ -9,9 +9,11 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from onewindow.core.realtime import web_workers
+
 
 class Command(BaseCommand):
-    help = "Serve OneWindow (gunicorn), with the task worker and the timer, until interrupted."
+    help = "Serve OneWindow (gunicorn, ASGI), with the task worker and the timer, until interrupted."
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("--bind", default=os.environ.get("ONEWINDOW_BIND", "127.0.0.1:8000"))
@@ -20,11 +22,15 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
+        # ASGI (uvicorn worker class): pages, the API and the WebSockets of live screens in one
+        # server; on the in-memory channel layer one process (see core.realtime.web_workers).
+        workers = web_workers(int(options["workers"]))  # type: ignore[call-overload]
         commands = {
             "web": [
-                sys.executable, "-m", "gunicorn", "config.wsgi:application",
-                "--bind", str(options["bind"]), "--workers", str(options["workers"]),
-                "--threads", "4", "--access-logfile", "-", "--chdir", str(settings.BASE_DIR),
+                sys.executable, "-m", "gunicorn", "config.asgi:application",
+                "--worker-class", "uvicorn_worker.UvicornWorker",
+                "--bind", str(options["bind"]), "--workers", str(workers),
+                "--access-logfile", "-", "--chdir", str(settings.BASE_DIR),
             ],
             "worker": [*manage, "db_worker", "--interval", "1", "--skip-checks"],  # serve checked once
             "timer": [*manage, "timer", "--skip-checks"],
