@@ -22,5 +22,6 @@ urlpatterns = [
     path("", include("onewindow.tickets.urls")),
     path("", include("onewindow.cases.urls")),
     path("", include("onewindow.hall.kiosk_urls")),
+    path("", include("onewindow.hall.urls")),
     path("", include("onewindow.portal.urls")),
 ]

@@ -18,4 +18,7 @@ urlpatterns = [
     path("kiosk/<uuid:hall_id>/cases/<uuid:case_id>/receipt/", views.receipt, name="receipt"),
     path("kiosk/<uuid:hall_id>/progress/", views.progress, name="progress"),
     path("kiosk/<uuid:hall_id>/licences/", views.licences, name="licences"),
+    path("kiosk/<uuid:hall_id>/take/", views.take, name="take"),
+    path("kiosk/<uuid:hall_id>/tickets/<uuid:ticket_id>/", views.ticket, name="ticket"),
+    path("kiosk/<uuid:hall_id>/checkin/", views.checkin, name="checkin"),
 ]

@@ -259,6 +259,84 @@ def progress(request: HttpRequest, hall_id: str) -> HttpResponse:
     return _render(request, "progress.html", hall, user, status=status, **context)
 
 
+# --- Queue numbers (取号) and appointment check-in (预约签到) ---------------------------------------
+def _qr_data_uri(path: str) -> str:
+    import segno
+    from django.conf import settings
+
+    url = f"{str(settings.ONEWINDOW_PUBLIC_URL).rstrip('/')}{path}"
+    return str(segno.make(url, error="m").svg_data_uri(scale=4, border=2))
+
+
+def take(request: HttpRequest, hall_id: str) -> HttpResponse:
+    """取号: choose the business type; an identified citizen's number carries their priorities
+    (age from the ID, a pre-reviewed application)."""
+    from . import selectors as hall_selectors
+    from . import services as hall_services
+    from .constants import TicketChannel
+
+    hall = kiosk.kiosk_hall_get(public_id=hall_id)
+    user = kiosk_user(request, hall)
+    status = 200
+    error: DomainError | None = None
+    if request.method == "POST":
+        try:
+            business_type = hall_selectors.business_type_get(hall=hall, public_id=request.POST.get("business_type", ""))
+            ticket = hall_services.ticket_take(actor=user, hall=hall, business_type=business_type,
+                                               channel=TicketChannel.KIOSK)
+        except DomainError as exc:
+            error, status = exc, exc.status
+        else:
+            return redirect("kiosk:ticket", hall_id=hall.public_id, ticket_id=ticket.public_id)
+    counts = hall_selectors.waiting_counts(hall=hall)
+    types = [(t, counts.get(t.code, 0)) for t in hall_selectors.business_types(hall=hall)]
+    return _render(request, "take.html", hall, user, status=status, types=types, error=error)
+
+
+def ticket(request: HttpRequest, hall_id: str, ticket_id: str) -> HttpResponse:
+    """The slip: number, people ahead, estimated wait, and a QR code to follow it on a phone."""
+    from . import push
+    from . import selectors as hall_selectors
+
+    hall = kiosk.kiosk_hall_get(public_id=hall_id)
+    found = hall_selectors.ticket_get(public_id=ticket_id)
+    if found.hall_id != hall.pk:
+        raise NotFound("找不到该排队号", code="hall_ticket_not_found")
+    path = reverse("hall:ticket", args=[found.public_id])
+    return _render(request, "ticket.html", hall, kiosk_user(request, hall), ticket=found,
+                   status_=hall_selectors.ticket_status_payload(found), qr=_qr_data_uri(path),
+                   push_token=push.screen_token(hall))
+
+
+def checkin(request: HttpRequest, hall_id: str) -> HttpResponse:
+    """预约签到: with the booking code (or, once identified, from the list of today's bookings):
+    a number that is served first when on time."""
+    from . import selectors as hall_selectors
+    from . import services as hall_services
+    from .constants import TicketChannel
+
+    hall = kiosk.kiosk_hall_get(public_id=hall_id)
+    user = kiosk_user(request, hall)
+    status = 200
+    error: DomainError | None = None
+    code = ""
+    if request.method == "POST":
+        code = request.POST.get("code", "").strip()
+        try:
+            if request.POST.get("appointment") and user is not None:
+                appointment = hall_selectors.appointment_get(actor=user, public_id=request.POST["appointment"])
+            else:
+                appointment = hall_selectors.appointment_by_code(hall=hall, code=code)
+            ticket = hall_services.appointment_check_in(actor=user, hall=hall, appointment=appointment,
+                                                        channel=TicketChannel.KIOSK)
+        except DomainError as exc:
+            error, status = exc, exc.status
+        else:
+            return redirect("kiosk:ticket", hall_id=hall.public_id, ticket_id=ticket.public_id)
+    mine = hall_selectors.appointments_today(hall=hall, user=user) if user is not None else []
+    return _render(request, "checkin.html", hall, user, status=status, error=error, code=code, mine=mine)
+
+
 def licences(request: HttpRequest, hall_id: str) -> HttpResponse:
     from onewindow.licences.selectors import licence_list_for_user
 

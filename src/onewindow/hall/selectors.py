@@ -314,6 +314,7 @@ class Panel:
     state: WindowState | None
     ticket: QueueTicket | None = None
     types: list[BusinessType] = field(default_factory=list)
+    type_counts: list[tuple[BusinessType, int]] = field(default_factory=list)
     waiting: dict[str, int] = field(default_factory=dict)
     waiting_total: int = 0
     recallable: list[QueueTicket] = field(default_factory=list)
@@ -338,7 +339,8 @@ def panel_state(*, actor: Any, now: datetime | None = None) -> Panel:
     day = today(now)
     types = window_types(window)
     counts = waiting_counts(hall=hall, day=day)
-    panel = Panel(state=state, types=types, waiting={t.code: counts.get(t.code, 0) for t in types})
+    panel = Panel(state=state, types=types, waiting={t.code: counts.get(t.code, 0) for t in types},
+                  type_counts=[(t, counts.get(t.code, 0)) for t in types])
     panel.waiting_total = sum(panel.waiting.values())
     ticket = state.ticket if state.pk and state.ticket_id else None
     if ticket is not None and ticket.status in (TicketStatus.CALLED, TicketStatus.SERVING):

@@ -12,6 +12,7 @@ from onewindow.accounts.selectors import person_list, staff_of_user
 from onewindow.accounts.views import staff_required
 from onewindow.catalog.selectors import catalog_is_manager
 from onewindow.core.errors import NotFound
+from onewindow.hall.selectors import halls_for_staff, window_of_clerk
 
 from . import selectors
 
@@ -29,6 +30,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_intake": scope.has_role(Role.WINDOW_CLERK),
         "can_report": scope.has_role(Role.SUPERVISOR, Role.LEADER, Role.ADMINISTRATOR),
         "can_manage_catalog": catalog_is_manager(actor=request.user),
+        "hall_count": len(halls_for_staff(actor=request.user)),
+        "hall_window": window_of_clerk(actor=request.user) if scope.has_role(Role.WINDOW_CLERK) else None,
     })
 
 
