@@ -28,9 +28,10 @@ class Command(BaseCommand):
         commands = {
             "web": [
                 sys.executable, "-m", "gunicorn", "config.asgi:application",
-                "--worker-class", "uvicorn_worker.UvicornWorker",
+                "--worker-class", "onewindow.core.asgi_worker.Worker",
                 "--bind", str(options["bind"]), "--workers", str(workers),
                 "--access-logfile", "-", "--chdir", str(settings.BASE_DIR),
+                "--pythonpath", f"{settings.BASE_DIR},{settings.BASE_DIR / 'src'}",
             ],
             "worker": [*manage, "db_worker", "--interval", "1", "--skip-checks"],  # serve checked once
             "timer": [*manage, "timer", "--skip-checks"],
