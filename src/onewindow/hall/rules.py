@@ -33,7 +33,7 @@ TRANSITIONS: dict[str, Transition] = {
     "transfer": Transition((T.CALLED, T.SERVING), T.WAITING, "转办"),
     "finish": Transition((T.SERVING,), T.DONE, "办结"),
     "cancel": Transition((T.WAITING,), T.CANCELLED, "取消"),
-    "expire": Transition((T.WAITING, T.CALLED, T.NO_SHOW), T.EXPIRED, "当日未办理"),
+    "expire": Transition((T.WAITING, T.CALLED), T.EXPIRED, "当日未办理"),
 }
 
 STATUS_LABELS = dict(TicketStatus.choices)

@@ -540,12 +540,12 @@ def ticket_cancel(*, actor: Any, ticket: QueueTicket, now: datetime | None = Non
 
 
 def day_close(*, now: datetime | None = None) -> dict[str, int]:
-    """Numbers of past days still open: waiting, called or missed → 当日未办理; in service →
-    finished at the time they were last touched. Windows of past days close."""
+    """Numbers of past days still open: waiting or called → 当日未办理 (missed ones stay 过号);
+    in service → finished at the time they were last touched. Windows of past days close."""
     now = now or timezone.now()
     day = local_date(now)
     with transaction.atomic():
-        expired = QueueTicket.objects.filter(day__lt=day, status__in=(T.WAITING, T.CALLED, T.NO_SHOW)).update(
+        expired = QueueTicket.objects.filter(day__lt=day, status__in=(T.WAITING, T.CALLED)).update(
             status=T.EXPIRED, updated_at=now)
         finished = QueueTicket.objects.filter(day__lt=day, status=T.SERVING).update(
             status=T.DONE, finished_at=F("updated_at"))

@@ -349,9 +349,11 @@ def test_day_close_ends_yesterdays_numbers_and_windows(kit):
     services.ticket_no_show(actor=kit.clerk1.user, ticket=waiting, now=monday(10, 3))
     services.ticket_call_next(actor=kit.clerk1.user, now=monday(10, 4))
     services.ticket_start(actor=kit.clerk1.user, ticket=served, now=monday(10, 5))
+    left = take(kit, now=monday(10, 6))
     result = services.day_close(now=at(2026, 12, 8, 7))
     assert result == {"expired": 1, "finished": 1, "windows": 1}
-    assert QueueTicket.objects.get(pk=waiting.pk).status == TicketStatus.EXPIRED
+    assert QueueTicket.objects.get(pk=left.pk).status == TicketStatus.EXPIRED
+    assert QueueTicket.objects.get(pk=waiting.pk).status == TicketStatus.NO_SHOW  # a miss stays a miss
     assert QueueTicket.objects.get(pk=served.pk).status == TicketStatus.DONE
     assert services.day_close(now=at(2026, 12, 8, 7)) == {"expired": 0, "finished": 0, "windows": 0}
 
