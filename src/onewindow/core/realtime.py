@@ -31,6 +31,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from asgiref.sync import async_to_sync
+from channels.consumer import get_handler_name
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -122,6 +123,15 @@ class PushConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     message published to them. Answers ``{"ping": n}`` with ``{"pong": n}``. No database."""
 
     groups_joined: list[str]
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        """As Channels' own, without closing stale database connections around every message
+        (a thread hop each): this consumer never uses the database, and a broadcast to many
+        screens must not queue behind one thread."""
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message.get('type')}")
+        await handler(message)
 
     async def connect(self) -> None:
         self.groups_joined = []
