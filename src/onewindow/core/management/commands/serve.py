@@ -15,17 +15,24 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from onewindow.core.realtime import web_workers
 from onewindow.core.supervisor import ChildSpec, Supervisor
 
 
 def serve_children(*, bind: str, workers: int) -> list[ChildSpec]:
-    """The supervised commands, by name. Each must stop cleanly on SIGTERM."""
+    """The supervised commands, by name. Each must stop cleanly on SIGTERM.
+
+    The web server is ASGI (gunicorn with the uvicorn worker class): pages, the API and the
+    WebSockets of live screens in one server; on the in-memory channel layer one process (see
+    core.realtime.web_workers)."""
     manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
     return [
         ChildSpec("web", [
-            sys.executable, "-m", "gunicorn", "config.wsgi:application",
-            "--bind", bind, "--workers", str(workers),
-            "--threads", "4", "--access-logfile", "-", "--chdir", str(settings.BASE_DIR),
+            sys.executable, "-m", "gunicorn", "config.asgi:application",
+            "--worker-class", "onewindow.core.asgi_worker.Worker",
+            "--bind", bind, "--workers", str(web_workers(workers)),
+            "--access-logfile", "-", "--chdir", str(settings.BASE_DIR),
+            "--pythonpath", f"{settings.BASE_DIR},{settings.BASE_DIR / 'src'}",
         ]),
         ChildSpec("worker", [*manage, "worker", "--interval", "1", "--skip-checks"]),  # serve checked once
         ChildSpec("timer", [*manage, "timer", "--skip-checks"]),
@@ -33,7 +40,7 @@ def serve_children(*, bind: str, workers: int) -> list[ChildSpec]:
 
 
 class Command(BaseCommand):
-    help = "Serve OneWindow (gunicorn), with the task worker and the timer, until interrupted."
+    help = "Serve OneWindow (gunicorn, ASGI), with the task worker and the timer, until interrupted."
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("--bind", default=os.environ.get("ONEWINDOW_BIND", "127.0.0.1:8000"))
