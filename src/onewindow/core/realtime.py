@@ -22,11 +22,13 @@ milliseconds at publication, for latency measurements).
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import re
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -78,14 +80,29 @@ def _message(event: str, data: Any) -> dict[str, Any]:
     return {"type": MESSAGE_TYPE, "event": event, "data": data, "sent_at": int(time.time() * 1000)}
 
 
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
 def publish_now(group: str, event: str, data: Any) -> bool:
     """Send now to every page listening to ``group``; False (logged) when the layer fails.
     Prefer ``publish``, which waits for the commit."""
     layer = get_channel_layer()
     if layer is None:
         return False
+    send = async_to_sync(layer.group_send)
     try:
-        async_to_sync(layer.group_send)(group, _message(event, data))
+        if _loop_running():
+            # async_to_sync refuses to run where an event loop already runs (e.g. a sync helper
+            # called from async code without sync_to_async): send from a thread of its own.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                pool.submit(send, group, _message(event, data)).result()
+        else:
+            send(group, _message(event, data))
     except Exception:  # a push is best effort: pages reload their state on reconnect
         logger.warning("push to %s (%s) failed", group, event, exc_info=True)
         return False

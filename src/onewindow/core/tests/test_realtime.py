@@ -7,12 +7,12 @@ import os
 import uuid
 
 import pytest
-from asgiref.sync import async_to_sync, sync_to_async
+from asgiref.sync import sync_to_async
 from django.core import signing
 from django.db import transaction
 
 from onewindow.core import realtime
-from onewindow.core.tests.ws import WsClient
+from onewindow.core.tests.ws import WsClient, run_async
 
 REDIS_URL = os.environ.get("ONEWINDOW_TEST_REDIS_URL", "redis://127.0.0.1:6379/6")
 
@@ -100,7 +100,7 @@ def test_push_reaches_subscribed_pages_only(layer):
         await a.disconnect()
         await b.disconnect()
 
-    async_to_sync(scenario)()
+    run_async(scenario)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -111,7 +111,7 @@ def test_a_bad_token_is_refused(layer):
         assert not connected
         assert code == 4403
 
-    async_to_sync(scenario)()
+    run_async(scenario)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -136,7 +136,7 @@ def test_publish_waits_for_commit_and_drops_on_rollback(layer):
         assert message["data"] == {"number": "A002"}
         await page.disconnect()
 
-    async_to_sync(scenario)()
+    run_async(scenario)
 
 
 def test_publishing_to_a_group_without_pages_is_harmless(layer):

@@ -4,10 +4,24 @@ daphne, which channels.testing imports at package level)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from asgiref.sync import async_to_sync
 from asgiref.testing import ApplicationCommunicator
+
+
+def run_async(scenario: Callable[[], Awaitable[Any]]) -> Any:
+    """Run an async test scenario to the end on a thread of its own.
+
+    A browser test earlier in the same test process leaves Playwright's event loop running in
+    the main thread, where ``async_to_sync`` refuses to start; a fresh thread has no loop. The
+    scenario's ``sync_to_async`` calls run on that thread (its own database connection: use
+    ``django_db(transaction=True)``)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(async_to_sync(scenario)).result()
 
 
 class WsClient(ApplicationCommunicator):  # type: ignore[misc]
