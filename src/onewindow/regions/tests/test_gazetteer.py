@@ -168,3 +168,12 @@ def test_demo_gazetteer_is_loaded_once_and_resolves_demo_addresses(settings, tmp
     assert found.chain.grid is not None  # its point lies in one of the community's grids
     road = selectors.address_resolve(text="白塔路88号")
     assert road.place_kind == "road" and road.chain.street.name == "拓东街道" and road.chain.community is None
+
+
+def test_a_vague_area_does_not_win_for_contradicting_nothing():
+    # the text names the district, a street, a community of it, and a road of another street
+    index = _index(*[(e.place_id, e.name, e.kind, e.region_path, ()) for entries in INDEX.values()
+                     for e in entries if e.name != "建设路"],
+                   (11, "白塔路", "road", STREET_B, ()))
+    found = gazetteer_match("昆明市盘龙区拓东街道尚义社区白塔路331号附近", index)
+    assert found.entry.name == "尚义社区"
