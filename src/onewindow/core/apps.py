@@ -8,3 +8,6 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, tasks  # noqa: F401  (register system checks and periodic jobs)
+        from .warmup import register_platform_steps
+
+        register_platform_steps()

@@ -325,3 +325,9 @@ def regions_geojson(*, root: Region, levels: tuple[str, ...] = ("street", "commu
                                 if path.count(PATH_SEPARATOR) > 2 else None}}
                 for code, name, level, path, geometry in rows]
     return {"type": "FeatureCollection", "features": features}
+
+
+def region_locate_warm(*, limit: int = 5000) -> int:
+    """Parse and prepare the polygons point lookups use (at a worker's start); returns how many."""
+    candidates = list(Region.objects.filter(min_lng__isnull=False).only(*_LOCATE_FIELDS)[:limit])
+    return len(_prepared_for(candidates))

@@ -8,3 +8,6 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import tasks  # noqa: F401  (register periodic jobs and event handlers)
+        from .warmup import register
+
+        register()
