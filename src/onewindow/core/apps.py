@@ -8,6 +8,8 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, tasks  # noqa: F401  (register system checks and periodic jobs)
+        from .audit_labels import audit_labels_autodiscover
         from .warmup import register_platform_steps
 
         register_platform_steps()
+        audit_labels_autodiscover()  # every app's audit_labels.py: how its actions read

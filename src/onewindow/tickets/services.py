@@ -99,12 +99,11 @@ def _event(ticket: Ticket, *, actor: Any, action: str, at: datetime, from_status
 
 
 def _audit(actor: Any, ticket: Ticket, action: str, **summary: Any) -> None:
-    audit_record(actor=actor if getattr(actor, "is_authenticated", False) else None,
-                 action=c.AUDIT_TICKET_TRANSITION if action not in (c.AUDIT_TICKET_CREATE,
-                                                                   c.AUDIT_TICKET_MERGE,
-                                                                   c.AUDIT_TICKET_DEADLINE)
-                 else action,
-                 obj=ticket, summary={"number": ticket.number, **summary})
+    code = action if action in (c.AUDIT_TICKET_CREATE, c.AUDIT_TICKET_MERGE, c.AUDIT_TICKET_DEADLINE) \
+        else c.AUDIT_TICKET_TRANSITION
+    step = {"step": action} if code == c.AUDIT_TICKET_TRANSITION else {}
+    audit_record(actor=actor if getattr(actor, "is_authenticated", False) else None, action=code,
+                 obj=ticket, summary={"number": ticket.number, **step, **summary})
 
 
 def _locked(ticket: Ticket) -> Ticket:
