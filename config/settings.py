@@ -77,10 +77,10 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "ninja",
-    "axes",
+    "onewindow.core.apps_external.AxesConfig",  # django-axes, named in Chinese
     "csp",
     "django_tasks",
-    "django_tasks_db",
+    "onewindow.core.apps_external.TasksDatabaseConfig",  # django_tasks_db, named in Chinese
     "onewindow.core",
     "onewindow.regions",
     "onewindow.accounts",
