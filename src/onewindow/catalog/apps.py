@@ -9,6 +9,10 @@ class CatalogConfig(AppConfig):
     def ready(self) -> None:
         from onewindow.core.warmup import warmup_register
 
+        from . import nav
+
+        nav.register()  # its links in the navigation by role
+
         @warmup_register("catalog.search_index")
         def _search_index() -> None:
             from .search import search_index

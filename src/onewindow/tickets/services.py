@@ -67,6 +67,7 @@ logger = logging.getLogger(__name__)
 EVENT_TICKET_REPLIED = "ticket.replied"
 EVENT_TICKET_CLOSED = "ticket.closed"
 EVENT_TICKET_DISPATCHED = "ticket.dispatched"
+EVENT_TICKET_SITE_CHECKED = "ticket.site_checked"
 DUPLICATE_CANDIDATES = 200
 
 
@@ -613,6 +614,7 @@ def ticket_intake(
         requester_user=requester_user if getattr(requester_user, "is_authenticated", False) else None,
         confidential=bool(confidential), category=effective, external_id=(external_id or "")[:64],
         supporters=max(int(supporters or 0), 0), created_by_id=_actor_id(actor),
+        site_check=channel == c.Channel.GRID,
     )
     if suggestion is not None:
         ticket.classifier_label = suggestion.label
@@ -1012,6 +1014,8 @@ def ticket_callback(*, actor: Any, ticket: Ticket, satisfaction: str, solved: bo
     now = _now(now)
     _require_dispatcher(actor, ticket)
     satisfaction = _choice(satisfaction, c.Satisfaction, field_name="satisfaction", label="满意度")
+    if ticket.site_check:
+        raise Conflict("网格上报的事件由上报的网格员现场核实，无需电话回访", code="ticket_site_check_required")
     with transaction.atomic():
         t = _locked(ticket)
         before = t.status
@@ -1033,6 +1037,60 @@ def ticket_callback(*, actor: Any, ticket: Ticket, satisfaction: str, solved: bo
         t.save()
         TicketEvent.objects.bulk_create(events)
         _audit(actor, t, "callback", satisfaction=satisfaction, solved=bool(solved))
+        if t.status == Status.CLOSED:
+            _publish(EVENT_TICKET_CLOSED, t)
+    _copy_back(ticket, t)
+    return ticket
+
+
+def _require_site_checker(actor: Any, ticket: Ticket) -> None:
+    from onewindow.accounts.constants import Role
+
+    scope = scope_for(actor)
+    reporter = ticket.requester_user_id is not None and ticket.requester_user_id == _actor_id(actor)
+    if not scope.has_role(Role.GRID_WORKER) or not (reporter or scope.covers_region_path(ticket.region_path)):
+        raise NotFound("找不到该工单，或您无权查看", code="ticket_not_found")
+
+
+def ticket_site_check(*, actor: Any, ticket: Ticket, solved: bool, satisfaction: str = c.Satisfaction.SATISFIED,
+                      note: str = "", now: datetime | None = None) -> Ticket:
+    """The grid worker who reported an event (or one of its grid) checks the fix on site (现场核实).
+
+    Like the hotline's callback it rates the handling: fixed and 满意/基本满意 closes the ticket;
+    not fixed counts as 不满意 and leaves it to a supervisor (reopen once, or close).
+    """
+    now = _now(now)
+    _require_site_checker(actor, ticket)
+    if not ticket.site_check:
+        raise Conflict("该工单不是网格上报事件，请由热线回访", code="ticket_no_site_check")
+    satisfaction = _choice(satisfaction, c.Satisfaction, field_name="satisfaction", label="满意度")
+    satisfaction = rules.site_check_outcome(solved=bool(solved), satisfaction=satisfaction)
+    note = (note or "").strip()[:500]
+    if not solved and len(note) < 2:
+        msg = "未解决时请说明现场情况"
+        raise ValidationFailed(msg, code="site_check_note_required", fields={"note": msg})
+    with transaction.atomic():
+        t = _locked(ticket)
+        before = t.status
+        t.status = rules.transition_check(before, Action.SITE_CHECK)
+        t.satisfaction = satisfaction
+        t.solved = bool(solved)
+        t.callback_note = note
+        t.callback_at = now
+        events = [_event(t, actor=actor, action=Action.SITE_CHECK, at=now, from_status=before, to_status=t.status,
+                         note=("现场核实：已解决" if solved else "现场核实：未解决")
+                         + f"，{c.Satisfaction(satisfaction).label}" + (f"：{note}" if note else ""), save=False,
+                         data={"satisfaction": satisfaction, "solved": bool(solved)})]
+        if rules.callback_closes(satisfaction):
+            after = t.status
+            t.status = rules.transition_check(after, Action.CLOSE)
+            t.closed_at = now
+            events.append(_event(t, actor=actor, action=Action.CLOSE, at=now, from_status=after,
+                                 to_status=t.status, note="现场核实已解决，办结", save=False))
+        t.save()
+        TicketEvent.objects.bulk_create(events)
+        _audit(actor, t, "site_check", satisfaction=satisfaction, solved=bool(solved))
+        _publish(EVENT_TICKET_SITE_CHECKED, t, solved=bool(solved))
         if t.status == Status.CLOSED:
             _publish(EVENT_TICKET_CLOSED, t)
     _copy_back(ticket, t)

@@ -292,7 +292,7 @@ def _capabilities(user: Any, t: Ticket) -> dict[str, bool]:
         "extension": owner and t.status in (c.Status.DISPATCHED, c.Status.ACCEPTED, c.Status.REOPENED),
         "cohandler_add": (dispatcher or owner) and t.status not in c.FINAL_STATUSES,
         "cohandler_reply": t.cohandlers.filter(department_id__in=my_departments, status="pending").exists(),
-        "callback": dispatcher and can(c.Action.CALLBACK),
+        "callback": dispatcher and can(c.Action.CALLBACK) and not t.site_check,
         "reopen": supervisor and can(c.Action.REOPEN) and t.reopen_count < c.REOPEN_LIMIT
         and t.satisfaction == c.Satisfaction.UNSATISFIED,
         "close": supervisor and can(c.Action.CLOSE),
