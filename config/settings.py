@@ -94,11 +94,11 @@ INSTALLED_APPS = [
     "channels",
     "django_htmx",
     "ninja",
-    "axes",
+    "onewindow.core.apps_external.AxesConfig",  # django-axes, named in Chinese
     "captcha",
     "csp",
     "django_tasks",
-    "django_tasks_db",
+    "onewindow.core.apps_external.TasksDatabaseConfig",  # django_tasks_db, named in Chinese
     "onewindow.core",
     "onewindow.regions",
     "onewindow.accounts",

@@ -18,7 +18,9 @@
   // Form errors: focus the first invalid field, so the person lands on what needs fixing
   // (the field's aria-describedby reads its message out).
   function focusFirstError(root) {
-    var field = (root || document).querySelector("[aria-invalid='true']");
+    var scope = root || document;
+    // the first field with a problem; else the error summary (core/_error_summary.html)
+    var field = scope.querySelector("[aria-invalid='true']") || scope.querySelector("[data-error-summary]");
     if (field && typeof field.focus === "function") {
       field.focus();
       return true;
@@ -35,7 +37,8 @@
   function updateCount(area) {
     var counter = document.querySelector("[data-count-for='" + area.id + "']");
     if (!counter) return;
-    var left = parseInt(area.getAttribute("data-maxchars"), 10) - area.value.length;
+    // characters as the server counts them: code points, a line break (CRLF when sent) is one
+    var left = parseInt(area.getAttribute("data-maxchars"), 10) - Array.from(area.value.replace(/\r\n/g, "\n")).length;
     var template = left >= 0 ? counter.getAttribute("data-left") : counter.getAttribute("data-over");
     counter.textContent = (template || "").replace("%s", String(Math.abs(left)));
     counter.classList.toggle("count-over", left < 0);
@@ -74,41 +77,4 @@
     var box = target && target.previousElementSibling;
     if (box && box.classList.contains("htmx-error")) box.innerHTML = "";
   });
-})();
-// Character counts: <textarea data-maxlength="5000" aria-describedby="x-count"> with
-// <p id="x-count" data-count-left="还可输入 {n} 字" data-count-over="已超出 {n} 字，请删减">.
-// Nothing is cut: the count says how much is left, and turns into a warning when over.
-(function () {
-  "use strict";
-  function length(text) {
-    // characters as the server counts them (code points; a line break is one)
-    return Array.from(text.replace(/\r\n/g, "\n")).length;
-  }
-  function update(field) {
-    var limit = parseInt(field.getAttribute("data-maxlength"), 10);
-    var out = document.getElementById(field.getAttribute("data-count"));
-    if (!limit || !out) return;
-    var left = limit - length(field.value);
-    var over = left < 0;
-    var template = out.getAttribute(over ? "data-count-over" : "data-count-left") || "{n}";
-    out.textContent = template.replace("{n}", String(Math.abs(left)));
-    out.classList.toggle("count-over", over);
-  }
-  document.addEventListener("input", function (event) {
-    var field = event.target;
-    if (field.matches && field.matches("[data-maxlength][data-count]")) update(field);
-  });
-  function all() { document.querySelectorAll("[data-maxlength][data-count]").forEach(update); }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", all);
-  else all();
-  document.addEventListener("htmx:afterSettle", all);
-  // after a refused submission, take the eye (and the screen reader) to the first problem
-  function focusError() {
-    var invalid = document.querySelector("[aria-invalid=true]");
-    var summary = document.querySelector("[data-error-summary]");
-    if (invalid) invalid.focus();
-    else if (summary) summary.focus();
-  }
-  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", focusError);
-  else focusError();
 })();

@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from onewindow.core.masking import mask_id_number, mask_phone
 
+from .constants import Role
 from .models import (
     AgreementAcceptance,
     ApiToken,
@@ -49,12 +50,47 @@ class ServiceHallAdmin(admin.ModelAdmin):
     autocomplete_fields = ("region",)
 
 
+class StaffRoleFilter(admin.SimpleListFilter):
+    title = "角色"
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):  # type: ignore[no-untyped-def]
+        return Role.choices
+
+    def queryset(self, request, queryset):  # type: ignore[no-untyped-def]
+        value = self.value()
+        # roles is a JSON list: matching its quoted text works on SQLite and PostgreSQL alike
+        return queryset.filter(roles__icontains=f'"{value}"') if value in Role.values else queryset
+
+
 @admin.register(Staff)
 class StaffAdmin(admin.ModelAdmin):
-    list_display = ("employee_no", "name", "roles", "region", "is_active")
-    search_fields = ("employee_no", "name")
+    """Staff by account name ("rev_"), name, employee number or department; filtered by role,
+    department kind and department."""
+
+    list_display = ("employee_no", "name", "username", "role_list", "department_list", "region", "is_active")
+    search_fields = ("employee_no", "name", "user__username", "user__display_name", "departments__name",
+                     "departments__code")
+    list_filter = (StaffRoleFilter, ("departments__kind", admin.ChoicesFieldListFilter),
+                   ("departments", admin.RelatedOnlyFieldListFilter), "is_active")
+    list_select_related = ("user", "region")
     filter_horizontal = ("departments",)
     autocomplete_fields = ("region", "user")
+
+    def get_queryset(self, request):  # type: ignore[no-untyped-def]
+        return super().get_queryset(request).prefetch_related("departments")
+
+    @admin.display(description="用户名", ordering="user__username")
+    def username(self, obj: Staff) -> str:
+        return obj.user.username
+
+    @admin.display(description="角色")
+    def role_list(self, obj: Staff) -> str:
+        return "、".join(obj.role_labels)
+
+    @admin.display(description="所属部门")
+    def department_list(self, obj: Staff) -> str:
+        return "、".join(d.name for d in obj.departments.all()) or "—"
 
 
 @admin.register(Person)

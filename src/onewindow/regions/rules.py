@@ -305,10 +305,6 @@ def _common_path(paths: Iterable[str]) -> str:
     return "/" + "/".join(common) + "/" if common else ""
 
 
-def _related(a: str, b: str) -> bool:
-    return bool(a and b) and (a.startswith(b) or b.startswith(a))
-
-
 def _depth(path: str) -> int:
     return len([p for p in path.split("/") if p])
 
@@ -320,9 +316,10 @@ def gazetteer_match(text: str, index: dict[str, list[GazetteerEntry]],
 
     1. At each position of the text the longest key found there is a hit; a hit inside a
        longer one is dropped ("尚义社区" inside "尚义社区第1网格").
-    2. A place lying outside the area of another hit is in conflict with it ("白塔社区" when the
-       text also says "鼓楼街道" and 白塔社区 belongs to 拓东街道): fewest conflicts win, then the
-       place most other hits agree with.
+    2. Each place is supported by the hits naming it or an area around it (its street, its
+       district) and contradicted by hits naming a place neither around nor inside it ("白塔社区"
+       when the text also says "鼓楼街道" and 白塔社区 belongs to 拓东街道): the best balance wins,
+       so a vague area never wins merely for contradicting nothing.
     3. Then the most specific kind (address > compound/landmark > grid > community/road >
        street > district), the deepest region, the longest name.
     4. When several places still tie (two roads of one name in different streets) the result is
@@ -343,17 +340,21 @@ def gazetteer_match(text: str, index: dict[str, list[GazetteerEntry]],
         return None
     hits = [key_text[a:b] for a, b in kept]
     hit_paths = [{e.region_path for e in index[key]} for key in hits]
-    scored: list[tuple[tuple[int, int, int, int, int], GazetteerEntry, str]] = []
+    scored: list[tuple[tuple[int, int, int, int], GazetteerEntry, str]] = []
     for i, key in enumerate(hits):
         for entry in index[key]:
-            agree = conflict = 0
+            # the hits naming this place or an area around it support it; a hit naming a place
+            # neither around nor inside it contradicts it (more specific hits inside it do neither)
+            support = 1
+            conflict = 0
             for j, paths in enumerate(hit_paths):
-                if j != i:
-                    if any(_related(entry.region_path, p) for p in paths):
-                        agree += 1
-                    else:
-                        conflict += 1
-            score = (-conflict, agree, PLACE_SPECIFICITY.get(entry.kind, 0), _depth(entry.region_path), len(key))
+                if j == i:
+                    continue
+                if any(entry.region_path.startswith(p) for p in paths):
+                    support += 1
+                elif not any(p.startswith(entry.region_path) for p in paths):
+                    conflict += 1
+            score = (support - conflict, PLACE_SPECIFICITY.get(entry.kind, 0), _depth(entry.region_path), len(key))
             scored.append((score, entry, key))
     best = max(score for score, _, _ in scored)
     winners = {entry.place_id: (entry, key) for score, entry, key in scored if score == best}

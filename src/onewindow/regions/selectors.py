@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import sys
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -191,8 +193,10 @@ def region_chain_at(*, lng: float, lat: float) -> RegionChain:
 # lookup tells whether any place changed since (then the index is rebuilt: ~10 ms per thousand
 # places), so every process sees a change made in another one at its next lookup.
 
-_GAZETTEER: dict[str, Any] = {"version": None, "index": {}}
+_GAZETTEER: dict[str, Any] = {"version": None, "index": {}, "checked_at": 0.0}
 _GAZETTEER_LOCK = threading.Lock()
+# A running process looks for changed places at most this often (tests: on every lookup).
+GAZETTEER_CHECK_SECONDS = 0.0 if "pytest" in sys.modules else 5.0
 
 
 @dataclass(frozen=True)
@@ -224,6 +228,7 @@ def gazetteer_cache_clear() -> None:
     with _GAZETTEER_LOCK:
         _GAZETTEER["version"] = None
         _GAZETTEER["index"] = {}
+        _GAZETTEER["checked_at"] = 0.0
 
 
 def _gazetteer_version() -> tuple[Any, ...]:
@@ -240,8 +245,12 @@ def gazetteer_index() -> dict[str, list[Any]]:
     from .models import Place
     from .rules import GazetteerEntry, gazetteer_key
 
+    now = time.monotonic()
+    if _GAZETTEER["version"] is not None and now - _GAZETTEER["checked_at"] < GAZETTEER_CHECK_SECONDS:
+        return _GAZETTEER["index"]  # type: ignore[no-any-return]
     version = _gazetteer_version()
     if _GAZETTEER["version"] == version:
+        _GAZETTEER["checked_at"] = now
         return _GAZETTEER["index"]  # type: ignore[no-any-return]
     index: dict[str, list[GazetteerEntry]] = {}
     rows = Place.objects.filter(is_active=True).values_list(
@@ -255,37 +264,43 @@ def gazetteer_index() -> dict[str, list[Any]]:
     with _GAZETTEER_LOCK:
         _GAZETTEER["version"] = version
         _GAZETTEER["index"] = index
+        _GAZETTEER["checked_at"] = now
     return index
 
 
-def address_resolve(*, text: str) -> AddressResolution | None:
+def _chain_of(path: str) -> tuple[Region | None, RegionChain]:
+    """A region and its ancestors from its path, in one query."""
+    codes = [c for c in path.split(PATH_SEPARATOR) if c]
+    if not codes:
+        return None, RegionChain()
+    known = list(Region.objects.filter(code__in=codes).defer("geometry"))
+    region = next((r for r in known if r.code == codes[-1]), None)
+    return region, (region_chain(region=region, known=known) if region is not None else RegionChain())
+
+
+def address_resolve(*, text: str, index: dict[str, list[Any]] | None = None) -> AddressResolution | None:
     """The place and region a free-text address names ("盘龙区拓东街道尚义社区白塔路12号" →
     尚义社区, its point and its street), by the gazetteer; None when it names no known place.
 
     An ambiguous text (two places of one name, nothing else to tell them apart) resolves to the
-    region they share, without a place or a point.
+    region they share, without a place or a point. ``index`` lets a caller resolving several
+    texts read the gazetteer once.
     """
     from .rules import gazetteer_match
 
-    text = (text or "")[:500]
-    found = gazetteer_match(text, gazetteer_index())
+    index = gazetteer_index() if index is None else index
+    found = gazetteer_match((text or "")[:500], index) if index else None
     if found is None:
         return None
-    if found.entry is None:
-        code = [c for c in found.region_path.split(PATH_SEPARATOR) if c][-1:] if found.region_path else []
-        region = region_get_by_code(code=code[0]) if code else None
-        if region is None:
-            return None
-        return AddressResolution(place_id=None, place_name="", place_kind="", region=region,
-                                 chain=region_chain(region=region), lng=None, lat=None,
-                                 matched=found.matched, ambiguous=True)
-    entry = found.entry
-    region = Region.objects.filter(id=entry.region_id).defer("geometry").first()
+    region, chain = _chain_of(found.region_path)
     if region is None:
         return None
+    entry = found.entry
+    if entry is None:
+        return AddressResolution(place_id=None, place_name="", place_kind="", region=region, chain=chain,
+                                 lng=None, lat=None, matched=found.matched, ambiguous=True)
     return AddressResolution(place_id=entry.place_id, place_name=entry.name, place_kind=entry.kind,
-                             region=region, chain=region_chain(region=region), lng=entry.lng, lat=entry.lat,
-                             matched=found.matched)
+                             region=region, chain=chain, lng=entry.lng, lat=entry.lat, matched=found.matched)
 
 
 def place_list(*, region: Region | None = None, q: str = "", limit: int = 50) -> QuerySet[Any]:
@@ -310,3 +325,9 @@ def regions_geojson(*, root: Region, levels: tuple[str, ...] = ("street", "commu
                                 if path.count(PATH_SEPARATOR) > 2 else None}}
                 for code, name, level, path, geometry in rows]
     return {"type": "FeatureCollection", "features": features}
+
+
+def region_locate_warm(*, limit: int = 5000) -> int:
+    """Parse and prepare the polygons point lookups use (at a worker's start); returns how many."""
+    candidates = list(Region.objects.filter(min_lng__isnull=False).only(*_LOCATE_FIELDS)[:limit])
+    return len(_prepared_for(candidates))

@@ -41,7 +41,13 @@ def home(request: HttpRequest) -> HttpResponse:
 def audit(request: HttpRequest) -> HttpResponse:
     if not scope_for(request.user).has_role(Role.SUPERVISOR, Role.ADMINISTRATOR):
         raise NotFound()
-    qs = selectors.audit_list(action=request.GET.get("action", ""),
-                              object_id=request.GET.get("object", ""))
+    from onewindow.core.audit_labels import audit_action_choices, audit_describe, audit_names
+
+    action = request.GET.get("action", "")
+    qs = selectors.audit_list(action=action, object_id=request.GET.get("object", ""))
     page = Paginator(qs, 50).get_page(request.GET.get("page"))
-    return render(request, "supervision/audit.html", {"page": page})
+    entries = list(page.object_list)
+    names = audit_names(e.summary for e in entries)
+    rows = [(e, audit_describe(e.action, e.summary, names)) for e in entries]
+    return render(request, "supervision/audit.html", {"page": page, "rows": rows, "action": action,
+                                                      "actions": audit_action_choices()})

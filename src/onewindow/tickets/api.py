@@ -241,13 +241,21 @@ class RevealOut(Schema):
 
 class ClassifyIn(Schema):
     text: str
+    address: str = Field("", max_length=300, description="地址（用于按属地规则预估承办部门）")
+    lng: float | None = None
+    lat: float | None = None
 
 
 class SuggestionOut(Schema):
+    state: str = Field(..., description="ok；too_short 内容过短；unavailable 尚无分类模型；unknown 无法分类")
     label: str | None
     confidence: float | None
+    confidence_level: str = Field(..., description="high 高 / medium 中 / low 低（低于阈值时转人工派单）")
+    confidence_label: str
     model_version: str
-    category: CategoryOut | None
+    category: CategoryOut | None = Field(None, description="建议的分类（已按关键词细化）")
+    predicted: CategoryOut | None = Field(None, description="模型给出的分类")
+    keyword: str = Field("", description="细化分类所依据的关键词")
     alternatives: list[dict[str, Any]]
     department: Ref | None = Field(None, description="按派单规则将承办的部门（不含兜底）")
     to_triage: bool
@@ -371,32 +379,25 @@ def categories(request: HttpRequest, level: int | None = None) -> list[dict[str,
 def classify(request: HttpRequest, payload: ClassifyIn) -> dict[str, Any]:
     if not selectors.is_dispatcher(request.user):
         raise PermissionDenied()
-    return suggestion_out(payload.text)
+    where = services.location_resolve(address=payload.address, lng=payload.lng, lat=payload.lat)
+    return suggestion_out(payload.text, region_path=where.region.path if where.region else "")
 
 
-def suggestion_out(text: str) -> dict[str, Any]:
+def suggestion_out(text: str, *, region_path: str = "") -> dict[str, Any]:
     """The classifier's suggestion for a text with the category and department it would lead to."""
-    from .dispatch import dispatch_decide
-
-    suggestion = services.classify(text) if len((text or "").strip()) >= 4 else None
-    category = selectors.category_resolve(suggestion.label) if suggestion else None
-    config = selectors.hotline_config()
-    department = None
-    to_triage = True
-    if category is not None and suggestion is not None:
-        decision = dispatch_decide(rules=selectors.dispatch_rule_specs(), category_path=category.path,
-                                   region_path="", fallback_department_id=None,
-                                   confidence=suggestion.confidence, threshold=config.triage_threshold)
-        to_triage = suggestion.confidence < config.triage_threshold
-        if decision.department_id:
-            department = Department.objects.filter(pk=decision.department_id).first()
+    live = services.suggestion_live(text=text, region_path=region_path)
+    suggestion, classified = live.classification.suggestion, live.classification
     return {
+        "state": live.state,
         "label": suggestion.label if suggestion else None,
         "confidence": suggestion.confidence if suggestion else None,
+        "confidence_level": live.level, "confidence_label": live.level_label,
         "model_version": suggestion.model_version if suggestion else "",
-        "category": _category_out(category) if category else None,
+        "category": _category_out(classified.category) if classified.category else None,
+        "predicted": _category_out(classified.predicted) if classified.predicted else None,
+        "keyword": classified.keyword,
         "alternatives": suggestion.alternatives if suggestion else [],
-        "department": _ref(department), "to_triage": to_triage,
+        "department": _ref(live.department), "to_triage": live.to_triage,
     }
 
 

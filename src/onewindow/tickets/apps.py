@@ -8,5 +8,7 @@ class TicketsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import nav, tasks  # noqa: F401  (register periodic jobs and event handlers)
+        from .warmup import register
 
         nav.register()  # its links in the navigation by role
+        register()

@@ -80,6 +80,16 @@ DEPARTMENT_QUEUE = (Status.DISPATCHED, Status.ACCEPTED, Status.REOPENED)
 FINAL_STATUSES = (Status.CLOSED, Status.MERGED)
 
 
+class LocationSource(models.TextChoices):
+    """How a ticket's place was found at intake."""
+
+    POINT = "point", "坐标（地图选点）"
+    ADDRESS = "address", "地址（地名地址库）"
+    REGION = "region", "指定区划"
+    TEXT = "text", "诉求内容中的地名"
+    NONE = "", "未定位"
+
+
 class Satisfaction(models.TextChoices):
     SATISFIED = "satisfied", "满意"
     BASIC = "basic", "基本满意"
@@ -139,6 +149,29 @@ class Action(models.TextChoices):
     CATEGORY_CHANGE = "category_change", "修改分类"
     SITE_CHECK = "site_check", "现场核实"
 
+
+# Keywords of the categories a district's rules route differently from their parents: when the
+# classifier names only the top level ("城乡建设"), the request's words pick the subcategory
+# (关键词派单). Written into Category.keywords by category_seed where empty; editable there.
+CATEGORY_KEYWORDS: dict[str, str] = {
+    "环境卫生": "垃圾 垃圾桶 垃圾箱 清运 环卫 保洁 清扫 脏乱 卫生死角 乱倒 建筑垃圾 公厕 厕所",
+    "自来水供应": "停水 自来水 水压 供水 水管爆裂 水表",
+    "电力供应": "停电 断电 供电 电压不稳",
+    "燃气供应": "燃气 天然气 煤气 燃气管道",
+    "小区管理": "物业 物业费 业委会 业主委员会 电梯 小区管理",
+    "城管执法": "占道经营 流动摊贩 摊贩 乱摆摊 店外经营",
+    "违章建筑": "违建 违章建筑 违章搭建 私搭乱建 乱搭乱建 加盖",
+    "园林绿化": "绿化 树木 修剪 砍树 草坪",
+    "噪音污染": "噪音 噪声 扰民 广场舞 音响 夜间施工",
+    "大气污染": "油烟 废气 粉尘 扬尘 焚烧 烧烤",
+    "道路维护": "坑洼 井盖 路面破损 路灯",
+    "消费维权": "退款 退费 预付卡 过期 假冒 缺斤少两",
+    "入学招生": "入学 招生 学位 转学",
+    "养老保险": "养老保险 养老金 退休金",
+}
+# The classifier's confidence in words, for people: below the triage threshold it is 低 (a
+# dispatcher decides), from halfway between the threshold and certainty it is 高.
+CONFIDENCE_LABELS = {"high": "高", "medium": "中", "low": "低"}
 
 # Ticket numbers: 12345-YYYYMMDD-NNNNNN, sortable as text.
 NUMBER_PREFIX = "12345"

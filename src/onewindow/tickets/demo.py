@@ -31,10 +31,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from onewindow.accounts.constants import Role
+from onewindow.accounts.constants import DepartmentKind, Role
 from onewindow.accounts.models import Department, Staff, User
-from onewindow.regions.constants import RegionLevel
+from onewindow.regions.constants import PlaceKind, RegionLevel
 from onewindow.regions.models import Region
+from onewindow.regions.selectors import place_list
 
 from . import constants as c
 from . import selectors
@@ -54,6 +55,48 @@ BUREAUS: dict[str, tuple[str, str]] = {
     "卫生计生": ("WJJ", "YBJ"),
 }
 FALLBACK = "ZWFW"
+STREET = "STREET"  # the street office (街道办事处: its 城管/环卫 and 综合执法) of the ticket's street
+COMMUNITY = "COMMUNITY"  # the residents' committee (居委会/村委会) of the ticket's community
+
+#: Dispatch rules of the demo district, as a district would set them up (category path by names
+#: → owner). A rule for a deeper category wins over its parent's; a street or community rule
+#: over a district-wide one (dispatch.py). What belongs to the street (refuse, street vending)
+#: goes to the street office, a compound's own affairs to its community, the rest to a bureau;
+#: district-wide rules catch tickets located no deeper than the district.
+DISTRICT_RULES: list[tuple[str, str]] = [
+    *[(top, suffix) for top, (suffix, _alternate) in BUREAUS.items()],
+    ("城乡建设 / 城市建设和市政管理 / 环境卫生", "CGJ"),
+    ("城乡建设 / 城市建设和市政管理 / 环境卫生", STREET),
+    ("城乡建设 / 城市建设和市政管理 / 城管执法", "CGJ"),
+    ("城乡建设 / 城市建设和市政管理 / 城管执法", STREET),
+    ("城乡建设 / 城市建设和市政管理 / 小区管理", "ZJJ"),
+    ("城乡建设 / 城市建设和市政管理 / 小区管理", STREET),
+    ("城乡建设 / 城市建设和市政管理 / 小区管理", COMMUNITY),
+    ("城乡建设 / 城市建设和市政管理 / 园林绿化", "CGJ"),
+    ("城乡建设 / 城市建设和市政管理 / 园林绿化环卫", "CGJ"),
+    ("城乡建设 / 城市建设和市政管理 / 公园管理", "CGJ"),
+    ("城乡建设 / 城市建设和市政管理 / 自来水供应", "SWUJ"),
+    ("城乡建设 / 城乡规划", "ZRZYJ"),
+    ("城乡建设 / 城乡规划 / 违章建筑", "CGJ"),
+    ("城乡建设 / 安全生产", "YJJ"),
+    ("商贸旅游 / 市场监管", "SCJGJ"),
+    ("商贸旅游 / 质监检验检疫", "SCJGJ"),
+    ("商贸旅游 / 旅游管理", "WLJ"),
+    ("卫生计生 / 食品药品监管", "SCJGJ"),
+    ("教育文体 / 文化", "WLJ"),
+    ("教育文体 / 文物管理", "WLJ"),
+    ("民政", "MZJ"),
+    ("政法", "SFJ"),
+    ("政法 / 社会治安", "GAFJ"),
+    ("政法 / 交通管理", "GAFJ"),
+    ("政法 / 户籍证件", "GAFJ"),
+    ("农村农业", "NYNCJ"),
+    ("农村农业 / 林业管理", "LCJ"),
+    ("农村农业 / 水利水电", "SWUJ"),
+    ("国土资源", "ZRZYJ"),
+    ("科技与信息产业", "KGXJ"),
+    ("经济管理", "FGJ"),
+]
 
 # (title, text, top-level category) when the shared messages are not there.
 BUILTIN: list[tuple[str, str, str]] = [
@@ -123,6 +166,7 @@ class _Ctx:
     departments: dict[str, Department]
     handlers: dict[int, User]  # department id → a reviewer of it
     categories: dict[str, Category]
+    places: dict[int, list[str]]  # community id → names of compounds and landmarks in it
     counts: Counter[str] = field(default_factory=Counter)
 
 
@@ -159,22 +203,48 @@ def _reference_ensure(*, district: Region, supervisor: User) -> dict[str, int]:
     """Categories, the fallback department and one rule per top-level category (when missing)."""
     area = district.code[:6]
     made = {"categories": s.category_seed(actor=None).created, "rules": 0, "config": 0, "model": 0}
-    departments = {d.code: d for d in Department.objects.filter(code__startswith=f"{area}-")}
+    departments = {d.code: d for d in Department.objects.filter(code__startswith=area)}
     config = HotlineConfig.objects.filter(district=district).first()
     fallback = departments.get(f"{area}-{FALLBACK}")
     if fallback is not None and (config is None or config.fallback_department_id is None):
         s.hotline_config_update(actor=supervisor, district=district, fallback_department=fallback)
         made["config"] = 1
-    tops = {cat.name: cat for cat in Category.objects.filter(level=1, name__in=list(BUREAUS))}
-    ruled = set(DispatchRule.objects.filter(category__in=tops.values()).values_list("category_id", flat=True))
-    for name, (suffix, _alternate) in BUREAUS.items():
-        category, department = tops.get(name), departments.get(f"{area}-{suffix}")
-        if category is not None and department is not None and category.id not in ruled:
-            s.dispatch_rule_save(actor=supervisor, department=department, category=category,
-                                 note="演示派单规则：按一级分类派至主管部门")
-            made["rules"] += 1
+    made["rules"] = _rules_ensure(district=district, departments=departments, actor=supervisor)
     made["model"] = _model_ensure()
     selectors.reference_cache_clear()
+    return made
+
+
+def _rules_ensure(*, district: Region, departments: dict[str, Department], actor: User) -> int:
+    """The demo's dispatch rules (DISTRICT_RULES) that are missing; returns how many were made."""
+    categories = {cat.full_name: cat for cat in Category.objects.filter(full_name__in={n for n, _ in DISTRICT_RULES})}
+    subtree = Region.objects.filter(path__startswith=district.path).defer("geometry")
+    streets = list(subtree.filter(level=RegionLevel.STREET).order_by("code"))
+    communities = list(subtree.filter(level=RegionLevel.COMMUNITY).order_by("code"))
+    area = district.code[:6]
+    have = set(DispatchRule.objects.values_list("category_id", "region_id", "department_id"))
+    wanted: list[tuple[Category, Region | None, Department]] = []
+    for name, owner in DISTRICT_RULES:
+        category = categories.get(name)
+        if category is None:
+            continue  # a taxonomy without this category (the built-in one is small)
+        if owner == STREET:
+            wanted += [(category, street, departments[f"{street.code}-JDB"]) for street in streets
+                       if f"{street.code}-JDB" in departments]
+        elif owner == COMMUNITY:
+            wanted += [(category, community, departments[f"{community.code}-JWH"]) for community in communities
+                       if f"{community.code}-JWH" in departments]
+        elif f"{area}-{owner}" in departments:
+            wanted.append((category, None, departments[f"{area}-{owner}"]))
+    made = 0
+    for category, region, department in wanted:
+        if (category.id, region.id if region else None, department.id) in have:
+            continue
+        where = "街道" if region is not None and region.level == RegionLevel.STREET else (
+            "社区" if region is not None else "主管部门")
+        s.dispatch_rule_save(actor=actor, department=department, category=category, region=region,
+                             note=f"演示派单规则：{category.name}由{where}承办")
+        made += 1
     return made
 
 
@@ -224,7 +294,45 @@ def _received(ctx: _Ctx, index: int, total: int) -> datetime:
 
 # --- Handling ---------------------------------------------------------------------------------
 def _handler(ctx: _Ctx, ticket: Ticket) -> User | None:
-    return ctx.handlers.get(ticket.department_id or 0)
+    found = ctx.handlers.get(ticket.department_id or 0)
+    department = ticket.department
+    if found is None and department is not None and department.kind in (
+            DepartmentKind.STREET_OFFICE, DepartmentKind.COMMUNITY_COMMITTEE):
+        found = ctx.handlers[department.id] = _local_handler(department)
+    return found
+
+
+def _local_handler(department: Department) -> User:
+    """The member of a street office (城管科) or residents' committee who handles its tickets."""
+    from django.contrib.auth.hashers import make_password
+
+    from onewindow.accounts.demo import DEMO_PASSWORD
+    from onewindow.accounts.services import staff_create, user_create
+
+    region = department.region
+    assert region is not None
+    street = region.level == RegionLevel.STREET
+    username = f"cg_{region.code[6:9]}" if street else f"sq_{region.code[6:12]}"
+    existing = User.objects.filter(username=username).first()
+    if existing is not None:
+        return existing
+    rng = random.Random(f"{SEED}-{username}")
+    name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
+    user = user_create(username=username, password=None, kind="staff", display_name=name)
+    user.password = _demo_password_hash(make_password, DEMO_PASSWORD)
+    user.save(update_fields=["password"])
+    staff_create(actor=None, user=user, name=name, employee_no=f"PL-RX-{region.code[6:]}",
+                 roles=[Role.DEPT_REVIEWER], region=region, departments=[department])
+    return user
+
+
+_PASSWORD_HASH: dict[str, str] = {}
+
+
+def _demo_password_hash(make: Any, password: str) -> str:
+    if password not in _PASSWORD_HASH:
+        _PASSWORD_HASH[password] = make(password)
+    return _PASSWORD_HASH[password]
 
 
 def _bureau(ctx: _Ctx, label: str, *, alternate: bool = False) -> Department:
@@ -369,13 +477,27 @@ def _people(rng: random.Random) -> tuple[str, str]:
     return name, phone
 
 
+def _address(ctx: _Ctx, community: Region) -> str:
+    """Where the caller says it is, as people say it: a compound or landmark ("银海畅园3栋门口"), a
+    full address down to the community, or just a road and number; intake resolves it."""
+    rng = ctx.rng
+    street = ctx.streets.get(community.parent_id or 0)
+    nearby = ctx.places.get(community.id, [])
+    roll = rng.random()
+    if nearby and roll < 0.45:
+        place = rng.choice(nearby)
+        return place + rng.choice(("门口", "附近", f"{rng.randint(1, 12)}栋楼下", "东门", "旁边的巷子"))
+    road = rng.choice(ROADS)
+    if roll < 0.9:
+        return f"昆明市盘龙区{street.name if street else ''}{community.name}{road}{rng.randint(1, 399)}号附近"
+    return f"{road}{rng.randint(1, 399)}号"
+
+
 def _intake(ctx: _Ctx, message: Message, *, index: int, at: datetime, community: Region,
-            channel: str | None = None) -> Ticket:
+            channel: str | None = None, address: str = "") -> Ticket:
     rng = ctx.rng
     channel = channel or rng.choices((c.Channel.HOTLINE, c.Channel.WEB, c.Channel.MOBILE), weights=(6, 2, 2))[0]
-    street = ctx.streets.get(community.parent_id or 0)
-    address = (f"昆明市盘龙区{street.name if street else ''}{community.name}"
-               f"{rng.choice(ROADS)}{rng.randint(1, 399)}号附近")
+    address = address or _address(ctx, community)
     name, phone = _people(rng)
     kind = rng.choices((c.TicketKind.COMPLAINT, c.TicketKind.HELP, c.TicketKind.CONSULT,
                         c.TicketKind.SUGGESTION, c.TicketKind.REPORT), weights=(4, 3, 2, 1, 1))[0]
@@ -383,7 +505,7 @@ def _intake(ctx: _Ctx, message: Message, *, index: int, at: datetime, community:
     return s.ticket_intake(
         actor=ctx.operator if channel == c.Channel.HOTLINE else (ctx.citizen if mine else None),
         kind=kind, text=message.text, title=message.title, channel=channel, address=address,
-        region=community, requester_name=name, requester_phone=phone,
+        requester_name=name, requester_phone=phone,
         requester_user=ctx.citizen if mine else None, confidential=rng.random() < 0.05,
         urgency=c.Urgency.URGENT if rng.random() < 0.04 else c.Urgency.NORMAL,
         external_id=f"{MARK}{index:04d}", received_at=at, now=at)
@@ -416,7 +538,7 @@ def _tickets_load(ctx: _Ctx, messages: list[Message], total: int) -> int:
             again = at + timedelta(minutes=rng.randint(20, 150))
             if again < ctx.now - timedelta(minutes=30):
                 dup = _intake(ctx, message, index=total + index, at=again, community=community,
-                              channel=c.Channel.HOTLINE)
+                              channel=c.Channel.HOTLINE, address=ticket.address)
                 made += 1
                 if dup.duplicate_of_id == ticket.id and index % 50 == 3:
                     s.ticket_merge(actor=ctx.operator, ticket=dup, into=ticket,
@@ -449,10 +571,10 @@ def _context() -> _Ctx | None:
     subtree = Region.objects.filter(path__startswith=district.path).defer("geometry")
     communities = list(subtree.filter(level=RegionLevel.COMMUNITY).order_by("code"))
     streets = {r.id: r for r in subtree.filter(level=RegionLevel.STREET)}
-    departments = {d.code: d for d in Department.objects.filter(code__startswith=f"{area}-")}
+    departments = {d.code: d for d in Department.objects.filter(code__startswith=area).select_related("region")}
     handlers: dict[int, User] = {}
     named = {"reviewer_market", "reviewer_civil"}
-    staff = (Staff.objects.filter(departments__code__startswith=f"{area}-").select_related("user")
+    staff = (Staff.objects.filter(departments__code__startswith=area).select_related("user")
              .prefetch_related("departments").order_by("id"))
     for member in sorted(staff, key=lambda m: (m.user.username not in named, m.id)):
         if Role.DEPT_REVIEWER in member.roles:
@@ -461,9 +583,16 @@ def _context() -> _Ctx | None:
     categories = {cat.name: cat for cat in Category.objects.filter(level=1)}
     if not communities:
         return None
+    by_code = {r.code: r.id for r in communities}
+    places: dict[int, list[str]] = {}
+    for place in place_list(region=district, limit=5000):
+        codes = [x for x in place.region_path.split("/") if x]
+        if place.kind in (PlaceKind.RESIDENCE, PlaceKind.POI) and len(codes) >= 3 and codes[2] in by_code:
+            places.setdefault(by_code[codes[2]], []).append(place.name)
     return _Ctx(now=timezone.now(), rng=random.Random(f"{SEED}-tickets"), operator=users["operator"],
                 supervisor=users["supervisor"], citizen=users.get("citizen"), communities=communities,
-                streets=streets, departments=departments, handlers=handlers, categories=categories)
+                streets=streets, departments=departments, handlers=handlers, categories=categories,
+                places=places)
 
 
 def _demo_tickets() -> Any:

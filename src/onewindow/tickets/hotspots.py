@@ -3,7 +3,9 @@ place within a time window, ranked by size and public support (likes).
 
 How it works (no database; ``hotspots_for_tickets`` adapts ticket rows):
 
-1. **Places**: named places are read from the text with suffix patterns (…小区, …花园, …学院,
+1. **Places**: a ticket brings its own, resolved at intake against the gazetteer (regions):
+   "尚义社区 · 银海畅园", or its community or street. Messages without one (a message-board
+   export) have named places read from the text with suffix patterns (…小区, …花园, …学院,
    …村, …路 …): scanning back from the suffix to the nearest function word or punctuation
    gives "丽发新城小区" out of "我住在A2区丽发新城小区". Administrative prefixes (A市, A2区) are
    dropped so that "A市A2区丽发新城小区" and "丽发新城小区" are one place.
@@ -65,6 +67,9 @@ class Message:
     at: datetime
     likes: int = 0
     dislikes: int = 0
+    # the place the message is about when known (a ticket's resolved place); "" when known to be
+    # unknown; None: read named places from the text
+    place: str | None = None
 
 
 @dataclass
@@ -141,8 +146,15 @@ def tokens(message: Message) -> list[str]:
             if len(word) < 2 or word in STOP_WORDS or not (_CJK.search(word) or word.isalnum()):
                 continue
             words.extend([word] * weight)
-    words.extend(f"@{p}" for p in places(f"{message.title} {message.text}") for _ in range(2))
+    words.extend(f"@{p}" for p in message_places(message) for _ in range(2))
     return words
+
+
+def message_places(message: Message) -> set[str]:
+    """The places of a message: its own when known, else those named in its text."""
+    if message.place is not None:
+        return {message.place} if message.place else set()
+    return places(f"{message.title} {message.text}")
 
 
 # --- Grouping ---------------------------------------------------------------------------------
@@ -182,10 +194,11 @@ def find_hotspots(messages: Sequence[Message], *, window_days: int = 60, thresho
     docs = [docs[i] for i in keep]
     vectorizer = TfidfVectorizer(analyzer=lambda d: d, sublinear_tf=True, min_df=1)
     matrix = vectorizer.fit_transform(docs)
-    place_sets = [places(f"{m.title} {m.text}") for m in messages]
-    # a "place" found in one message only is more likely a misread phrase than a place
+    place_sets = [message_places(m) for m in messages]
+    # a "place" read from one message only is more likely a misread phrase than a place
     place_df: Counter[str] = Counter(p for ps in place_sets for p in ps)
-    place_sets = [{p for p in ps if place_df[p] >= 2} for ps in place_sets]
+    place_sets = [ps if m.place is not None else {p for p in ps if place_df[p] >= 2}
+                  for m, ps in zip(messages, place_sets, strict=True)]
     keys = _subject_keys(messages, place_sets)
     times = np.array([m.at.timestamp() for m in messages])
     window = window_days * 86400
@@ -218,7 +231,8 @@ def find_hotspots(messages: Sequence[Message], *, window_days: int = 60, thresho
     candidates.sort(key=lambda c: (-c[0], -c[1], c[2]))
     vocabulary = vectorizer.get_feature_names_out()
     return [_spot([messages[i] for i in members], [place_sets[i] for i in members],
-                  [places(messages[i].title) for i in members], matrix[members], vocabulary)
+                  [message_places(messages[i]) if messages[i].place is not None else places(messages[i].title)
+                   for i in members], matrix[members], vocabulary)
             for _, _, _, members in candidates[:limit]]
 
 
@@ -311,10 +325,29 @@ def read_messages_csv(path: Path | str) -> tuple[list[Message], int]:
 
 
 def hotspots_for_tickets(qs: Any, *, limit: int = 5, max_rows: int = 20000) -> list[dict[str, Any]]:
-    """Hot spots among tickets (e.g. one month's), as dicts for reports."""
-    rows = list(qs.values_list("number", "title", "text", "received_at", "supporters", "address")[:max_rows])
-    messages = [Message(id=n, title=t, text=f"{x} {a}", at=r, likes=s or 0) for n, t, x, r, s, a in rows]
+    """Hot spots among tickets (e.g. one month's), as dicts for reports. Each ticket's place is
+    the one intake resolved (see ``ticket_place_label``), not words read from its text."""
+    from onewindow.regions.models import Region
+
+    rows = list(qs.values_list("number", "title", "text", "received_at", "supporters", "place_name",
+                               "region_path")[:max_rows])
+    codes = {code for *_, path in rows for code in [c for c in (path or "").split("/") if c][1:3]}
+    names = dict(Region.objects.filter(code__in=codes).values_list("code", "name"))
+    messages = [Message(id=n, title=t, text=x, at=r, likes=s or 0, place=ticket_place_label(p, path, names))
+                for n, t, x, r, s, p, path in rows]
     return [s.as_dict() for s in find_hotspots(messages, limit=limit)]
+
+
+def ticket_place_label(place_name: str, region_path: str, names: dict[str, str]) -> str:
+    """"尚义社区 · 银海畅园" (the community or street, then the named place), "拓东街道 尚义社区"
+    for a ticket located to its community, "" for one not located below the district."""
+    codes = [c for c in (region_path or "").split("/") if c]
+    street = names.get(codes[1], "") if len(codes) > 1 else ""
+    community = names.get(codes[2], "") if len(codes) > 2 else ""
+    if place_name and place_name not in (street, community) and not place_name.endswith("网格"):
+        area = community or street
+        return f"{area} · {place_name}" if area else place_name
+    return " ".join(x for x in (street, community) if x)
 
 
 def describe(spots: Iterable[HotSpot]) -> list[str]:

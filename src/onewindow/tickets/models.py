@@ -10,7 +10,7 @@ from django.utils import timezone
 from onewindow.accounts.models import Department
 from onewindow.core.fields import EncryptedTextField
 from onewindow.core.models import BaseModel
-from onewindow.regions.models import Region
+from onewindow.regions.models import Place, Region
 
 from .constants import (
     DEFAULT_DUPLICATE_THRESHOLD,
@@ -29,6 +29,7 @@ from .constants import (
     LabelSource,
     LimitClass,
     LimitUnit,
+    LocationSource,
     ModelStatus,
     OrderStatus,
     Satisfaction,
@@ -58,6 +59,8 @@ class Category(BaseModel):
     limit_class = models.CharField("时限类别", max_length=10, choices=LimitClass.choices, blank=True,
                                    help_text="留空则沿用上级分类，最终默认为一般诉求")
     description = models.CharField(max_length=300, blank=True)
+    keywords = models.CharField("关键词", max_length=300, blank=True,
+                                help_text="空格分隔；智能分类只给出上级分类时，按诉求中出现的关键词细化到本分类")
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -183,6 +186,10 @@ class Ticket(BaseModel):
     lat = models.FloatField(null=True, blank=True)
     region = models.ForeignKey(Region, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     region_path = models.CharField(max_length=80, blank=True)
+    place = models.ForeignKey(Place, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                              help_text="地址中识别出的地名（地名地址库）")
+    place_name = models.CharField("地点", max_length=100, blank=True)
+    location_source = models.CharField("定位依据", max_length=8, choices=LocationSource.choices, blank=True)
 
     requester_name = EncryptedTextField("诉求人", blank=True)
     requester_phone = EncryptedTextField("联系电话", blank=True)

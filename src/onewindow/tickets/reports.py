@@ -267,6 +267,8 @@ def monthly_report(*, actor: Any, period: Period, now: datetime | None = None,
     # streets: the first two codes of the path (district + street, 12 digits each)
     area_names = dict(Region.objects.filter(path__in=[p for p in area_n if p]).values_list("path", "name"))
     by_area = [(area_names.get(p, "（区级/未定位）"), n) for p, n in area_n.most_common()]
+    # the categories as filed (a ticket classified only to the top level counts there): the full
+    # path says how deep that is, so the column is headed 诉求分类, not 三级分类
     hot_topics = [(categories[k].full_name, n) for k, n in category_n.most_common() if k in categories][:10]
     worst = worst_overdue(actor=actor, period=period, now=now)
     from .hotspots import hotspots_for_tickets
@@ -355,7 +357,7 @@ def report_excel(report: MonthlyReport) -> bytes:
           [rate_row(r) for r in report.departments] + [rate_row(report.total)], first=True)
     sheet("分类分布", ["一级分类", "件数"], [list(x) for x in report.by_category])
     sheet("区域分布", ["街道", "件数"], [list(x) for x in report.by_area])
-    sheet("热点问题", ["三级分类", "件数"], [list(x) for x in report.hot_topics])
+    sheet("热点问题", ["诉求分类（最细一级，含上级路径）", "件数"], [list(x) for x in report.hot_topics])
     sheet("热点事件", ["地点", "问题", "件数", "点赞", "时间范围"],
           [[s["place"], s["title"], s["size"], s["likes"], s["span"]] for s in report.hot_spots])
     sheet("超期最严重", ["工单编号", "标题", "承办部门", "办理时限", "超期"],

@@ -200,3 +200,45 @@ def reopen_allowed(*, reopen_count: int, satisfaction: str, limit: int = 1) -> b
 
 def kind_answerable_on_call(kind: str) -> bool:
     return kind == TicketKind.CONSULT
+
+
+# --- Classification, for people ---------------------------------------------------------------
+def confidence_level(confidence: float | None, threshold: float) -> str:
+    """"high", "medium" or "low" (CONFIDENCE_LABELS): low below the threshold (the ticket goes
+    to a dispatcher), high from halfway between the threshold and 1."""
+    if confidence is None or confidence < threshold:
+        return "low"
+    return "high" if confidence >= (1 + threshold) / 2 else "medium"
+
+
+@dataclass(frozen=True)
+class KeywordCategory:
+    path: str
+    keywords: tuple[str, ...]
+
+
+def category_refine(*, path: str, text: str, candidates: list[KeywordCategory]) -> tuple[str, str] | None:
+    """A subcategory of ``path`` the words of ``text`` point to: (its path, the keyword found).
+
+    Among the categories below ``path`` the one with the most distinct keywords in the text
+    wins (longer keywords first when counting, so "建筑垃圾" is not also "垃圾"); a tie, or no
+    keyword at all, refines nothing.
+    """
+    best: list[tuple[int, str, str]] = []
+    for candidate in candidates:
+        if candidate.path == path or not candidate.path.startswith(path):
+            continue
+        rest = text
+        found: list[str] = []
+        for word in sorted(candidate.keywords, key=len, reverse=True):
+            if word and word in rest:
+                found.append(word)
+                rest = rest.replace(word, " ")
+        if found:
+            best.append((len(found), candidate.path, found[0]))
+    if not best:
+        return None
+    best.sort(key=lambda b: -b[0])
+    if len(best) > 1 and best[0][0] == best[1][0]:
+        return None
+    return best[0][1], best[0][2]

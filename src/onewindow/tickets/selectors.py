@@ -217,6 +217,22 @@ def _category_resolve(label: str) -> Category | None:
     return None
 
 
+def category_keyword_table() -> list[Any]:
+    """The categories that have keywords, as rules.KeywordCategory (cached like reference data)."""
+    from .rules import KeywordCategory
+
+    def load() -> list[KeywordCategory]:
+        rows = Category.objects.filter(is_active=True).exclude(keywords="").values_list("path", "keywords")
+        return [KeywordCategory(path, tuple(k for k in keywords.split() if k)) for path, keywords in rows]
+
+    return list(_cached("keywords", load))
+
+
+def category_by_path(path: str) -> Category | None:
+    return _cached(("path", path), lambda: Category.objects.filter(path=path, is_active=True)
+                   .select_related("parent").first())
+
+
 def category_ids_under(path: str) -> list[int]:
     """Ids of a category and all below it (cached: the tree changes rarely)."""
     return list(_cached(("under", path), lambda: list(

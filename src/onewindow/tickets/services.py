@@ -100,12 +100,11 @@ def _event(ticket: Ticket, *, actor: Any, action: str, at: datetime, from_status
 
 
 def _audit(actor: Any, ticket: Ticket, action: str, **summary: Any) -> None:
-    audit_record(actor=actor if getattr(actor, "is_authenticated", False) else None,
-                 action=c.AUDIT_TICKET_TRANSITION if action not in (c.AUDIT_TICKET_CREATE,
-                                                                   c.AUDIT_TICKET_MERGE,
-                                                                   c.AUDIT_TICKET_DEADLINE)
-                 else action,
-                 obj=ticket, summary={"number": ticket.number, **summary})
+    code = action if action in (c.AUDIT_TICKET_CREATE, c.AUDIT_TICKET_MERGE, c.AUDIT_TICKET_DEADLINE) \
+        else c.AUDIT_TICKET_TRANSITION
+    step = {"step": action} if code == c.AUDIT_TICKET_TRANSITION else {}
+    audit_record(actor=actor if getattr(actor, "is_authenticated", False) else None, action=code,
+                 obj=ticket, summary={"number": ticket.number, **step, **summary})
 
 
 def _locked(ticket: Ticket) -> Ticket:
@@ -251,6 +250,95 @@ def classify(text: str, *, threshold: float | None = None) -> Suggestion | None:
                       alternatives=_alternatives(get("alternatives", [])), threshold=own)
 
 
+@dataclass(frozen=True)
+class Classification:
+    """What the classifier says about a text, and the category that leads to."""
+
+    suggestion: Suggestion | None
+    predicted: Category | None  # the category the classifier's label names
+    category: Category | None  # ``predicted``, or the subcategory the text's keywords point to
+    keyword: str = ""  # the word that refined it
+
+    @property
+    def confidence(self) -> float | None:
+        return self.suggestion.confidence if self.suggestion is not None and self.category is not None else None
+
+
+def category_refined(category: Category | None, text: str) -> tuple[Category | None, str]:
+    """A category that is not a leaf, refined by the keywords of its subcategories found in
+    the text ("城乡建设" + "垃圾" → "环境卫生"; see rules.category_refine)."""
+    if category is None or category.level >= 3:
+        return category, ""
+    refined = rules.category_refine(path=category.path, text=text, candidates=selectors.category_keyword_table())
+    if refined is None:
+        return category, ""
+    deeper = selectors.category_by_path(refined[0])
+    return (deeper, refined[1]) if deeper is not None else (category, "")
+
+
+def classification_for(text: str, *, suggestion: Suggestion | None = None) -> Classification:
+    """Classify a text (or take a suggestion already made) and resolve it to a category."""
+    suggestion = suggestion if suggestion is not None else classify(text)
+    if suggestion is None:
+        return Classification(None, None, None)
+    predicted = selectors.category_resolve(suggestion.label)
+    category, keyword = category_refined(predicted, text)
+    return Classification(suggestion, predicted, category, keyword)
+
+
+SUGGESTION_MIN_CHARS = 4
+
+
+def classifier_ready() -> bool:
+    """Whether a trained model is there (a missing model sends every ticket to triage)."""
+    try:
+        from . import classifier  # type: ignore[attr-defined]
+    except ImportError:
+        return False
+    version = getattr(classifier, "current_version", None)
+    try:
+        return version() is not None if callable(version) else True
+    except Exception:
+        return False
+
+
+@dataclass(frozen=True)
+class LiveSuggestion:
+    """What the operator sees while typing: the category path, the confidence in words, and
+    the department the rules would give the ticket at the place typed so far."""
+
+    state: str  # "ok", "too_short" (keep typing), "unavailable" (no trained model), "unknown"
+    classification: Classification
+    department: Department | None = None
+    to_triage: bool = True
+    level: str = "low"  # rules.confidence_level
+
+    @property
+    def level_label(self) -> str:
+        return c.CONFIDENCE_LABELS[self.level]
+
+
+def suggestion_live(*, text: str, region_path: str = "") -> LiveSuggestion:
+    """The live suggestion for the operator's call form (and the classify API)."""
+    empty = Classification(None, None, None)
+    if len((text or "").strip()) < SUGGESTION_MIN_CHARS:
+        return LiveSuggestion("too_short", empty)
+    classified = classification_for(text)
+    if classified.suggestion is None:
+        return LiveSuggestion("unknown" if classifier_ready() else "unavailable", empty)
+    config = selectors.hotline_config(region_path=region_path) if region_path else selectors.hotline_config()
+    confidence = classified.suggestion.confidence
+    department = None
+    if classified.category is not None:
+        decision = dispatch_decide(rules=selectors.dispatch_rule_specs(), category_path=classified.category.path,
+                                   region_path=region_path, fallback_department_id=None,
+                                   confidence=confidence, threshold=config.triage_threshold)
+        department = selectors.department_by_id(decision.department_id)
+    return LiveSuggestion("ok", classified, department=department,
+                          to_triage=classified.category is None or confidence < config.triage_threshold,
+                          level=rules.confidence_level(confidence, config.triage_threshold))
+
+
 # --- Regions and deadlines --------------------------------------------------------------------
 def _district_root() -> Region | None:
     from django.conf import settings
@@ -270,6 +358,64 @@ def region_resolve(*, lng: float | None, lat: float | None, region: Region | Non
         if located is not None:
             return located
     return region or _district_root()
+
+
+@dataclass(frozen=True)
+class Location:
+    """Where a request is, as intake found it."""
+
+    region: Region | None
+    lng: float | None
+    lat: float | None
+    place_id: int | None = None
+    place_name: str = ""
+    source: str = c.LocationSource.NONE
+
+
+def _text_place_kinds() -> tuple[str, ...]:
+    # in the request's own words only a named, specific place counts (not "某某路")
+    return ("community", "grid", "residence", "poi", "address")
+
+
+def location_resolve(*, address: str = "", lng: float | None = None, lat: float | None = None,
+                     region: Region | None = None, text: str = "") -> Location:
+    """Where a request is, from what intake has, most trusted first:
+
+    1. a point (the operator's map pick, an app's GPS): its deepest region by polygon; the
+       address still names the place when it lies there;
+    2. the address, resolved against the gazetteer (regions.selectors.address_resolve): the
+       place, its region (a grid when its point lies in one) and its point;
+    3. a region the caller gives (kept when the address says something else);
+    4. a named place in the request's own words ("我住在银海畅园…");
+    5. else the district, unlocated.
+    """
+    from onewindow.regions.selectors import address_resolve, gazetteer_index
+
+    if (lng is None) != (lat is None):
+        msg = "经度和纬度须同时填写"
+        raise ValidationFailed(msg, code="coordinates_incomplete", fields={"lng": msg, "lat": msg})
+    index = gazetteer_index()
+    found = address_resolve(text=address, index=index) if (address or "").strip() else None
+    if lng is not None and lat is not None:
+        located = region_resolve(lng=lng, lat=lat, region=region)
+        place_id, name = None, ""
+        if found is not None and found.region is not None and located is not None and not found.ambiguous \
+                and (found.region.path.startswith(located.path) or located.path.startswith(found.region.path)):
+            place_id, name = found.place_id, found.place_name
+        return Location(located, lng, lat, place_id, name, c.LocationSource.POINT)
+    if found is not None and found.region is not None and (
+            region is None or found.region.path.startswith(region.path) or region.path.startswith(found.region.path)):
+        deeper = region if region is not None and region.path.startswith(found.region.path) else found.region
+        return Location(deeper, found.lng, found.lat, found.place_id, found.place_name, c.LocationSource.ADDRESS)
+    if region is not None:
+        return Location(region, None, None, None, "", c.LocationSource.REGION)
+    if (text or "").strip():
+        named = address_resolve(text=text, index=index)
+        if named is not None and named.region is not None and not named.ambiguous \
+                and named.place_kind in _text_place_kinds():
+            return Location(named.region, named.lng, named.lat, named.place_id, named.place_name,
+                            c.LocationSource.TEXT)
+    return Location(_district_root(), None, None)
 
 
 def _limit_for(ticket: Ticket, *, requested: str | None = None) -> tuple[str, rules.TimeLimit]:
@@ -453,20 +599,22 @@ def ticket_intake(
         msg = "只有咨询类诉求可以直接答复办结"
         raise ValidationFailed(msg, code="answer_only_consult", fields={"kind": msg})
     _attachments_check(attachments)
-    located = region_resolve(lng=lng, lat=lat, region=region)
+    where = location_resolve(address=address, lng=lng, lat=lat, region=region, text=f"{title}\n{text}")
+    located = where.region
     received_at = received_at or now
     config = selectors.hotline_config(region_path=located.path if located else "")
     suggestion = None if answering else classify(f"{title}\n{text}", threshold=config.triage_threshold)
+    classified = classification_for(f"{title}\n{text}", suggestion=suggestion) if suggestion else None
 
     effective = category
     confidence: float | None = 1.0 if category is not None else None
-    if effective is None and suggestion is not None:
-        effective = selectors.category_resolve(suggestion.label)
-        confidence = suggestion.confidence if effective is not None else None
+    if effective is None and classified is not None:
+        effective, confidence = classified.category, classified.confidence
 
     ticket = Ticket(
         kind=kind, title=title, text=text, channel=channel, urgency=urgency, received_at=received_at,
-        address=address, lng=lng, lat=lat, region=located, region_path=located.path if located else "",
+        address=address, lng=where.lng, lat=where.lat, region=located, region_path=located.path if located else "",
+        place_id=where.place_id, place_name=where.place_name[:100], location_source=where.source,
         requester_name=requester_name, requester_phone=requester_phone,
         requester_phone_hash=lookup_hash(requester_phone) if requester_phone else "",
         requester_user=requester_user if getattr(requester_user, "is_authenticated", False) else None,
@@ -488,12 +636,15 @@ def ticket_intake(
                          data={"limit_class": ticket.limit_class, "due_at": ticket.due_at.isoformat()
                                if ticket.due_at else None, "provisional": ticket.due_provisional})]
         if suggestion is not None:
+            keyword = classified.keyword if classified is not None and category is None else ""
             events.append(_event(ticket, actor=None, action=Action.CLASSIFY, at=now, from_status=Status.RECEIVED,
-                                 note=f"建议分类：{suggestion.label}（置信度 {suggestion.confidence:.2f}）", save=False,
+                                 note=_classify_note(suggestion, effective if category is None else None, keyword,
+                                                     threshold=config.triage_threshold),
+                                 save=False,
                                  data={"label": suggestion.label, "confidence": suggestion.confidence,
                                        "model_version": suggestion.model_version,
                                        "category": effective.code if effective else None,
-                                       "alternatives": suggestion.alternatives}))
+                                       "keyword": keyword, "alternatives": suggestion.alternatives}))
         if answering:
             events += _answer_on_call(ticket, actor=actor, article=answer_article, text=answer_text, now=now)
         else:
@@ -525,6 +676,13 @@ def ticket_intake(
         events=events, attachments=saved, cohandlers=[],
         duplicate_number=duplicate_number if ticket.duplicate_of_id else None))
     return ticket
+
+
+def _classify_note(suggestion: Suggestion, category: Category | None, keyword: str, *, threshold: float) -> str:
+    level = c.CONFIDENCE_LABELS[rules.confidence_level(suggestion.confidence, threshold)]
+    what = category.full_name if category is not None else suggestion.label
+    why = f"，按关键词“{keyword}”细化" if keyword else ""
+    return f"智能分类：{what}（把握{level}，{suggestion.confidence:.0%}{why}）"
 
 
 def _publish(name: str, ticket: Ticket, **extra: Any) -> None:
@@ -1334,6 +1492,8 @@ FALLBACK_TAXONOMY: tuple[tuple[str, str, str], ...] = (
     ("劳动和社会保障", "社会保险", "养老保险"),
     ("商贸旅游", "市场监管", "消费维权"),
     ("卫生计生", "医疗服务", "医疗纠纷"),
+    ("城乡建设", "城市建设和市政管理", "城管执法"),
+    ("城乡建设", "城市建设和市政管理", "园林绿化"),
 )
 # Categories whose problems are outages of daily necessities: 24-hour limit (民生保障).
 UTILITY_NAMES = frozenset({"自来水供应", "电力供应", "燃气供应", "冬季采暖", "供水", "供电", "供气", "供暖"})
@@ -1344,6 +1504,7 @@ class CategorySeedResult:
     source: str
     created: int = 0
     existing: int = 0
+    keywords: int = 0
     skipped_rows: list[str] = field(default_factory=list)
 
 
@@ -1422,6 +1583,7 @@ def category_seed(*, actor: Any = None, rows: Iterable[tuple[str, str, str]] | N
                 path=(parent.path if parent else "/") + code + "/",
                 full_name=(parent.full_name + " / " if parent else "") + name,
                 limit_class=c.LimitClass.UTILITY if name in UTILITY_NAMES else "",
+                keywords=c.CATEGORY_KEYWORDS.get(name, "") if level == 3 else "",
             )
             existing[key] = cat
             result.created += 1
@@ -1431,10 +1593,17 @@ def category_seed(*, actor: Any = None, rows: Iterable[tuple[str, str, str]] | N
             top = get(first, None, 1)
             middle = get(second, top, 2)
             get(third, middle, 3)
-        if result.created:
+        # categories made before keywords existed get them (an edited list is kept)
+        for cat in existing.values():
+            if cat.level == 3 and not cat.keywords and cat.name in c.CATEGORY_KEYWORDS:
+                cat.keywords = c.CATEGORY_KEYWORDS[cat.name]
+                cat.save(update_fields=["keywords", "updated_at"])
+                result.keywords += 1
+        if result.created or result.keywords:
             transaction.on_commit(selectors.reference_cache_clear)
             audit_record(actor=actor, action=c.AUDIT_CATEGORY_SEED, object_type="tickets.category",
-                         summary={"source": result.source, "created": result.created})
+                         summary={"source": result.source, "created": result.created,
+                                  "keywords": result.keywords})
     return result
 
 

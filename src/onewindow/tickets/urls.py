@@ -24,6 +24,7 @@ urlpatterns += [
     path("staff/hotline/call/", views.call, name="call"),
     path("staff/hotline/call/suggest/", views.call_suggest, name="call_suggest"),
     path("staff/hotline/call/history/", views.caller_history, name="caller_history"),
+    path("staff/hotline/call/locate/", views.call_locate, name="call_locate"),
     path("staff/hotline/call/<uuid:public_id>/", views.call_done, name="call_done"),
     path("staff/hotline/triage/", views.triage, name="triage"),
     path("staff/hotline/inbox/", views.inbox, name="inbox"),

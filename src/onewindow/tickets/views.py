@@ -86,7 +86,7 @@ def _choices() -> dict[str, Any]:
         "max_text": c.MAX_TEXT, "max_title": c.MAX_TITLE,
         "kinds": c.TicketKind.choices, "urgencies": c.Urgency.choices, "limit_classes": c.LimitClass.choices,
         "satisfactions": c.Satisfaction.choices, "units": c.LimitUnit.choices,
-        "departments": list(department_list()), "categories": list(selectors.category_list(level=3)),
+        "departments": list(department_list()), "categories": list(selectors.category_list()),
     }
 
 
@@ -119,19 +119,22 @@ def call(request: HttpRequest) -> HttpResponse:
     """Keyboard-first entry of a call in progress (热线受理)."""
     _require_operator(request)
     values: dict[str, Any] = {"kind": c.TicketKind.HELP, "urgency": c.Urgency.NORMAL}
+    context = {"geojson_url": "/api/v1/regions/geojson",
+               "location": _location_view(services.Location(None, None, None))}
     if request.method == "POST":
         values = request.POST.dict()
+        context["location"] = _location_view(_location_from_post(request))
         try:
             services.ticket_intake_check(kind=values.get("kind", ""), text=values.get("text", ""),
                                          title=values.get("title", ""),
                                          requester_phone=values.get("requester_phone", ""))
             ticket = _intake_from_post(request, channel=c.Channel.HOTLINE)
         except DomainError as error:
-            return _render(request, "tickets/call.html", {"values": values, "error": error, **_choices()},
+            return _render(request, "tickets/call.html", {**context, "values": values, "error": error, **_choices()},
                            status=error.status)
         messages.success(request, f"已受理：{ticket.number}（{_status_text(ticket)}）")
         return redirect("tickets:call_done", public_id=ticket.public_id)
-    return _render(request, "tickets/call.html", {"values": values, **_choices()})
+    return _render(request, "tickets/call.html", {**context, "values": values, **_choices()})
 
 
 def _intake_from_post(request: HttpRequest, *, channel: str) -> Ticket:
@@ -157,18 +160,46 @@ def call_done(request: HttpRequest, public_id: str) -> HttpResponse:
     return _render(request, "tickets/call_done.html", {"ticket": ticket})
 
 
+def _location_from_post(request: HttpRequest) -> services.Location:
+    """Where the call is, from what the operator has typed or picked so far (never an error:
+    the form reports bad coordinates when it is submitted)."""
+    post = request.POST
+    try:
+        return services.location_resolve(address=post.get("address", ""), lng=_float(post.get("lng"), "lng"),
+                                         lat=_float(post.get("lat"), "lat"))
+    except DomainError:
+        return services.location_resolve(address=post.get("address", ""))
+
+
 @staff_required
 @require_POST
 def call_suggest(request: HttpRequest) -> HttpResponse:
     """Live classification suggestion and, for consultations, knowledge-base answers."""
     _require_operator(request)
-    from .api import suggestion_out
-
     text = f"{request.POST.get('title', '')}\n{request.POST.get('text', '')}".strip()
-    suggestion = suggestion_out(text) if len(text) >= 4 else None
+    where = _location_from_post(request)
+    live = services.suggestion_live(text=text, region_path=where.region.path if where.region else "")
     hits = selectors.kb_search(q=text, limit=3) if request.POST.get("kind") == c.TicketKind.CONSULT else []
-    return render(request, "tickets/_suggestion.html", {"suggestion": suggestion, "hits": hits,
+    return render(request, "tickets/_suggestion.html", {"live": live, "hits": hits,
                                                          "is_consult": request.POST.get("kind") == "consult"})
+
+
+@staff_required
+@require_POST
+def call_locate(request: HttpRequest) -> HttpResponse:
+    """Where the call is: the street, community and grid of the map pick or the address."""
+    _require_operator(request)
+    return render(request, "tickets/_location.html", {"where": _location_view(_location_from_post(request))})
+
+
+def _location_view(where: services.Location) -> dict[str, Any]:
+    from onewindow.regions.selectors import region_chain
+
+    chain = region_chain(region=where.region) if where.region is not None else None
+    return {"source": where.source, "source_label": c.LocationSource(where.source).label,
+            "place": where.place_name, "lng": where.lng, "lat": where.lat,
+            "street": chain.street if chain else None, "community": chain.community if chain else None,
+            "grid": chain.grid if chain else None, "located": bool(where.source)}
 
 
 @staff_required
@@ -281,9 +312,32 @@ def _detail(request: HttpRequest, ticket: Ticket, *, error: DomainError | None =
         "attachments": list(ticket.attachments.all()),
         "merged": list(ticket.merged.all()),
         "can": _capabilities(user, ticket), "error": error, "revealed": revealed,
+        "classifier": _classifier_view(ticket), "where": _ticket_location(ticket),
         "values": request.POST.dict() if request.method == "POST" else {},
         "my_departments": selectors.handler_departments(user), **_choices(),
     }, status=status)
+
+
+def _classifier_view(ticket: Ticket) -> dict[str, Any] | None:
+    """The classifier's decision for people: the category path and the confidence in words."""
+    if not ticket.classifier_label:
+        return None
+    predicted = selectors.category_resolve(ticket.classifier_label)
+    threshold = selectors.hotline_config(region_path=ticket.region_path).triage_threshold
+    level = rules.confidence_level(ticket.classifier_confidence, threshold)
+    return {"path": predicted.full_name if predicted else ticket.classifier_label, "level": level,
+            "level_label": c.CONFIDENCE_LABELS[level], "confidence": ticket.classifier_confidence,
+            "version": ticket.classifier_version}
+
+
+def _ticket_location(ticket: Ticket) -> dict[str, Any]:
+    from onewindow.regions.selectors import region_chain
+
+    chain = region_chain(region=ticket.region) if ticket.region is not None else None
+    return {"source": ticket.location_source, "source_label": ticket.get_location_source_display(),
+            "place": ticket.place_name, "lng": ticket.lng, "lat": ticket.lat,
+            "street": chain.street if chain else None, "community": chain.community if chain else None,
+            "grid": chain.grid if chain else None, "located": bool(ticket.location_source or ticket.lng)}
 
 
 @staff_required

@@ -1,13 +1,11 @@
-"""One way to show a DomainError on a page or in an htmx fragment.
+"""One way to show a DomainError at the top of a page or in an htmx fragment.
 
-- ``{% error_summary error "text requester_phone" %}`` at the top of a form: one clear sentence,
-  the messages of fields the page does *not* show next to an input, and the error code and
-  request id folded away in a ``<details>`` (for support staff; citizens never need them).
-- ``{% field_error error "text" %}`` under an input: the message of that field, with the id
-  ``<field>-error`` that ``{% field_aria error "text" %}`` points the input at
-  (``aria-invalid``/``aria-describedby``), so screen readers read it with the input.
-
-Fields named in ``error_summary`` are the ones rendered inline, so every message appears once.
+``{% error_summary error "text requester_phone" %}`` at the top of a form: one clear sentence,
+the messages of fields the page does *not* show next to an input, and the error code and
+request id folded away in a ``<details>`` (for support staff; citizens never need them). The
+fields named are those the page shows next to their inputs (``ow_forms``: ``field_aria`` and
+``field_error``), so that every message appears once. ``core/error_fragment.html`` (htmx) and
+``core/error_page.html`` (whole pages) use the same fold.
 """
 
 from __future__ import annotations
@@ -15,15 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString, mark_safe
 
 from onewindow.core.errors import ValidationFailed
 
 register = template.Library()
 
 
-def _fields(error: Any) -> dict[str, str]:
+def _fields(error: Any) -> dict[str, str]:  # the field messages of a DomainError
     fields = getattr(error, "fields", None) or {}
     return {str(k): str(v) for k, v in fields.items() if v}
 
@@ -48,26 +44,3 @@ def error_summary(context: Any, error: Any, inline: str = "") -> dict[str, Any]:
     request = context.get("request")
     return {"error": error, **error_parts(error, inline),
             "code": getattr(error, "code", ""), "request_id": getattr(request, "request_id", "")}
-
-
-@register.simple_tag
-def field_error(error: Any, name: str) -> SafeString:
-    message = _fields(error).get(name)
-    if not message:
-        return mark_safe("")
-    return format_html('<p class="field-error" id="{}-error">{}</p>', name, message)
-
-
-@register.simple_tag
-def field_aria(error: Any, name: str, *described_by: str) -> SafeString:
-    """``aria-invalid``/``aria-describedby`` of an input (plus hints such as a character count)."""
-    ids = [d for d in described_by if d]
-    invalid = bool(_fields(error).get(name))
-    if invalid:
-        ids.insert(0, f"{name}-error")
-    parts = []
-    if invalid:
-        parts.append(("aria-invalid", "true"))
-    if ids:
-        parts.append(("aria-describedby", " ".join(ids)))
-    return format_html_join("", ' {}="{}"', parts)

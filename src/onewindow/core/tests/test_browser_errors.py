@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from onewindow.tickets.tests.conftest import classifier, hotline  # noqa: F401  (fixtures)
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -26,3 +28,19 @@ def test_expired_form_token_shows_the_chinese_403(page):
     page.wait_for_load_state()
     assert page.locator("h1").inner_text() == "页面已过期，请刷新后重新提交"
     assert page.locator("header.topbar").count() == 1
+
+
+@pytest.mark.usefixtures("hotline")
+def test_an_htmx_request_that_fails_shows_the_error_in_place(page):
+    from conftest import browser_login
+
+    browser_login(page, "supervisor")
+    page.goto("/staff/hotline/report/?month=2026-10")
+    page.get_by_test_id("hot-spots").wait_for()
+    # the fragment of a month that does not exist: htmx would show nothing; the shared
+    # mechanism shows the Chinese message before the target, the code folded away
+    page.evaluate("htmx.ajax('GET', '/staff/hotline/report/hotspots/?month=2026-13', '#hot-spots')")
+    box = page.locator(".htmx-error .error-summary")
+    box.wait_for()
+    assert "月份格式应为 YYYY-MM" in box.inner_text()
+    assert box.locator("details code").first.is_hidden()

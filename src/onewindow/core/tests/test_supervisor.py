@@ -160,3 +160,4 @@ def test_serve_supervises_web_worker_and_timer(settings):
     assert web[web.index("--bind") + 1] == "127.0.0.1:8123"
     assert web[web.index("--workers") + 1] == "3"
     assert "config.asgi:application" in web  # one ASGI server for pages, API and WebSockets
+    assert web[web.index("--config") + 1] == str(settings.BASE_DIR / "gunicorn.conf.py")  # warm-up

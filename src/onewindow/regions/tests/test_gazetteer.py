@@ -153,3 +153,27 @@ def test_geojson_and_resolve_api(client, district):
     assert body["label"] == "拓东街道 金碧社区" and body["lng"] is not None
     missing = client.post("/api/v1/regions/resolve", {"address": "火星"}, content_type="application/json")
     assert missing.status_code == 404 and missing.json()["code"] == "address_not_resolved"
+
+
+@pytest.mark.django_db
+def test_demo_gazetteer_is_loaded_once_and_resolves_demo_addresses(settings, tmp_path):
+    from onewindow.regions.demo import regions_demo_load
+
+    settings.SHARED_DATA_DIR = tmp_path / "nowhere"  # the shipped sample: 12 streets, 15 communities
+    first = regions_demo_load()
+    assert first["地名地址"] >= 12 + 15 + 30 and first["本次新增或更新地名"] == first["地名地址"]
+    assert regions_demo_load()["本次新增或更新地名"] == 0
+    found = selectors.address_resolve(text="昆明市盘龙区银海畅园小区3栋门口")
+    assert found.place_name == "银海畅园" and found.chain.community.name == "尚义社区"
+    assert found.chain.grid is not None  # its point lies in one of the community's grids
+    road = selectors.address_resolve(text="白塔路88号")
+    assert road.place_kind == "road" and road.chain.street.name == "拓东街道" and road.chain.community is None
+
+
+def test_a_vague_area_does_not_win_for_contradicting_nothing():
+    # the text names the district, a street, a community of it, and a road of another street
+    index = _index(*[(e.place_id, e.name, e.kind, e.region_path, ()) for entries in INDEX.values()
+                     for e in entries if e.name != "建设路"],
+                   (11, "白塔路", "road", STREET_B, ()))
+    found = gazetteer_match("昆明市盘龙区拓东街道尚义社区白塔路331号附近", index)
+    assert found.entry.name == "尚义社区"

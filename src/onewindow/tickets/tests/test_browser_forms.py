@@ -15,17 +15,17 @@ def test_public_form_counts_down_and_marks_wrong_fields(page, hotline):
     page.set_viewport_size({"width": 360, "height": 780})
     page.goto("/hotline/new/")
     count = page.locator("#pub-text-count")
-    assert count.inner_text() == f"还可输入 {MAX_TEXT} 字"
+    assert count.inner_text() == f"最多 {MAX_TEXT} 字，还可输入 {MAX_TEXT} 字"
     page.locator("#pub-text").fill("小区门口的垃圾桶满了三天没人清运。")
-    assert count.inner_text() == f"还可输入 {MAX_TEXT - 17} 字"
+    assert count.inner_text() == f"最多 {MAX_TEXT} 字，还可输入 {MAX_TEXT - 17} 字"
     page.locator("#pub-text").fill("垃圾没人清运。" * 750)
-    assert count.inner_text() == f"已超出 {750 * 7 - MAX_TEXT} 字，请删减后再提交"
+    assert count.inner_text() == f"最多 {MAX_TEXT} 字，已超出 {750 * 7 - MAX_TEXT} 字"
     page.locator("#pub-phone").fill("12345")
     page.get_by_role("button", name="提交").click()
     page.wait_for_load_state()
     assert not Ticket.objects.exists()
-    assert "12345 是热线号码" in page.locator("#requester_phone-error").inner_text()
-    assert "请删减 250 字" in page.locator("#text-error").inner_text()
+    assert "12345 是热线号码" in page.locator("#err-requester_phone").inner_text()
+    assert "请删减 250 字" in page.locator("#err-text").inner_text()
     # the first field with a problem has the focus; nothing technical is visible
     assert page.evaluate("document.activeElement.id") == "pub-text"
     assert page.locator("details.error-details code").first.is_hidden()

@@ -33,7 +33,7 @@ def test_public_form_refuses_numbers_nobody_can_call_back(client, hotline, phone
     assert not Ticket.objects.exists()
     assert visible(html).count(message) == 1
     field = re.search(r'<input type="tel" id="pub-phone"[^>]*>', html).group(0)
-    assert 'aria-invalid="true"' in field and 'aria-describedby="requester_phone-error pub-phone-hint"' in field
+    assert 'aria-invalid="true"' in field and 'aria-describedby="err-requester_phone pub-phone-hint"' in field
     assert f'value="{phone}"' in field  # what was typed stays
 
 
@@ -52,12 +52,12 @@ def test_text_over_the_limit_is_said_once_on_the_field_with_the_count(client, ho
     shown = visible(html)
     message = f"诉求内容最多 {MAX_TEXT} 字，现有 {len(text)} 字，请删减 {len(text) - MAX_TEXT} 字"
     assert shown.count(message) == 1
-    assert 'id="text-error"' in shown and "提交的内容有误，请检查标出的项目" in shown
+    assert 'id="err-text"' in shown and "提交的内容有误，请检查标出的项目" in shown
     # the code and the request id are there for support staff, folded away
     assert "text_too_long" not in shown and response["X-Request-ID"] not in shown
     assert "<code>text_too_long</code>" in html
     # the field counts down (data for static/js/onewindow.js) and keeps the text
-    assert f'data-maxlength="{MAX_TEXT}"' in html and 'data-count="pub-text-count"' in html
+    assert f'data-maxchars="{MAX_TEXT}"' in html and 'data-count-for="pub-text"' in html
     assert text in html
 
 

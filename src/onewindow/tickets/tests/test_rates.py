@@ -91,3 +91,15 @@ def test_the_report_page_shows_the_three_rates(client, hotline, month):
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row)[1:]
     # received, dispatched, response, resolution, satisfaction
     assert cells[:5] == ["9", "9", "77.8%", "50.0%", "66.7%"]
+
+
+def test_the_hot_topics_column_says_what_it_lists(client, hotline, month):
+    import io
+
+    from openpyxl import load_workbook
+
+    client.force_login(hotline.supervisor.user)
+    xlsx = client.get(reverse("tickets:report"), {"month": "2026-10", "format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(xlsx.content))["热点问题"]
+    assert [c.value for c in sheet[2]] == ["诉求分类（最细一级，含上级路径）", "件数"]
+    assert sheet["A3"].value == "城乡建设 / 城市建设和市政管理 / 自来水供应"

@@ -30,6 +30,7 @@ def serve_children(*, bind: str, workers: int) -> list[ChildSpec]:
         ChildSpec("web", [
             sys.executable, "-m", "gunicorn", "config.asgi:application",
             "--worker-class", "onewindow.core.asgi_worker.Worker",
+            "--config", str(settings.BASE_DIR / "gunicorn.conf.py"),  # warm-up before serving
             "--bind", bind, "--workers", str(web_workers(workers)),
             "--access-logfile", "-", "--chdir", str(settings.BASE_DIR),
             "--pythonpath", f"{settings.BASE_DIR},{settings.BASE_DIR / 'src'}",
