@@ -33,6 +33,12 @@ def _tickets_classifier_dir(settings, tmp_path):  # type: ignore[no-untyped-def]
     settings.TICKETS_CLASSIFIER_DIR = str(tmp_path / "classifier-models")
 
 
+@pytest.fixture(autouse=True)
+def _audit_checkpoints(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Each test has its own audit checkpoint store, as it has its own database."""
+    settings.ONEWINDOW_AUDIT_CHECKPOINTS = f"file:{tmp_path / 'audit-checkpoints.jsonl'}"
+
+
 @pytest.fixture
 def district(db) -> District:  # type: ignore[no-untyped-def]
     """盘龙区-like tree with polygons: street A west of 102.75, street B east of it."""

@@ -64,6 +64,15 @@ SECRET_KEY = env("ONEWINDOW_SECRET_KEY") or _local_secret("SECRET_KEY", 48)
 ONEWINDOW_DATA_KEYS = env("ONEWINDOW_DATA_KEYS") or ("1:" + _local_secret("DATA_KEY_1", 32))
 # Key of the keyed hash (HMAC) columns used for exact lookup of encrypted values.
 ONEWINDOW_LOOKUP_KEY = env("ONEWINDOW_LOOKUP_KEY") or _local_secret("LOOKUP_KEY", 32)
+# Key of the audit chain's MAC (HMAC-SHA256), never stored in the database: a key, or
+# "version:key" pairs separated by commas (the highest version signs new entries; keep the
+# old versions listed to verify older entries).
+ONEWINDOW_AUDIT_KEY = env("ONEWINDOW_AUDIT_KEY") or _local_secret("AUDIT_KEY", 32)
+# Where signed checkpoints of the audit chain go (core.audit_anchor): "file" (default:
+# <storage>/audit/checkpoints.jsonl), "file:/abs/path", a second database URL
+# (postgres://… or sqlite:////abs/path), or "python:dotted.path.Class".
+ONEWINDOW_AUDIT_CHECKPOINTS = env("ONEWINDOW_AUDIT_CHECKPOINTS", "file")
+ONEWINDOW_AUDIT_CHECKPOINT_SECONDS = int(env("ONEWINDOW_AUDIT_CHECKPOINT_SECONDS", "60"))
 
 ALLOWED_HOSTS = env_list("ONEWINDOW_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("ONEWINDOW_CSRF_TRUSTED_ORIGINS")
