@@ -167,6 +167,11 @@ class Case(ApplicantMixin, BaseModel):
     result_issued_at = models.DateTimeField(null=True, blank=True)
     result_licence_ref = models.UUIDField("结果证照", null=True, blank=True)
     licence_materials = models.PositiveSmallIntegerField("免提交材料数", default=0)
+    # 代办: a grid worker (or care worker) applied on the applicant's behalf, with their consent.
+    proxy_staff = models.ForeignKey(Staff, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
+                                    db_index=False, verbose_name="代办人")
+    proxy_consent = models.CharField("申请人同意代办", max_length=300, blank=True)
+    proxy_consent_at = models.DateTimeField(null=True, blank=True)
     visits_saved = models.PositiveSmallIntegerField("少跑次数", default=0)
 
     class Meta:

@@ -32,6 +32,7 @@ from onewindow.core.workdays import SHANGHAI, WorkCalendar
 from . import rules
 from .constants import (
     APPLICANT,
+    CASE_STAFF_ROLES,
     CLOCK_STATUSES,
     FINISHED_STATUSES,
     OPEN_STATUSES,
@@ -54,8 +55,7 @@ from .models import (
 )
 
 CLERK, REVIEWER, LEADER = rules.CLERK, rules.REVIEWER, rules.LEADER
-STAFF_VIEW_ROLES = (Role.WINDOW_CLERK, Role.DEPT_REVIEWER, Role.LEADER, Role.SUPERVISOR,
-                    Role.ADMINISTRATOR)
+STAFF_VIEW_ROLES = CASE_STAFF_ROLES
 
 
 # --- Reach ------------------------------------------------------------------------------------

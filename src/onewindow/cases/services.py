@@ -287,13 +287,22 @@ def _online_applicant(actor: Any, enterprise: Enterprise | None) -> tuple[Person
     return person, None
 
 
+#: Longest text of one application-form field (申请说明 …); longer is refused, never cut.
+FORM_TEXT_MAX = 2000
+
+
 def _form_clean(form_data: Mapping[str, Any] | None) -> dict[str, str]:
     cleaned: dict[str, str] = {}
     for key, value in (form_data or {}).items():
         key = str(key)[:40]
         if not key:
             continue
-        cleaned[key] = str(value if value is not None else "").strip()[:2000]
+        text = str(value if value is not None else "").strip()
+        if len(text) > FORM_TEXT_MAX:
+            message = f"“{key}”最多{FORM_TEXT_MAX}字，现有{len(text)}字，请删减{len(text) - FORM_TEXT_MAX}字"
+            raise ValidationFailed(message, code="case_form_text_too_long",
+                                   fields={f"form_data.{key}": message})
+        cleaned[key] = text
         if len(cleaned) >= 30:
             break
     return cleaned
@@ -734,6 +743,73 @@ def case_window_intake(
         for file in stored.values():
             default_storage.delete(file.name)
         raise
+    return case
+
+
+# --- Proxy applications (代办) -----------------------------------------------------------------
+PROXY_ROLES = (Role.GRID_WORKER, Role.CARE_PROVIDER)
+
+
+def case_proxy_submit(
+    *, actor: Any, item: ServiceItem, person: Person, consent: str, consent_at: datetime | None = None,
+    form_data: Mapping[str, Any] | None = None, paper: Iterable[str] = (), now: datetime | None = None,
+) -> Case:
+    """代办 (居民办事、干部跑腿): a grid or care worker submits an online application for an
+    elderly or disabled resident who agreed to it. The case is the resident's (they see it and
+    are told), and it names the proxy and how the consent was given.
+
+    ``paper``: catalogue material public ids whose paper originals the worker collected. The
+    caller (the grid app) has checked that the resident is in the worker's care.
+    """
+    scope = scope_for(actor)
+    if scope.is_empty or not scope.has_role(*PROXY_ROLES):
+        raise PermissionDenied("只有网格员或养老服务人员可以代办", code="case_proxy_forbidden")
+    consent = (consent or "").strip()[:300]
+    if len(consent) < 4:
+        msg = "请记录申请人同意代办的方式和情况"
+        raise ValidationFailed(msg, code="case_proxy_consent_required", fields={"consent": msg})
+    version = _published_version(item)
+    if not version.is_online:
+        raise Conflict("该事项暂不支持网上申请，请陪同申请人到窗口办理", code="case_not_online")
+    kind = _applicant_check(version, person=person, enterprise=None)
+    staff = staff_of_user(user=actor)
+    now = now or timezone.now()
+    catalogue = list(version.materials.all())
+    paper = list(paper)
+    known = {str(m.public_id) for m in catalogue}
+    if any(key not in known for key in paper):
+        raise ValidationFailed("材料不属于该事项", code="case_material_unknown",
+                               fields={"materials": "材料不属于该事项"})
+    with transaction.atomic():
+        case = Case(
+            item=item, item_version=version, item_name=version.name, department=item.department,
+            region_path=item.department.region.path, channel=Channel.ONLINE, status=S.SUBMITTED,
+            applicant_kind=kind, applicant_person=person, applicant_user_id=person.user_id,
+            applicant_name=person.name, contact_phone=person.phone, form_data=_form_clean(form_data),
+            delivery_method=DeliveryMethod.ONLINE, proxy_staff=staff, proxy_consent=consent,
+            proxy_consent_at=consent_at or now)
+        planned = _materials_plan(version, holder=person, catalogue=catalogue)
+        for row in planned:
+            if row.material is not None and str(row.material.public_id) in paper:
+                row.state = MaterialState.PAPER
+                row.uploaded_at = now
+        rules.materials_check([rules.MaterialView(m.name, m.is_required, m.state in c.MATERIAL_PROVIDED)
+                               for m in planned])
+        case.licence_materials = sum(1 for r in planned if r.state == MaterialState.LICENCE)
+        _number_assign(case, now)
+        _clock_set(case, calendar=work_calendar(), now=now)
+        case.save()
+        for row in planned:
+            row.case = case
+        CaseMaterial.objects.bulk_create(planned)
+        proxy = staff.name if staff else _actor_label(actor)
+        _event(case=case, action=Action.SUBMIT, title="代办提交", actor=actor, from_status="",
+               to_status=S.SUBMITTED, at=now, note=f"{proxy}代申请人提交；{consent}",
+               data={"proxy": proxy, "consent": consent})
+        audit_record(actor=actor, action=f"{c.AUDIT_PREFIX}proxy_submit", obj=case, summary={
+            "number": case.number, "item": item.implementation_code, "proxy": proxy, "consent": consent,
+            "paper": len(paper)})
+        _tell_applicant(case, title=f"您的办件{case.number}：{proxy}已为您代办提交")
     return case
 
 

@@ -400,7 +400,9 @@ ITEMS: list[dict[str, Any]] = [
         "faq": [{"q": "首次申领收费吗？", "a": "首次申领居住证免收证件工本费。"}],
         "keywords": ["暂住证", "居住登记"],
         "materials": [ID, mat("近期免冠证件照", spec="可现场采集"),
-                      mat("居住证明", "copy", spec="租赁合同、不动产权证书或单位宿舍证明"),
+                      mat("居住证明", "copy", source="shared", licence="RESIDENCE_REGISTRATION",
+                          spec="租赁合同、不动产权证书或单位宿舍证明；已由社区网格员核实居住登记的，"
+                               "以电子居住登记证明替代，无需提交"),
                       mat("就业或就读证明", "copy", required=False,
                           condition="以就业或就读条件申领的")],
     },

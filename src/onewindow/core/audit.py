@@ -12,7 +12,7 @@ as the chain's prefix, up to the ``legacy_until`` recorded in the signed checkpo
 into a separate append-only store (``core.audit_anchor``), after checking the entries since
 the previous checkpoint. ``audit_verify_chain`` recomputes the chain and compares it with
 every checkpoint, so a wiped (TRUNCATE), shortened (tail cut, head moved back) or rewritten
-trail is reported, naming the first entry that no longer matches. See ADR 0008.
+trail is reported, naming the first entry that no longer matches. See ADR 0009.
 """
 
 from __future__ import annotations

@@ -70,6 +70,10 @@ STANDARD_TYPES: dict[str, StandardType] = {
                      10, "自发卡之日起10年"),
         StandardType("RESIDENCE_PERMIT", "居住证", HolderKind.PERSON, "公安机关", 1,
                      "自签发之日起1年，可签注延长"),
+        # Published by the grid app when a grid worker verified a floating resident's 居住登记;
+        # the 居住证 item's 居住证明 material names this type.
+        StandardType("RESIDENCE_REGISTRATION", "居住登记证明", HolderKind.PERSON,
+                     "社区居民委员会（流动人口服务站）", None, "至登记的拟居住期满"),
         StandardType("DISABILITY_CERT", "残疾人证", HolderKind.PERSON, "残疾人联合会", 10,
                      "自发证之日起10年"),
         StandardType("MINIMUM_LIVING_CERT", "最低生活保障证", HolderKind.PERSON, "民政局", 1,

@@ -7,10 +7,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from onewindow.accounts.constants import Role
+from onewindow.accounts.navigation import nav_links
 from onewindow.accounts.scope import scope_for
 from onewindow.accounts.selectors import person_list, staff_of_user
 from onewindow.accounts.views import staff_required
-from onewindow.catalog.selectors import catalog_is_manager
 from onewindow.core.background import background_alert_count
 from onewindow.core.errors import NotFound
 
@@ -30,9 +30,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "people_count": person_list(actor=request.user).count(),
         "calendar_warnings": selectors.calendar_warnings(),
         "can_audit": scope.has_role(Role.SUPERVISOR, Role.ADMINISTRATOR),
-        "can_intake": scope.has_role(Role.WINDOW_CLERK),
-        "can_report": scope.has_role(Role.SUPERVISOR, Role.LEADER, Role.ADMINISTRATOR),
-        "can_manage_catalog": catalog_is_manager(actor=request.user),
+        # One card per module this person may use (each app declares its pages and roles).
+        "cards": nav_links(user=request.user, menu="workbench"),
     })
 
 

@@ -113,6 +113,7 @@ class TicketOut(TicketListOut):
     reopen_count: int
     merged_into: str | None
     supporters: int
+    site_check: bool = Field(False, description="网格上报事件：由网格员现场核实代替电话回访")
     requester: RequesterOut
     cohandlers: list[dict[str, Any]]
     attachments: list[dict[str, Any]]
@@ -329,7 +330,7 @@ def _detail_out(request: HttpRequest, t: Ticket) -> dict[str, Any]:
         "reply_text": t.reply_text, "satisfaction": t.satisfaction, "solved": t.solved,
         "return_count": t.return_count, "reopen_count": t.reopen_count,
         "merged_into": t.merged_into.number if t.merged_into_id and t.merged_into else None,
-        "supporters": t.supporters,
+        "supporters": t.supporters, "site_check": t.site_check,
         "requester": {"name": view.name, "phone": view.phone, "confidential": view.confidential,
                       "hidden": view.hidden},
         "cohandlers": [{"department": ch.department.name, "status": ch.status, "request": ch.request,
@@ -742,6 +743,14 @@ def callback(request: HttpRequest, ticket_id: UUID, payload: CallbackIn) -> dict
     return _step(request, services.ticket_callback(actor=request.user, ticket=_ticket(request, ticket_id),
                                                    satisfaction=payload.satisfaction, solved=payload.solved,
                                                    note=payload.note))
+
+
+@router.post("/tickets/{ticket_id}/site-check", response=TicketOut, auth=API_AUTH,
+             summary="现场核实（网格上报事件，由网格员代替电话回访）")
+def site_check(request: HttpRequest, ticket_id: UUID, payload: CallbackIn) -> dict[str, Any]:
+    return _step(request, services.ticket_site_check(actor=request.user, ticket=_ticket(request, ticket_id),
+                                                     solved=payload.solved, satisfaction=payload.satisfaction,
+                                                     note=payload.note))
 
 
 @router.post("/tickets/{ticket_id}/close", response=TicketOut, auth=API_AUTH, summary="办结（回访不满意后）")

@@ -137,6 +137,7 @@ class Action(models.TextChoices):
     EXTENSION_DECIDE = "extension_decide", "延期审批"
     DEADLINE_RECOMPUTE = "deadline_recompute", "重算时限"
     CATEGORY_CHANGE = "category_change", "修改分类"
+    SITE_CHECK = "site_check", "现场核实"
 
 
 # Ticket numbers: 12345-YYYYMMDD-NNNNNN, sortable as text.

@@ -239,6 +239,9 @@ class Ticket(BaseModel):
                                    related_name="+")
     external_id = models.CharField(max_length=64, blank=True)
     supporters = models.PositiveIntegerField(default=0)
+    # Reported by a grid worker (channel 网格): the reporter confirms the fix on site (现场核实)
+    # instead of the hotline's callback, before the ticket closes.
+    site_check = models.BooleanField("需现场核实", default=False)
     created_by = models.ForeignKey(USER, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
 

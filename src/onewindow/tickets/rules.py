@@ -9,6 +9,7 @@ Status machine (接诉即办 flow)::
               └─ answer_on_call ─► closed        │   ▼                                ▼
                                      returned ───┘ (redispatch)              callback_done ─ close ─► closed
     callback_done / closed ─ reopen (once) ─► reopened ─ accept ─► accepted
+    grid events (site_check): replied ─ site_check ─► callback_done (─ close, when fixed)
     any open ticket ─ merge ─► merged (its requester gets the main ticket's answer)
 """
 
@@ -45,6 +46,8 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     Action.CLOSE: {S.CALLBACK_DONE: S.CLOSED},
     Action.ANSWER_ON_CALL: {S.RECEIVED: S.CLOSED, S.TRIAGE: S.CLOSED},
     Action.REOPEN: {S.CALLBACK_DONE: S.REOPENED, S.CLOSED: S.REOPENED},
+    # Events reported by grid workers: the reporter checks the fix on site instead of a callback.
+    Action.SITE_CHECK: {S.REPLIED: S.CALLBACK_DONE},
     Action.MERGE: dict.fromkeys(_OPEN_FOR_MERGE, S.MERGED),
 }
 
@@ -184,6 +187,11 @@ def ticket_number_parse(number: str) -> tuple[date, int] | None:
 def callback_closes(satisfaction: str) -> bool:
     """满意 and 基本满意 close the ticket at once; 不满意 waits for a supervisor's decision."""
     return satisfaction != "unsatisfied"
+
+
+def site_check_outcome(*, solved: bool, satisfaction: str) -> str:
+    """The rating a site check records: not fixed is always 不满意 (the supervisor then decides)."""
+    return satisfaction if solved else "unsatisfied"
 
 
 def reopen_allowed(*, reopen_count: int, satisfaction: str, limit: int = 1) -> bool:

@@ -548,7 +548,9 @@ def callback_queue(*, actor: Any) -> QuerySet[Ticket]:
     """Replied tickets waiting for the callback (回访) by the hotline."""
     if not is_dispatcher(actor):
         return Ticket.objects.none()
-    return ticket_list(actor=actor, filters=TicketFilters(status=(Status.REPLIED,), order="newest"))
+    # grid events wait for the reporting grid worker's site check, not for the hotline
+    return ticket_list(actor=actor, filters=TicketFilters(status=(Status.REPLIED,), order="newest")).exclude(
+        site_check=True)
 
 
 def reopen_candidates(*, actor: Any) -> QuerySet[Ticket]:

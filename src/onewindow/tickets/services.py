@@ -35,6 +35,7 @@ from onewindow.core.crypto import lookup_hash
 from onewindow.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from onewindow.core.events import event_publish
 from onewindow.core.masking import mask_phone
+from onewindow.core.phones import phone_normalise
 from onewindow.core.selectors import work_calendar
 from onewindow.core.workdays import local_date
 from onewindow.regions.models import Region
@@ -63,10 +64,10 @@ from .similarity import Sample, best_duplicate
 
 logger = logging.getLogger(__name__)
 
-PHONE_RE = re.compile(r"^\+?[0-9][0-9\-]{4,19}$")
 EVENT_TICKET_REPLIED = "ticket.replied"
 EVENT_TICKET_CLOSED = "ticket.closed"
 EVENT_TICKET_DISPATCHED = "ticket.dispatched"
+EVENT_TICKET_SITE_CHECKED = "ticket.site_checked"
 DUPLICATE_CANDIDATES = 200
 
 
@@ -126,12 +127,13 @@ def _copy_back(target: Ticket, source: Ticket) -> None:
 
 def _required_text(value: str, *, field_name: str, label: str, min_len: int = 2,
                    max_len: int = 2000) -> str:
-    text = (value or "").strip()
+    # a browser sends a line break as CRLF; counted as one character, as the page counts it
+    text = (value or "").replace("\r\n", "\n").strip()
     if len(text) < min_len:
         msg = f"请填写{label}" if not text else f"{label}过短（至少{min_len}个字）"
         raise ValidationFailed(msg, code=f"{field_name}_required", fields={field_name: msg})
     if len(text) > max_len:
-        msg = f"{label}过长（最多{max_len}个字）"
+        msg = f"{label}最多 {max_len} 字，现有 {len(text)} 字，请删减 {len(text) - max_len} 字"
         raise ValidationFailed(msg, code=f"{field_name}_too_long", fields={field_name: msg})
     return text
 
@@ -170,13 +172,9 @@ def _require_owner(actor: Any, ticket: Ticket) -> None:
 
 
 def phone_clean(value: str, *, field_name: str = "requester_phone") -> str:
-    phone = re.sub(r"[\s()]", "", value or "")
-    if not phone:
-        return ""
-    if not PHONE_RE.match(phone):
-        msg = "电话号码格式不正确"
-        raise ValidationFailed(msg, code="phone_invalid", fields={field_name: msg})
-    return phone[3:] if phone.startswith("+86") else phone
+    """A requester's number checked by the Chinese rules (core.phones): an 11-digit mobile or a
+    landline with its area code; hotline numbers such as 12345 are refused."""
+    return phone_normalise(value, field=field_name)
 
 
 # --- Classification ---------------------------------------------------------------------------
@@ -354,6 +352,43 @@ def ticket_attachment_add(*, actor: Any, ticket: Ticket, attachment: AttachmentI
 
 
 # --- Intake -----------------------------------------------------------------------------------
+def ticket_intake_check(*, kind: str, text: str, title: str = "", requester_phone: str = "",
+                        phone_required: bool = False) -> None:
+    """Every problem of a request's fields at once (ticket_intake stops at the first), so that a
+    form can mark all of them; raises ValidationFailed with one message per field."""
+    fields: dict[str, str] = {}
+    codes: list[str] = []
+    checks: list[tuple[str, Any]] = [
+        ("kind", lambda: _choice(kind, c.TicketKind, field_name="kind", label="诉求类型")),
+        ("text", lambda: _required_text(text, field_name="text", label="诉求内容", min_len=5, max_len=c.MAX_TEXT)),
+        ("title", lambda: _title_check(title)),
+        ("requester_phone", lambda: _phone_check(requester_phone, required=phone_required)),
+    ]
+    for _name, check in checks:
+        try:
+            check()
+        except ValidationFailed as error:
+            fields.update(error.fields)
+            codes.append(error.code)
+    if len(codes) == 1:
+        raise ValidationFailed(next(iter(fields.values())), code=codes[0], fields=fields)
+    if codes:
+        raise ValidationFailed(code="validation_failed", fields=fields)
+
+
+def _title_check(title: str) -> None:
+    if len((title or "").strip()) > c.MAX_TITLE:
+        msg = f"标题最多 {c.MAX_TITLE} 字"
+        raise ValidationFailed(msg, code="title_too_long", fields={"title": msg})
+
+
+def _phone_check(phone: str, *, required: bool) -> None:
+    if required and not (phone or "").strip():
+        msg = "请填写联系电话，以便回访"
+        raise ValidationFailed(msg, code="phone_required", fields={"requester_phone": msg})
+    phone_clean(phone)
+
+
 def _intake_permission(actor: Any, channel: str) -> None:
     from onewindow.accounts.constants import Role
 
@@ -402,9 +437,8 @@ def ticket_intake(
     channel = _choice(channel, c.Channel, field_name="channel", label="渠道")
     urgency = _choice(urgency or c.Urgency.NORMAL, c.Urgency, field_name="urgency", label="紧急程度")
     text = _required_text(text, field_name="text", label="诉求内容", min_len=5, max_len=c.MAX_TEXT)
+    _title_check(title)
     title = (title or "").strip() or text.replace("\n", " ")[:30]
-    if len(title) > c.MAX_TITLE:
-        raise ValidationFailed("标题过长", code="title_too_long", fields={"title": f"标题最多{c.MAX_TITLE}个字"})
     address = (address or "").strip()[:300]
     requester_name = (requester_name or "").strip()[:60]
     requester_phone = phone_clean(requester_phone)
@@ -432,6 +466,7 @@ def ticket_intake(
         requester_user=requester_user if getattr(requester_user, "is_authenticated", False) else None,
         confidential=bool(confidential), category=effective, external_id=(external_id or "")[:64],
         supporters=max(int(supporters or 0), 0), created_by_id=_actor_id(actor),
+        site_check=channel == c.Channel.GRID,
     )
     if suggestion is not None:
         ticket.classifier_label = suggestion.label
@@ -821,6 +856,8 @@ def ticket_callback(*, actor: Any, ticket: Ticket, satisfaction: str, solved: bo
     now = _now(now)
     _require_dispatcher(actor, ticket)
     satisfaction = _choice(satisfaction, c.Satisfaction, field_name="satisfaction", label="满意度")
+    if ticket.site_check:
+        raise Conflict("网格上报的事件由上报的网格员现场核实，无需电话回访", code="ticket_site_check_required")
     with transaction.atomic():
         t = _locked(ticket)
         before = t.status
@@ -842,6 +879,60 @@ def ticket_callback(*, actor: Any, ticket: Ticket, satisfaction: str, solved: bo
         t.save()
         TicketEvent.objects.bulk_create(events)
         _audit(actor, t, "callback", satisfaction=satisfaction, solved=bool(solved))
+        if t.status == Status.CLOSED:
+            _publish(EVENT_TICKET_CLOSED, t)
+    _copy_back(ticket, t)
+    return ticket
+
+
+def _require_site_checker(actor: Any, ticket: Ticket) -> None:
+    from onewindow.accounts.constants import Role
+
+    scope = scope_for(actor)
+    reporter = ticket.requester_user_id is not None and ticket.requester_user_id == _actor_id(actor)
+    if not scope.has_role(Role.GRID_WORKER) or not (reporter or scope.covers_region_path(ticket.region_path)):
+        raise NotFound("找不到该工单，或您无权查看", code="ticket_not_found")
+
+
+def ticket_site_check(*, actor: Any, ticket: Ticket, solved: bool, satisfaction: str = c.Satisfaction.SATISFIED,
+                      note: str = "", now: datetime | None = None) -> Ticket:
+    """The grid worker who reported an event (or one of its grid) checks the fix on site (现场核实).
+
+    Like the hotline's callback it rates the handling: fixed and 满意/基本满意 closes the ticket;
+    not fixed counts as 不满意 and leaves it to a supervisor (reopen once, or close).
+    """
+    now = _now(now)
+    _require_site_checker(actor, ticket)
+    if not ticket.site_check:
+        raise Conflict("该工单不是网格上报事件，请由热线回访", code="ticket_no_site_check")
+    satisfaction = _choice(satisfaction, c.Satisfaction, field_name="satisfaction", label="满意度")
+    satisfaction = rules.site_check_outcome(solved=bool(solved), satisfaction=satisfaction)
+    note = (note or "").strip()[:500]
+    if not solved and len(note) < 2:
+        msg = "未解决时请说明现场情况"
+        raise ValidationFailed(msg, code="site_check_note_required", fields={"note": msg})
+    with transaction.atomic():
+        t = _locked(ticket)
+        before = t.status
+        t.status = rules.transition_check(before, Action.SITE_CHECK)
+        t.satisfaction = satisfaction
+        t.solved = bool(solved)
+        t.callback_note = note
+        t.callback_at = now
+        events = [_event(t, actor=actor, action=Action.SITE_CHECK, at=now, from_status=before, to_status=t.status,
+                         note=("现场核实：已解决" if solved else "现场核实：未解决")
+                         + f"，{c.Satisfaction(satisfaction).label}" + (f"：{note}" if note else ""), save=False,
+                         data={"satisfaction": satisfaction, "solved": bool(solved)})]
+        if rules.callback_closes(satisfaction):
+            after = t.status
+            t.status = rules.transition_check(after, Action.CLOSE)
+            t.closed_at = now
+            events.append(_event(t, actor=actor, action=Action.CLOSE, at=now, from_status=after,
+                                 to_status=t.status, note="现场核实已解决，办结", save=False))
+        t.save()
+        TicketEvent.objects.bulk_create(events)
+        _audit(actor, t, "site_check", satisfaction=satisfaction, solved=bool(solved))
+        _publish(EVENT_TICKET_SITE_CHECKED, t, solved=bool(solved))
         if t.status == Status.CLOSED:
             _publish(EVENT_TICKET_CLOSED, t)
     _copy_back(ticket, t)

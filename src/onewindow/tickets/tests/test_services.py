@@ -488,3 +488,59 @@ def test_category_seed_from_the_shared_taxonomy(db, settings):
     assert Category.objects.filter(level=1).count() == 15
     assert Category.objects.filter(level=2).count() == 118
     assert Category.objects.filter(level=3).count() == 517
+
+
+# --- Grid events: the reporting worker checks the fix on site ---------------------------------
+def _grid_ticket(hotline, district, worker):
+    t = services.ticket_intake(actor=worker.user, **intake_kwargs(
+        channel=Channel.GRID, requester_user=worker.user, requester_name="网格员", requester_phone="",
+        now=MONDAY))
+    services.ticket_accept(actor=hotline.water_staff.user, ticket=t, now=MONDAY + timedelta(hours=1))
+    services.ticket_reply(actor=hotline.water_staff.user, ticket=t, text="管道已抢修完毕，恢复供水。",
+                          now=MONDAY + timedelta(hours=3))
+    return t
+
+
+@pytest.fixture
+def worker(district):
+    return staff_make(username="gridworker", region=district.grid_a1, roles=[Role.GRID_WORKER], name="网格员")
+
+
+def test_a_grid_event_waits_for_the_workers_site_check_not_the_hotline(hotline, district, worker):
+    t = _grid_ticket(hotline, district, worker)
+    assert t.site_check and t.status == Status.REPLIED
+    assert t not in selectors.callback_queue(actor=hotline.operator.user)
+    with pytest.raises(Conflict) as e:
+        services.ticket_callback(actor=hotline.operator.user, ticket=t, satisfaction="satisfied", solved=True)
+    assert e.value.code == "ticket_site_check_required"
+    services.ticket_site_check(actor=worker.user, ticket=t, solved=True, satisfaction="basic",
+                               note="现场已恢复供水", now=MONDAY + timedelta(hours=5))
+    t.refresh_from_db()
+    assert (t.status, t.satisfaction, t.solved) == (Status.CLOSED, "basic", True)
+    assert actions(t)[-2:] == [Action.SITE_CHECK, Action.CLOSE]
+    assert AuditEntry.objects.filter(action="ticket.transition", object_id=str(t.public_id),
+                                     summary__solved=True).exists()
+
+
+def test_a_site_check_that_finds_it_unfixed_goes_to_the_supervisor(hotline, district, worker):
+    t = _grid_ticket(hotline, district, worker)
+    with pytest.raises(ValidationFailed) as e:
+        services.ticket_site_check(actor=worker.user, ticket=t, solved=False)
+    assert e.value.code == "site_check_note_required"
+    services.ticket_site_check(actor=worker.user, ticket=t, solved=False, satisfaction="satisfied",
+                               note="现场仍然漏水", now=MONDAY + timedelta(hours=5))
+    t.refresh_from_db()
+    assert (t.status, t.satisfaction, t.solved) == (Status.CALLBACK_DONE, "unsatisfied", False)
+    assert t in selectors.reopen_candidates(actor=hotline.supervisor.user)
+
+
+def test_only_grid_workers_of_the_place_check_on_site(hotline, district, worker):
+    t = _grid_ticket(hotline, district, worker)
+    other = staff_make(username="otherworker", region=district.community_b1, roles=[Role.GRID_WORKER])
+    for actor in (other.user, hotline.operator.user):
+        with pytest.raises(NotFound):
+            services.ticket_site_check(actor=actor, ticket=t, solved=True)
+    hotline_ticket = intake(hotline)
+    with pytest.raises(Conflict) as e:
+        services.ticket_site_check(actor=worker.user, ticket=hotline_ticket, solved=True)
+    assert e.value.code == "ticket_no_site_check"

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class GridConfig(AppConfig):
+    name = "onewindow.grid"
+    label = "grid"
+    verbose_name = "网格化社会治理"
