@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "channels",
     "django_htmx",
     "ninja",
     "axes",
@@ -114,6 +115,7 @@ INSTALLED_APPS = [
     "onewindow.catalog",
     "onewindow.licences",
     "onewindow.cases",
+    "onewindow.hall",
     "onewindow.tickets",
     "onewindow.grid",
     "onewindow.supervision",
@@ -331,6 +333,29 @@ ONEWINDOW_TIMER_SECONDS = int(env("ONEWINDOW_TIMER_SECONDS", "60"))
 # ONEWINDOW_WORKER_LOST_SECONDS is lost and the timer retries (or fails) its running tasks.
 ONEWINDOW_WORKER_HEARTBEAT_SECONDS = int(env("ONEWINDOW_WORKER_HEARTBEAT_SECONDS", "10"))
 ONEWINDOW_WORKER_LOST_SECONDS = int(env("ONEWINDOW_WORKER_LOST_SECONDS", "30"))
+
+# --- Real-time push (Django Channels) --------------------------------------------------------
+# Calling screens and live pages are pushed over WebSockets (see onewindow.core.realtime). The
+# in-memory layer reaches the sockets of one process only: the embedded default then runs one
+# (async) web process. With Redis, any number of web processes and machines share the layer.
+ONEWINDOW_REDIS_URL = env("ONEWINDOW_REDIS_URL")
+ONEWINDOW_CHANNEL_LAYER = env("ONEWINDOW_CHANNEL_LAYER", "redis" if ONEWINDOW_REDIS_URL else "memory")
+if ONEWINDOW_CHANNEL_LAYER == "redis":
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [ONEWINDOW_REDIS_URL or "redis://127.0.0.1:6379/0"],
+                "prefix": env("ONEWINDOW_CHANNEL_PREFIX", "onewindow"),
+                "capacity": 500,
+                "expiry": 30,
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Seconds a page's signed subscription stays valid for (re)connecting; pages renew it.
+ONEWINDOW_PUSH_TOKEN_MAX_AGE = int(env("ONEWINDOW_PUSH_TOKEN_MAX_AGE", str(24 * 3600)))
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -167,6 +167,7 @@ class NotificationKind(models.TextChoices):
     RATING = "rating", "评价"
     FOLLOW_UP = "follow_up", "差评整改"
     ASSIGNED = "assigned", "任务分派"
+    APPOINTMENT = "appointment", "预约提醒"
 
 
 # Settings (with defaults) read by services.

@@ -13,6 +13,7 @@ from onewindow.accounts.selectors import person_list, staff_of_user
 from onewindow.accounts.views import staff_required
 from onewindow.core.background import background_alert_count
 from onewindow.core.errors import NotFound
+from onewindow.hall.selectors import window_of_clerk
 
 from . import selectors
 
@@ -32,6 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_audit": scope.has_role(Role.SUPERVISOR, Role.ADMINISTRATOR),
         # One card per module this person may use (each app declares its pages and roles).
         "cards": nav_links(user=request.user, menu="workbench"),
+        "hall_window": window_of_clerk(actor=request.user) if scope.has_role(Role.WINDOW_CLERK) else None,
     })
 
 

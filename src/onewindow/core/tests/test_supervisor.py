@@ -151,11 +151,15 @@ def test_children_die_with_a_killed_supervisor(tmp_path):
 def test_serve_supervises_web_worker_and_timer(settings):
     from onewindow.core.management.commands.serve import serve_children
 
+    # With Redis as the channel layer every requested web process serves (core.realtime.web_workers).
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer"}}
+
     specs = serve_children(bind="127.0.0.1:8123", workers=3)
     assert [s.name for s in specs] == ["web", "worker", "timer"]
     web = list(specs[0].argv)
     assert web[web.index("--bind") + 1] == "127.0.0.1:8123"
     assert web[web.index("--workers") + 1] == "3"
+    assert "config.asgi:application" in web  # one ASGI server for pages, API and WebSockets
     assert list(specs[1].argv)[2] == "worker"  # the worker with a heartbeat, not db_worker
     held = serve_children(bind="127.0.0.1:8123", workers=3, listen_fd=7)[0]
     assert "fd://7" in held.argv and held.pass_fds == (7,)

@@ -16,21 +16,26 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
+from onewindow.core.realtime import web_workers
 from onewindow.core.supervisor import ChildSpec, Supervisor
 
 
 def serve_children(*, bind: str, workers: int, listen_fd: int | None = None) -> list[ChildSpec]:
     """The supervised commands, by name. Each must stop cleanly on SIGTERM.
 
-    With ``listen_fd`` the web server serves the socket ``serve`` holds open (``fd://``, which
-    gunicorn and uvicorn both accept) instead of binding the address itself.
-    """
+    The web server is ASGI (gunicorn with the uvicorn worker class): pages, the API and the
+    WebSockets of live screens in one server; on the in-memory channel layer one process (see
+    core.realtime.web_workers). With ``listen_fd`` it serves the socket ``serve`` holds open
+    (``fd://``) instead of binding the address itself, so connections wait while it restarts."""
     manage = [sys.executable, str(settings.BASE_DIR / "manage.py")]
     return [
         ChildSpec("web", [
-            sys.executable, "-m", "gunicorn", "config.wsgi:application",
-            "--bind", f"fd://{listen_fd}" if listen_fd is not None else bind, "--workers", str(workers),
-            "--threads", "4", "--access-logfile", "-", "--chdir", str(settings.BASE_DIR),
+            sys.executable, "-m", "gunicorn", "config.asgi:application",
+            "--worker-class", "onewindow.core.asgi_worker.Worker",
+            "--bind", f"fd://{listen_fd}" if listen_fd is not None else bind,
+            "--workers", str(web_workers(workers)),
+            "--access-logfile", "-", "--chdir", str(settings.BASE_DIR),
+            "--pythonpath", f"{settings.BASE_DIR},{settings.BASE_DIR / 'src'}",
         ], pass_fds=(listen_fd,) if listen_fd is not None else ()),
         ChildSpec("worker", [*manage, "worker", "--interval", "1", "--skip-checks"]),  # serve checked once
         ChildSpec("timer", [*manage, "timer", "--skip-checks"]),
@@ -52,7 +57,7 @@ def _listen(bind: str) -> socket.socket | None:
 
 
 class Command(BaseCommand):
-    help = "Serve OneWindow (gunicorn), with the task worker and the timer, until interrupted."
+    help = "Serve OneWindow (gunicorn, ASGI), with the task worker and the timer, until interrupted."
 
     def add_arguments(self, parser):  # type: ignore[no-untyped-def]
         parser.add_argument("--bind", default=os.environ.get("ONEWINDOW_BIND", "127.0.0.1:8000"))
