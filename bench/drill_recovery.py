@@ -249,7 +249,18 @@ def main() -> None:
         log(f"serve up: {procs}")
         seen |= descendants(serve.pid)
 
+        sessions_peak = [0]
+
+        def sample_sessions() -> None:
+            with psycopg.connect(admin_url, autocommit=True) as c:
+                while not load.stop.is_set():
+                    n = c.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s",
+                                  [db_name]).fetchone()[0]
+                    sessions_peak[0] = max(sessions_peak[0], n)
+                    time.sleep(1)
+
         load = Load(port=args.port, token=token, region=community.code)
+        threading.Thread(target=sample_sessions, daemon=True).start()
         threads = [threading.Thread(target=load.worker, daemon=True) for _ in range(args.threads)]
         t0 = time.monotonic()
         for t in threads:
@@ -310,6 +321,8 @@ def main() -> None:
         report.append(f"acknowledged writes: {len(acknowledged)}; found in the database: {found}; "
                       f"lost: {lost} (rows written without an answer reaching the client: {extra})")
         outages = [f"{b - a:.1f} s" for a, b in load.outages]
+        report.append(f"database sessions during the drill: at most {sessions_peak[0]} "
+                      "(web, worker and timer pools, and this script)")
         report.append(f"failed requests: {load.failures} {dict(sorted(load.errors.items()))}; "
                       f"outages seen by the clients: {', '.join(outages) or 'none'}")
 
@@ -395,6 +408,8 @@ def main() -> None:
 
         leftovers = [pid for pid in seen if alive(pid)]
         connection.close()
+        if getattr(connection, "pool", None) is not None:  # this script's own pool
+            connection.close_pool()
         with psycopg.connect(admin_url, autocommit=True) as c:
             sessions = c.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s",
                                  [db_name]).fetchone()[0]

@@ -180,6 +180,21 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
     _db["CONN_MAX_AGE"] = 0
     _db["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3") if env_bool("ONEWINDOW_TEST_DB_FILE") else None}
+elif env_bool("ONEWINDOW_DB_POOL", not TESTING):
+    # A connection pool per process (psycopg_pool). The web server is ASGI: Django serves each
+    # request from a thread of its own, so connections kept per thread (CONN_MAX_AGE > 0) pile
+    # up until PostgreSQL refuses new clients (measured by bench/drill_recovery.py). Connections
+    # go back to the pool at the end of each request, task and timer job; a connection the
+    # server dropped (restart, fail-over, pg_terminate_backend) is noticed when taken out of
+    # the pool and replaced (CONN_HEALTH_CHECKS makes Django pass the pool a check).
+    _db["CONN_MAX_AGE"] = 0
+    _db["CONN_HEALTH_CHECKS"] = True
+    _db.setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(env("ONEWINDOW_DB_POOL_MIN", "1")),
+        "max_size": int(env("ONEWINDOW_DB_POOL_MAX", "10")),
+        "max_idle": 300,
+        "timeout": 10,
+    }
 else:
     _db["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": _db}
