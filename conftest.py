@@ -43,6 +43,12 @@ def _embedding_cache(settings):  # type: ignore[no-untyped-def]
     settings.ONEWINDOW_EMBEDDING_CACHE = str(Path(tempfile.gettempdir()) / "onewindow-test-embeddings.sqlite3")
 
 
+@pytest.fixture(autouse=True)
+def _audit_checkpoints(settings, tmp_path):  # type: ignore[no-untyped-def]
+    """Each test has its own audit checkpoint store, as it has its own database."""
+    settings.ONEWINDOW_AUDIT_CHECKPOINTS = f"file:{tmp_path / 'audit-checkpoints.jsonl'}"
+
+
 @pytest.fixture
 def district(db) -> District:  # type: ignore[no-untyped-def]
     """盘龙区-like tree with polygons: street A west of 102.75, street B east of it."""

@@ -65,6 +65,15 @@ SECRET_KEY = env("ONEWINDOW_SECRET_KEY") or _local_secret("SECRET_KEY", 48)
 ONEWINDOW_DATA_KEYS = env("ONEWINDOW_DATA_KEYS") or ("1:" + _local_secret("DATA_KEY_1", 32))
 # Key of the keyed hash (HMAC) columns used for exact lookup of encrypted values.
 ONEWINDOW_LOOKUP_KEY = env("ONEWINDOW_LOOKUP_KEY") or _local_secret("LOOKUP_KEY", 32)
+# Key of the audit chain's MAC (HMAC-SHA256), never stored in the database: a key, or
+# "version:key" pairs separated by commas (the highest version signs new entries; keep the
+# old versions listed to verify older entries).
+ONEWINDOW_AUDIT_KEY = env("ONEWINDOW_AUDIT_KEY") or _local_secret("AUDIT_KEY", 32)
+# Where signed checkpoints of the audit chain go (core.audit_anchor): "file" (default:
+# <storage>/audit/checkpoints.jsonl), "file:/abs/path", a second database URL
+# (postgres://… or sqlite:////abs/path), or "python:dotted.path.Class".
+ONEWINDOW_AUDIT_CHECKPOINTS = env("ONEWINDOW_AUDIT_CHECKPOINTS", "file")
+ONEWINDOW_AUDIT_CHECKPOINT_SECONDS = int(env("ONEWINDOW_AUDIT_CHECKPOINT_SECONDS", "60"))
 if PRODUCTION:
     # Refuse to start (an error, not a check warning) with a placeholder or weak key.
     from django.core.exceptions import ImproperlyConfigured
@@ -72,7 +81,8 @@ if PRODUCTION:
     from onewindow.core.secretcheck import production_secret_problems
 
     _secret_problems = production_secret_problems(
-        secret_key=SECRET_KEY, data_keys=ONEWINDOW_DATA_KEYS, lookup_key=ONEWINDOW_LOOKUP_KEY)
+        secret_key=SECRET_KEY, data_keys=ONEWINDOW_DATA_KEYS, lookup_key=ONEWINDOW_LOOKUP_KEY,
+        audit_key=ONEWINDOW_AUDIT_KEY)
     if _secret_problems:
         raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(_secret_problems)
                                    + ". Generate keys as docs/deploy.md shows.")
@@ -170,6 +180,21 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
     _db["CONN_MAX_AGE"] = 0
     _db["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3") if env_bool("ONEWINDOW_TEST_DB_FILE") else None}
+elif env_bool("ONEWINDOW_DB_POOL", not TESTING):
+    # A connection pool per process (psycopg_pool). The web server is ASGI: Django serves each
+    # request from a thread of its own, so connections kept per thread (CONN_MAX_AGE > 0) pile
+    # up until PostgreSQL refuses new clients (measured by bench/drill_recovery.py). Connections
+    # go back to the pool at the end of each request, task and timer job; a connection the
+    # server dropped (restart, fail-over, pg_terminate_backend) is noticed when taken out of
+    # the pool and replaced (CONN_HEALTH_CHECKS makes Django pass the pool a check).
+    _db["CONN_MAX_AGE"] = 0
+    _db["CONN_HEALTH_CHECKS"] = True
+    _db.setdefault("OPTIONS", {})["pool"] = {
+        "min_size": int(env("ONEWINDOW_DB_POOL_MIN", "1")),
+        "max_size": int(env("ONEWINDOW_DB_POOL_MAX", "10")),
+        "max_idle": 300,
+        "timeout": 10,
+    }
 else:
     _db["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": _db}

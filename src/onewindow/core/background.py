@@ -23,6 +23,7 @@ import logging
 import os
 import socket
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -108,10 +109,11 @@ class HeartbeatThread(threading.Thread):
     from it too, so a worker is known from its first instant until its last.
     """
 
-    def __init__(self, worker_id: str, *, interval: float) -> None:
+    def __init__(self, worker_id: str, *, interval: float, reap_every: float = 0) -> None:
         super().__init__(name=f"heartbeat-{worker_id}", daemon=True)
         self.worker_id = worker_id
         self.interval = interval
+        self.reap_every = reap_every  # also requeue lost workers' tasks this often (0: never)
         self._stop_event = threading.Event()
 
     def start(self) -> None:
@@ -121,9 +123,13 @@ class HeartbeatThread(threading.Thread):
     def run(self) -> None:
         from django.db import connections
 
+        last_reap = time.monotonic()
         try:
             while not self._stop_event.wait(self.interval):
                 self._safely(heartbeat_beat, worker_id=self.worker_id)
+                if self.reap_every and time.monotonic() - last_reap >= self.reap_every:
+                    last_reap = time.monotonic()
+                    self._safely(_reap)
         finally:
             connections.close_all()
 
@@ -214,6 +220,10 @@ def heartbeats_prune(*, now: datetime | None = None, keep: timedelta = timedelta
     now = now or timezone.now()
     deleted, _ = WorkerHeartbeat.objects.filter(last_seen_at__lt=now - keep).delete()
     return deleted
+
+
+def _reap() -> None:
+    tasks_reap()
 
 
 @periodic("core.tasks_reap")

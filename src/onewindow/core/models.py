@@ -18,11 +18,13 @@ class BaseModel(models.Model):
 
 
 class AuditEntry(models.Model):
-    """One append-only, hash-chained record of a state change or a personal-data read.
+    """One append-only, chained record of a state change or a personal-data read.
 
-    ``hash = sha256(prev_hash | canonical fields)``; the database refuses UPDATE on this table
-    (trigger in the migration) and ``manage.py audit_verify`` names the first entry whose hash
-    no longer matches or that is missing.
+    ``hash = HMAC-SHA256(audit key v<key_version>, prev_hash | canonical fields)`` (plain SHA-256
+    for entries written before the chain was keyed, ``key_version`` 0); the database refuses
+    UPDATE on this table (trigger in the migration), the application's role may only INSERT and
+    SELECT it (``manage.py db_roles``), and ``manage.py audit_verify`` names the first entry
+    whose hash no longer matches, that is missing, or that a signed checkpoint contradicts.
     """
 
     seq = models.BigAutoField(primary_key=True)
@@ -40,6 +42,7 @@ class AuditEntry(models.Model):
     ip = models.CharField(max_length=45, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
+    key_version = models.SmallIntegerField(default=0)  # 0: unkeyed SHA-256 (before keys)
 
     class Meta:
         ordering = ["seq"]

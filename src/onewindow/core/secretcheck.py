@@ -78,6 +78,23 @@ def lookup_key_problem(value: str) -> str | None:
     return _raw_key_problem("ONEWINDOW_LOOKUP_KEY", value)
 
 
-def production_secret_problems(*, secret_key: str, data_keys: str, lookup_key: str) -> list[str]:
-    return [p for p in (secret_key_problem(secret_key), data_keys_problem(data_keys),
-                        lookup_key_problem(lookup_key)) if p]
+def audit_key_problem(spec: str) -> str | None:
+    """``ONEWINDOW_AUDIT_KEY``: a base64 key, or ``version:base64-key`` entries, comma separated."""
+    parts = [p.strip() for p in (spec or "").split(",") if p.strip()]
+    if not parts:
+        return "ONEWINDOW_AUDIT_KEY is not set"
+    for part in parts:
+        version, sep, key = part.partition(":")
+        name = f"ONEWINDOW_AUDIT_KEY version {version}" if sep and version.isdigit() else "ONEWINDOW_AUDIT_KEY"
+        problem = _raw_key_problem(name, key if sep and version.isdigit() else part)
+        if problem:
+            return problem
+    return None
+
+
+def production_secret_problems(*, secret_key: str, data_keys: str, lookup_key: str,
+                               audit_key: str | None = None) -> list[str]:
+    checks = [secret_key_problem(secret_key), data_keys_problem(data_keys), lookup_key_problem(lookup_key)]
+    if audit_key is not None:
+        checks.append(audit_key_problem(audit_key))
+    return [p for p in checks if p]

@@ -8,6 +8,9 @@ Runs a list of named commands as child processes and keeps them running:
 - every child runs in its own process group, and when a child exits, whatever is left of its
   group (e.g. the workers of a killed gunicorn master) is killed, so nothing keeps serving
   requests or holding the port on its own;
+- a child may be handed file descriptors the supervisor holds (``serve`` keeps the web
+  server's listening socket, so while a killed gunicorn master restarts, new connections wait
+  in the socket's backlog instead of being refused);
 - on SIGINT (Ctrl+C) or SIGTERM every group gets SIGTERM, then SIGKILL after a timeout;
   a second Ctrl+C kills at once;
 - on Linux every child also gets SIGTERM from the kernel when the supervisor itself dies,
@@ -37,6 +40,7 @@ class ChildSpec:
     name: str
     argv: Sequence[str]
     env: dict[str, str] | None = None
+    pass_fds: tuple[int, ...] = ()  # e.g. a listening socket the supervisor keeps open
 
 
 @dataclass
@@ -168,7 +172,7 @@ class Supervisor:
             env = {**os.environ, **child.spec.env}
         child.proc = subprocess.Popen(  # noqa: S603  (our own commands, no shell)
             list(child.spec.argv), cwd=self.cwd, env=env, start_new_session=True,
-            preexec_fn=_die_with_parent(os.getpid()),
+            pass_fds=child.spec.pass_fds, preexec_fn=_die_with_parent(os.getpid()),
         )
         child.started_at = time.monotonic()
         child.restart_at = None

@@ -1,5 +1,7 @@
+from django.conf import settings
 from django_tasks import task
 
+from .audit import audit_checkpoint_write
 from .background import task_policy
 from .events import outbox_process
 from .timer import periodic
@@ -16,3 +18,9 @@ task_policy(outbox_process_task, label="事件投递", max_seconds=300, attempts
 @periodic("core.outbox")
 def outbox_retry() -> None:
     outbox_process()
+
+
+@periodic("core.audit_checkpoint")
+def audit_checkpoint() -> None:
+    """Sign the audit chain's tail into the checkpoint store (fails loudly if it was cut)."""
+    audit_checkpoint_write(min_interval=settings.ONEWINDOW_AUDIT_CHECKPOINT_SECONDS)

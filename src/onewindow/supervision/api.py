@@ -36,6 +36,9 @@ class ChainOut(Schema):
     checked: int
     first_bad_seq: int | None
     reason: str
+    checkpoint_seq: int | None = None
+    checkpoint_at: datetime | None = None
+    warnings: list[str] = []
 
 
 @router.get("/audit", response=list[AuditEntryOut], auth=API_AUTH, summary="审计记录（监督人员）")
@@ -57,4 +60,6 @@ def audit_verify(request: HttpRequest) -> dict[str, object]:
         raise PermissionDenied()
     verdict = audit_verify_chain()
     return {"ok": verdict.ok, "checked": verdict.checked,
-            "first_bad_seq": verdict.first_bad_seq, "reason": verdict.reason}
+            "first_bad_seq": verdict.first_bad_seq, "reason": verdict.reason,
+            "checkpoint_seq": verdict.checkpoint_seq, "checkpoint_at": verdict.checkpoint_at,
+            "warnings": verdict.warnings}

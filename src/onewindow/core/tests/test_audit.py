@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 
 from onewindow.core.audit import audit_record, audit_verify_chain
 from onewindow.core.models import AuditEntry
@@ -30,34 +30,6 @@ def test_database_refuses_update():
     with pytest.raises(DatabaseError), transaction.atomic():
         AuditEntry.objects.filter(seq=1).update(action="forged")
     assert AuditEntry.objects.get(seq=1).action == "test.step"
-
-
-def _disable_triggers():
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("DROP TRIGGER core_auditentry_no_update")
-        else:
-            cursor.execute("ALTER TABLE core_auditentry DISABLE TRIGGER USER")
-
-
-def _restore_triggers():
-    from importlib import import_module
-
-    mod = import_module("onewindow.core.migrations.0002_audit_append_only")
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            for sql in mod.SQLITE_UP:
-                cursor.execute(sql)
-        else:
-            cursor.execute("ALTER TABLE core_auditentry ENABLE TRIGGER USER")
-
-
-@pytest.fixture
-def tamperable():
-    _disable_triggers()
-    yield
-    AuditEntry.objects.all().delete()
-    _restore_triggers()
 
 
 def test_verification_names_the_first_edited_entry(tamperable):

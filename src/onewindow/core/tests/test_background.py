@@ -182,3 +182,25 @@ def test_worker_killed_mid_task_leaves_no_stuck_task(db_tasks, tmp_path):
 def _url_of_test_db() -> str:
     s = connection.settings_dict
     return f"postgres://{s['USER']}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{s['NAME']}"
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'", reason="needs a server that drops connections")
+def test_a_connection_dropped_during_a_task_does_not_lose_its_result(db_tasks):
+    from onewindow.core.tests.background_tasks import lose_connection
+
+    row = lose_connection.enqueue().db_result
+    call_command("worker", batch=True, startup_delay=False, interval=0, verbosity=0)
+    row.refresh_from_db()
+    assert row.status == "SUCCESSFUL" and row.return_value == "finished"
+
+
+def test_the_worker_heartbeat_thread_also_reaps(db_tasks, monkeypatch):
+    calls: list[int] = []
+    monkeypatch.setattr(background, "tasks_reap", lambda **kw: calls.append(1))
+    monkeypatch.setattr(background, "heartbeat_beat", lambda **kw: None)
+    monkeypatch.setattr(background, "heartbeat_stop", lambda **kw: None)
+    beat = background.HeartbeatThread("w-test", interval=0.01, reap_every=0.01)
+    beat.start()
+    time.sleep(0.3)
+    beat.stop()
+    assert calls

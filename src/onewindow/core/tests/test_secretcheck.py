@@ -41,6 +41,11 @@ def test_data_and_lookup_key_rules():
     assert "placeholder" in lookup_key_problem("base64-of-32-random-bytes")
     assert production_secret_problems(secret_key=GOOD_SECRET, data_keys=f"1:{GOOD_KEY}",
                                       lookup_key=GOOD_KEY) == []
+    assert production_secret_problems(secret_key=GOOD_SECRET, data_keys=f"1:{GOOD_KEY}", lookup_key=GOOD_KEY,
+                                      audit_key="a short passphrase") == [
+        "ONEWINDOW_AUDIT_KEY must be the base64 of 32 random bytes"]
+    assert production_secret_problems(secret_key=GOOD_SECRET, data_keys=f"1:{GOOD_KEY}", lookup_key=GOOD_KEY,
+                                      audit_key=GOOD_KEY) == []
 
 
 def _start(env_extra: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -57,16 +62,19 @@ def test_production_refuses_to_start_with_the_env_example_placeholders(tmp_path)
     result = _start({"ONEWINDOW_SECRET_KEY": "change-me-50-random-characters",
                      "ONEWINDOW_DATA_KEYS": "1:base64-of-32-random-bytes",
                      "ONEWINDOW_LOOKUP_KEY": "base64-of-32-random-bytes",
+                     "ONEWINDOW_AUDIT_KEY": "1:base64-of-32-random-bytes",
                      "ONEWINDOW_VAR_DIR": str(tmp_path)})
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "ONEWINDOW_SECRET_KEY is a placeholder" in result.stderr
     assert "ONEWINDOW_DATA_KEYS version 1 is a placeholder" in result.stderr
+    assert "ONEWINDOW_AUDIT_KEY version 1 is a placeholder" in result.stderr
     assert "started" not in result.stdout
 
 
 def test_production_starts_with_real_keys(tmp_path):
     result = _start({"ONEWINDOW_SECRET_KEY": GOOD_SECRET, "ONEWINDOW_DATA_KEYS": f"1:{GOOD_KEY}",
-                     "ONEWINDOW_LOOKUP_KEY": OTHER_KEY, "ONEWINDOW_VAR_DIR": str(tmp_path)})
+                     "ONEWINDOW_LOOKUP_KEY": OTHER_KEY, "ONEWINDOW_AUDIT_KEY": f"2:{OTHER_KEY},1:{GOOD_KEY}",
+                     "ONEWINDOW_VAR_DIR": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     assert "started" in result.stdout

@@ -161,3 +161,43 @@ def test_serve_supervises_web_worker_and_timer(settings):
     assert web[web.index("--workers") + 1] == "3"
     assert "config.asgi:application" in web  # one ASGI server for pages, API and WebSockets
     assert web[web.index("--config") + 1] == str(settings.BASE_DIR / "gunicorn.conf.py")  # warm-up
+    assert list(specs[1].argv)[2] == "worker"  # the worker with a heartbeat, not db_worker
+    held = serve_children(bind="127.0.0.1:8123", workers=3, listen_fd=7)[0]
+    assert "fd://7" in held.argv and held.pass_fds == (7,)
+
+
+def test_the_listening_socket_outlives_the_web_server(tmp_path):
+    """serve holds the socket: a client connecting while the web server restarts waits in the
+    backlog and is answered by the next server instead of being refused."""
+    import socket
+
+    from onewindow.core.management.commands.serve import _listen
+
+    listener = _listen("127.0.0.1:0")
+    assert listener is not None
+    port = listener.getsockname()[1]
+    fd = listener.fileno()
+    server = textwrap.dedent(f"""
+        import socket, sys
+        s = socket.socket(fileno={fd})
+        conn, _ = s.accept()
+        conn.sendall(sys.argv[1].encode())
+        conn.close()
+    """)
+    sup = Supervisor([ChildSpec("web", [PY, "-c", server, "first"], pass_fds=(fd,))], log=lambda _: None,
+                     backoff_initial=0.5)
+    try:
+        sup._start(sup.child("web"))
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as c:
+            assert c.recv(10) == b"first"
+        # The first server has exited: until the restart the connection waits, not refused.
+        assert wait_for(lambda: (sup.step(), sup.child("web").proc is None)[1])
+        sup.children[0] = type(sup.children[0])(ChildSpec("web", [PY, "-c", server, "second"], pass_fds=(fd,)))
+        sup.children[0].restart_at = time.monotonic() + 0.5
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as c:
+            assert wait_for(lambda: (sup.step(), sup.child("web").proc is not None)[1])
+            assert c.recv(10) == b"second"
+    finally:
+        sup.stop()
+        listener.close()
+    assert _listen("unix:/tmp/x.sock") is None
