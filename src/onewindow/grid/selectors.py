@@ -426,6 +426,20 @@ def proxies_of_household(*, household: Household) -> list[ProxyService]:
                 .order_by("-consent_at"))
 
 
+def proxy_items() -> list[Any]:
+    """Published items a natural person can apply for online: what a worker may do as 代办."""
+    from onewindow.catalog.selectors import published_versions_for_index
+
+    return list(published_versions_for_index().filter(is_online=True).exclude(service_object="legal")
+                .order_by("name"))
+
+
+def proxy_item(*, public_id: str) -> Any:
+    from onewindow.catalog.selectors import item_published_get
+
+    return item_published_get(public_id=public_id)
+
+
 def grid_workers(*, region: Region) -> list[Staff]:
     """The grid workers of a region itself (a grid's 网格员, a community's 网格长)."""
     return [s for s in Staff.objects.filter(region=region, is_active=True).order_by("employee_no")

@@ -12,6 +12,7 @@ from onewindow.accounts.selectors import person_list, staff_of_user
 from onewindow.accounts.views import staff_required
 from onewindow.catalog.selectors import catalog_is_manager
 from onewindow.core.errors import NotFound
+from onewindow.grid.selectors import can_see_figures, is_grid_worker
 
 from . import selectors
 
@@ -29,6 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "can_intake": scope.has_role(Role.WINDOW_CLERK),
         "can_report": scope.has_role(Role.SUPERVISOR, Role.LEADER, Role.ADMINISTRATOR),
         "can_manage_catalog": catalog_is_manager(actor=request.user),
+        "can_grid": can_see_figures(request.user), "is_grid_worker": is_grid_worker(request.user),
     })
 
 
