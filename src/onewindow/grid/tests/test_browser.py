@@ -11,7 +11,7 @@ import pytest
 from conftest import browser_login
 from onewindow.grid.constants import HouseUse, Relation, ResidenceType
 from onewindow.grid.models import GridEvent, Visit
-from onewindow.grid.tests.factories import household_make, house_make, jpeg_bytes, resident_person
+from onewindow.grid.tests.factories import house_make, household_make, jpeg_bytes, resident_person
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -115,7 +115,7 @@ def test_a_landlord_declares_a_tenant_the_worker_verifies_and_the_residence_perm
 
     landlord = citizen_make(username="landlord", name="李华", region=grids.grid)
     household_make(grids.grid, members=[(landlord, Relation.HEAD, ResidenceType.REGISTERED)])
-    house = house_make(grids.grid, owner_person=landlord, room="1203", use=HouseUse.VACANT)
+    house_make(grids.grid, owner_person=landlord, room="1203", use=HouseUse.VACANT)
     from onewindow.accounts.tests.factories import make_id_number
 
     tenant = citizen_make(username="tenant", name="王小明", region=None,
