@@ -111,9 +111,13 @@ def copy_rows(model, rows, fields: list[str] | None = None) -> int:  # type: ign
     n = 0
     with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row(tuple(row[f] for f in fields))
+            copy.write_row(row if isinstance(row, tuple) else tuple(row[f] for f in fields))
             n += 1
     return n
+
+
+def _tuple(fields: list[str], values: dict) -> tuple:
+    return tuple(values[f] for f in fields)
 
 
 def setval(model) -> None:  # type: ignore[no-untyped-def]
@@ -231,7 +235,11 @@ def load(residents: int, houses: int, grids, workers, bureau) -> dict[str, int]:
             house_grid.append(grid)
     stats["buildings"] = copy_rows(Building, buildings)
     # households and persons: ~93 % of houses inhabited, household sizes 1–6 summing to ``residents``
+    # persons are written as they are made; residents and change records kept as compact tuples
     person_rows, resident_rows, household_rows, change_rows, tenancy_rows = [], [], [], [], []
+    resident_fields = [f.attname for f in Resident._meta.concrete_fields]
+    change_fields = [f.attname for f in ChangeRecord._meta.concrete_fields if f.attname != "id"]
+    stats["persons"] = 0
     pid = rid = 0
     inhabited = [h for h in house_rows if rng.random() < 0.93]
     avg = residents / max(len(inhabited), 1)
@@ -263,7 +271,10 @@ def load(residents: int, houses: int, grids, workers, bureau) -> dict[str, int]:
             tags = rng.choice(tags_pool) if rng.random() < 0.08 else []
             rid += 1
             members.append((pid, name, tags))
-            resident_rows.append({
+            if len(person_rows) >= 50_000:
+                stats["persons"] += copy_rows(Person, person_rows)
+                person_rows.clear()
+            resident_rows.append(_tuple(resident_fields, {
                 "id": rid, "public_id": uuid.uuid4(), "created_at": now, "updated_at": now, "household_id": hhid,
                 "person_id": pid, "grid_id": grid.id, "region_path": grid.path,
                 "relation": "head" if m == 0 else relations[m % len(relations)],
@@ -271,11 +282,12 @@ def load(residents: int, houses: int, grids, workers, bureau) -> dict[str, int]:
                 "arrived_on": today - timedelta(days=rng.randrange(30, 900)) if floating else None,
                 "planned_stay_until": today + timedelta(days=rng.randrange(60, 700)) if floating else None,
                 "stay_reason": "work" if floating else "", "tags": json.dumps(tags), "joined_on": today - timedelta(
-                    days=400), "left_on": None})
-            change_rows.append({"at": now - timedelta(days=400), "actor_id": None, "actor_label": "bench",
-                                "source": "demo", "action": "member_add", "house_id": None, "household_id": hhid,
-                                "resident_id": rid, "declaration_id": None, "visit_id": None,
-                                "changes": json.dumps({"name": name[0] + "*" + name[-1]}), "note": ""})
+                    days=400), "left_on": None}))
+            change_rows.append(_tuple(change_fields, {
+                "at": now - timedelta(days=400), "actor_id": None, "actor_label": "bench", "source": "demo",
+                "action": "member_add", "house_id": None, "household_id": hhid, "resident_id": rid,
+                "declaration_id": None, "visit_id": None, "changes": json.dumps({"name": name[0] + "*" + name[-1]}),
+                "note": ""}))
         all_tags = [t for _, _, ts in members for t in ts]
         visited = None if rng.random() < 0.3 else now - timedelta(days=rng.randrange(1, 365), hours=rng.randrange(24))
         household_rows.append({
@@ -284,10 +296,10 @@ def load(residents: int, houses: int, grids, workers, bureau) -> dict[str, int]:
             "head_id": members[0][0], "head_name": members[0][1], "member_count": size,
             "priority": any(t in ("elderly_alone", "disabled", "low_income", "serious_illness") for t in all_tags),
             "special": bool(all_tags), "floating": floating, "last_visited_at": visited, "dissolved_at": None})
-        change_rows.append({"at": now - timedelta(days=400), "actor_id": None, "actor_label": "bench",
-                            "source": "demo", "action": "household_create", "house_id": house["id"],
-                            "household_id": hhid, "resident_id": None, "declaration_id": None, "visit_id": None,
-                            "changes": json.dumps({"members": size}), "note": ""})
+        change_rows.append(_tuple(change_fields, {
+            "at": now - timedelta(days=400), "actor_id": None, "actor_label": "bench", "source": "demo",
+            "action": "household_create", "house_id": house["id"], "household_id": hhid, "resident_id": None,
+            "declaration_id": None, "visit_id": None, "changes": json.dumps({"members": size}), "note": ""}))
         if floating:
             house["use"] = "rented"
             start = today - timedelta(days=rng.randrange(30, 900))
@@ -301,12 +313,11 @@ def load(residents: int, houses: int, grids, workers, bureau) -> dict[str, int]:
     for house in house_rows:
         if house["owner_person_id"] is None and house["use"] == "own":
             house["use"] = rng.choice(("vacant", "commercial"))
-    stats["persons"] = copy_rows(Person, person_rows)
+    stats["persons"] += copy_rows(Person, person_rows)
     stats["houses"] = copy_rows(House, house_rows)
     stats["households"] = copy_rows(Household, household_rows)
-    stats["residents"] = copy_rows(Resident, resident_rows)
+    stats["residents"] = copy_rows(Resident, resident_rows, resident_fields)
     stats["tenancies"] = copy_rows(Tenancy, tenancy_rows)
-    change_fields = [f.attname for f in ChangeRecord._meta.concrete_fields if f.attname != "id"]
     stats["changes"] = copy_rows(ChangeRecord, change_rows, change_fields)
     by_grid: dict[int, list[dict]] = {}
     for row in household_rows:

@@ -341,6 +341,12 @@ def resident_leave(*, actor: Any, resident: Resident, left_on: date | None = Non
                 changes={"name": mask_name(resident.person.name), "left_on": left_on.isoformat()}, note=note,
                 declaration=declaration, visit=visit)
         household_refresh(household)
+        from ..models import ResidenceRegistration
+        from .registration import registration_end
+
+        for registration in ResidenceRegistration.objects.filter(resident=resident,
+                                                                 status=c.RegistrationStatus.VERIFIED):
+            registration_end(actor=actor, registration=registration, reason="已迁出", now=now)
         if household.member_count == 0:
             household.dissolved_at = now
             household.save(update_fields=["dissolved_at", "updated_at"])

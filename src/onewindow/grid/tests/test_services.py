@@ -358,6 +358,21 @@ def test_a_residence_application_reuses_the_verified_registration(grids, landlor
     assert material.state == MaterialState.LICENCE and material.licence_number.startswith("JZDJ")
 
 
+def test_moving_out_ends_the_registration_and_revokes_its_licence(grids, landlord):
+    from onewindow.grid.models import ResidenceRegistration
+    from onewindow.licences.models import Licence
+
+    owner, house = landlord
+    tenant = resident_person(region=grids.grid, born="19990101")
+    services.tenant_register(actor=grids.worker.user, house=house, person=tenant, moved_in_on=date(2026, 11, 1),
+                             planned_stay_until=None, stay_reason="work")
+    member = Resident.objects.get(person=tenant, left_on__isnull=True)
+    services.resident_leave(actor=grids.worker.user, resident=member, note="退租")
+    registration = ResidenceRegistration.objects.get(person=tenant)
+    assert registration.status == "ended"
+    assert Licence.objects.get(public_id=registration.licence_ref).status == "revoked"
+
+
 def test_a_worker_registers_a_tenant_reported_late(grids, landlord):
     owner, house = landlord
     tenant = resident_person(region=grids.grid, born="19990101")
