@@ -280,6 +280,16 @@ def due_visits(*, actor: Any, now: datetime | None = None, grid: Region | None =
         .order_by("-priority", "-special", "last_visited_at", "id"))
 
 
+def worker_by_employee_no(*, actor: Any, employee_no: str) -> Staff:
+    """A grid worker of a grid in the actor's grid scope (NotFound otherwise)."""
+    path = data_path(actor)
+    staff = Staff.objects.select_related("region").filter(employee_no=(employee_no or "").strip()).first()
+    if (staff is None or not path or not staff.region.path.startswith(path) or not staff.has_role(Role.GRID_WORKER)
+            or staff.region.level != RegionLevel.GRID):
+        raise NotFound("找不到该网格员", code="worker_not_found")
+    return staff
+
+
 def quota_of(*, staff: Staff) -> int:
     row = WorkerQuota.objects.filter(staff=staff).values_list("monthly_quota", flat=True).first()
     return int(row) if row is not None else c.DEFAULT_MONTHLY_QUOTA
