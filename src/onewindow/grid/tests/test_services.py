@@ -362,7 +362,7 @@ def test_moving_out_ends_the_registration_and_revokes_its_licence(grids, landlor
     from onewindow.grid.models import ResidenceRegistration
     from onewindow.licences.models import Licence
 
-    owner, house = landlord
+    _owner, house = landlord
     tenant = resident_person(region=grids.grid, born="19990101")
     services.tenant_register(actor=grids.worker.user, house=house, person=tenant, moved_in_on=date(2026, 11, 1),
                              planned_stay_until=None, stay_reason="work")
