@@ -251,8 +251,9 @@ def load(residents: int, houses: int, grids, workers, bureau) -> dict[str, int]:
             break
         grid = house_grid[house["id"] - 1]
         remaining_houses = len(inhabited) - index
-        size = rng.choice(sizes_pool) if (residents - pid) > remaining_houses * avg * 0.9 else 1
-        size = max(1, min(size, residents - pid - (remaining_houses - 1) if remaining_houses > 1 else residents - pid))
+        # sizes 1–7 averaging ``avg`` (the pool alone averages 3.3); the last household takes the rest
+        size = rng.choice(sizes_pool) + (1 if rng.random() < avg - 3.3 else 0)
+        size = residents - pid if remaining_houses == 1 else max(1, min(size, residents - pid - (remaining_houses - 1)))
         floating = rng.random() < 0.10
         hhid = len(household_rows) + 1
         members = []
@@ -396,7 +397,8 @@ def load(residents: int, houses: int, grids, workers, bureau) -> dict[str, int]:
                            "location_check": "inside", "location_note": "", "household_id": None,
                            "reporter_id": worker.user_id, "reporter_name": worker.name, "reported_at": at,
                            "ticket_id": ticket_id, "handled_note": "" if reported else "已当场处置",
-                           "handled_at": None if reported else at})
+                           "handled_at": None if reported else at,
+                           "closed_at": (tickets[-1]["closed_at"] if reported else at)})
     stats["tickets"] = copy_rows(Ticket, tickets, ticket_fields)
     stats["events"] = copy_rows(GridEvent, events)
     TicketCounter.objects.bulk_create([TicketCounter(day=d, last=n) for d, n in per_day.items()])

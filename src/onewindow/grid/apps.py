@@ -5,3 +5,6 @@ class GridConfig(AppConfig):
     name = "onewindow.grid"
     label = "grid"
     verbose_name = "网格化社会治理"
+
+    def ready(self) -> None:
+        from . import handlers  # noqa: F401  (subscriptions to the hotline's events)

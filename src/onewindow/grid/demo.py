@@ -349,7 +349,7 @@ class _Loader:
                                      text=f"您好！网格上报的“{title}”问题已安排人员现场处置完毕，请核实。")
                 if plan == "closed":
                     checked = min(replied + timedelta(hours=self.rng.uniform(2, 30)), self.now - timedelta(hours=1))
-                    tickets.ticket_site_check(actor=worker, ticket=ticket, solved=True,
+                    services.event_site_check(actor=worker, event=event, solved=True,
                                               satisfaction=self.rng.choice(("satisfied", "satisfied", "basic")),
                                               note="现场核实已处置到位", now=checked)
 

@@ -408,3 +408,28 @@ def test_a_worker_applies_for_an_elderly_resident_with_consent(grids):
     assert case.status == CaseStatus.SUBMITTED and case.applicant_person == elder
     assert case.proxy_staff == grids.worker and "口头同意" in case.proxy_consent
     assert case.events.get(action="submit").title == "代办提交"
+
+
+def test_the_hotlines_events_keep_the_event_open_or_finished(grids, hotline, django_capture_on_commit_callbacks):
+    from onewindow.tickets import services as tickets
+
+    event = services.event_report(actor=grids.worker.user, grid=grids.grid, category="facility",
+                                  text="小区门口自来水管破裂，停水。", lng=INSIDE[0], lat=INSIDE[1])
+    ticket = event.ticket
+    tickets.ticket_accept(actor=hotline.water_staff.user, ticket=ticket)
+    tickets.ticket_reply(actor=hotline.water_staff.user, ticket=ticket, text="已抢修完毕，恢复供水。")
+    services.event_site_check(actor=grids.worker.user, event=event, solved=False, note="仍在漏水")
+    event.refresh_from_db()
+    assert event.closed_at is None and selectors.event_state(event) == "review"
+    with django_capture_on_commit_callbacks(execute=True):
+        tickets.ticket_close(actor=hotline.supervisor.user, ticket=ticket, note="已另行安排")
+    event.refresh_from_db()
+    assert event.closed_at is not None
+    assert not selectors.event_list(actor=grids.worker.user, filters=selectors.EventFilters(open_only=True)).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        tickets.ticket_reopen(actor=hotline.supervisor.user, ticket=ticket, reason="居民再次反映仍在漏水")
+    event.refresh_from_db()
+    assert event.closed_at is None
+    geo = selectors.map_regions(actor=grids.street.user, region=grids.street.region)
+    grid_props = next(f["properties"] for f in geo["features"] if f["properties"]["code"] == grids.grid.code)
+    assert grid_props["open_events"] == 1 and grid_props["open_by_state"] == {"handling": 1}
