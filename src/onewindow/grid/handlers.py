@@ -16,9 +16,16 @@ from onewindow.core.events import subscribe
 from .models import GridEvent
 
 
+def _ticket(payload: dict[str, Any]) -> str | None:
+    value = payload.get("ticket")
+    return str(value) if value else None
+
+
 def _finish(payload: dict[str, Any]) -> None:
-    GridEvent.objects.filter(ticket__public_id=payload.get("ticket"), closed_at__isnull=True).update(
-        closed_at=timezone.now(), updated_at=timezone.now())
+    ticket = _ticket(payload)
+    if ticket:
+        GridEvent.objects.filter(ticket__public_id=ticket, closed_at__isnull=True).update(
+            closed_at=timezone.now(), updated_at=timezone.now())
 
 
 @subscribe("ticket.closed")
@@ -33,5 +40,7 @@ def on_ticket_merged(payload: dict[str, Any]) -> None:
 
 @subscribe("ticket.reopened")
 def on_ticket_reopened(payload: dict[str, Any]) -> None:
-    GridEvent.objects.filter(ticket__public_id=payload.get("ticket")).exclude(closed_at=None).update(
-        closed_at=None, updated_at=timezone.now())
+    ticket = _ticket(payload)
+    if ticket:
+        GridEvent.objects.filter(ticket__public_id=ticket).exclude(closed_at=None).update(
+            closed_at=None, updated_at=timezone.now())
