@@ -7,6 +7,7 @@ storage under ./var, with secrets generated once into ./var/secrets.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import sys
@@ -64,9 +65,24 @@ SECRET_KEY = env("ONEWINDOW_SECRET_KEY") or _local_secret("SECRET_KEY", 48)
 ONEWINDOW_DATA_KEYS = env("ONEWINDOW_DATA_KEYS") or ("1:" + _local_secret("DATA_KEY_1", 32))
 # Key of the keyed hash (HMAC) columns used for exact lookup of encrypted values.
 ONEWINDOW_LOOKUP_KEY = env("ONEWINDOW_LOOKUP_KEY") or _local_secret("LOOKUP_KEY", 32)
+if PRODUCTION:
+    # Refuse to start (an error, not a check warning) with a placeholder or weak key.
+    from django.core.exceptions import ImproperlyConfigured
+
+    from onewindow.core.secretcheck import production_secret_problems
+
+    _secret_problems = production_secret_problems(
+        secret_key=SECRET_KEY, data_keys=ONEWINDOW_DATA_KEYS, lookup_key=ONEWINDOW_LOOKUP_KEY)
+    if _secret_problems:
+        raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(_secret_problems)
+                                   + ". Generate keys as docs/deploy.md shows.")
 
 ALLOWED_HOSTS = env_list("ONEWINDOW_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("ONEWINDOW_CSRF_TRUSTED_ORIGINS")
+# Proxies (addresses or networks) whose X-Forwarded-For is believed; empty: the header is ignored.
+ONEWINDOW_TRUSTED_PROXIES = env_list("ONEWINDOW_TRUSTED_PROXIES")
+for _proxy in ONEWINDOW_TRUSTED_PROXIES:
+    ipaddress.ip_network(_proxy, strict=False)  # a typo stops the start, not the first request
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -75,9 +91,11 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "channels",
     "django_htmx",
     "ninja",
     "axes",
+    "captcha",
     "csp",
     "django_tasks",
     "django_tasks_db",
@@ -87,6 +105,7 @@ INSTALLED_APPS = [
     "onewindow.catalog",
     "onewindow.licences",
     "onewindow.cases",
+    "onewindow.hall",
     "onewindow.tickets",
     "onewindow.grid",
     "onewindow.supervision",
@@ -94,6 +113,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "onewindow.core.clientip.ClientAddressMiddleware",
     "onewindow.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -105,6 +125,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "onewindow.core.middleware.FileViewCSPMiddleware",
+    "onewindow.core.middleware.UriLengthMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
     "onewindow.core.middleware.DomainErrorMiddleware",
@@ -177,18 +199,53 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "portal:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
-AXES_FAILURE_LIMIT = int(env("ONEWINDOW_LOGIN_FAILURE_LIMIT", "5"))
+# Sign-in throttling per (user name, real client address), never by user name alone: from the
+# second failure a growing delay, from ONEWINDOW_LOGIN_CAPTCHA_AFTER failures a CAPTCHA, and at
+# ONEWINDOW_LOGIN_FAILURE_LIMIT a hard lock for the cool-off (django-axes).
+ONEWINDOW_LOGIN_CAPTCHA_AFTER = int(env("ONEWINDOW_LOGIN_CAPTCHA_AFTER", "3"))
+ONEWINDOW_LOGIN_DELAY_SECONDS = float(env("ONEWINDOW_LOGIN_DELAY_SECONDS", "1"))
+AXES_FAILURE_LIMIT = int(env("ONEWINDOW_LOGIN_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = float(env("ONEWINDOW_LOGIN_COOLOFF_HOURS", "0.25"))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "onewindow.accounts.signin.lockout_response"
 AXES_ENABLED = True
+AXES_CLIENT_IP_CALLABLE = "onewindow.core.clientip.client_ip"
+
+# API tokens: default and longest lifetime (days); an expired token answers 401 token_expired.
+ONEWINDOW_TOKEN_TTL_DAYS = int(env("ONEWINDOW_TOKEN_TTL_DAYS", "90"))
+ONEWINDOW_TOKEN_MAX_TTL_DAYS = int(env("ONEWINDOW_TOKEN_MAX_TTL_DAYS", "365"))
+
+# Self-hosted CAPTCHA images (django-simple-captcha), digits only: easy to read aloud and type.
+CAPTCHA_CHALLENGE_FUNCT = "onewindow.accounts.signin.digits_challenge"
+CAPTCHA_LENGTH = 4
+CAPTCHA_FONT_SIZE = 40
+CAPTCHA_IMAGE_SIZE = (150, 60)
+CAPTCHA_LETTER_ROTATION = (-20, 20)
+CAPTCHA_TIMEOUT = 10  # minutes
+
+# SMS one-time codes and real-name checks: settings-selected providers (docs/deploy.md). The
+# defaults are development stand-ins (codes written to the log; no population register).
+ONEWINDOW_SMS_PROVIDER = env("ONEWINDOW_SMS_PROVIDER", "onewindow.accounts.sms.LogSmsProvider")
+ONEWINDOW_REALNAME_PROVIDER = env("ONEWINDOW_REALNAME_PROVIDER",
+                                  "onewindow.accounts.identity.DevelopmentRealNameProvider")
+ONEWINDOW_ALLOW_DEV_PROVIDERS = env_bool("ONEWINDOW_ALLOW_DEV_PROVIDERS", False)
+ONEWINDOW_SMS_CODE_TTL_SECONDS = int(env("ONEWINDOW_SMS_CODE_TTL_SECONDS", "300"))
+ONEWINDOW_SMS_CODE_MAX_ATTEMPTS = int(env("ONEWINDOW_SMS_CODE_MAX_ATTEMPTS", "5"))
+ONEWINDOW_SMS_LIMITS = {
+    "interval_seconds": int(env("ONEWINDOW_SMS_INTERVAL_SECONDS", "60")),
+    "per_phone_hour": 5, "per_phone_day": 10, "per_client_hour": 20, "per_client_day": 60,
+}
+# Version of the online service agreement (templates/accounts/agreement.html) a user accepts.
+ONEWINDOW_SERVICE_AGREEMENT_VERSION = env("ONEWINDOW_SERVICE_AGREEMENT_VERSION", "2026.1")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = int(env("ONEWINDOW_SESSION_SECONDS", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_FAILURE_VIEW = "onewindow.core.views.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
@@ -241,6 +298,12 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = TESTING or DEBUG
+# Hourly cleanup of upload files no row references (replaced or orphaned uploads): only files
+# older than the grace period, only in the upload folders, never in the KEEP folders.
+ONEWINDOW_FILES_CLEANUP = env_bool("ONEWINDOW_FILES_CLEANUP", not TESTING)
+ONEWINDOW_FILES_CLEANUP_GRACE_HOURS = float(env("ONEWINDOW_FILES_CLEANUP_GRACE_HOURS", "24"))
+ONEWINDOW_FILES_CLEANUP_DIRS = env_list("ONEWINDOW_FILES_CLEANUP_DIRS", "cases,catalog,licences,tickets")
+ONEWINDOW_FILES_CLEANUP_KEEP = ["audit", *env_list("ONEWINDOW_FILES_CLEANUP_KEEP")]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
@@ -256,6 +319,33 @@ TASKS = {
 }
 # Seconds between two runs of the periodic timer (deadline warnings, housekeeping).
 ONEWINDOW_TIMER_SECONDS = int(env("ONEWINDOW_TIMER_SECONDS", "60"))
+# Task workers (manage.py worker) write a heartbeat this often; a worker silent for
+# ONEWINDOW_WORKER_LOST_SECONDS is lost and the timer retries (or fails) its running tasks.
+ONEWINDOW_WORKER_HEARTBEAT_SECONDS = int(env("ONEWINDOW_WORKER_HEARTBEAT_SECONDS", "10"))
+ONEWINDOW_WORKER_LOST_SECONDS = int(env("ONEWINDOW_WORKER_LOST_SECONDS", "30"))
+
+# --- Real-time push (Django Channels) --------------------------------------------------------
+# Calling screens and live pages are pushed over WebSockets (see onewindow.core.realtime). The
+# in-memory layer reaches the sockets of one process only: the embedded default then runs one
+# (async) web process. With Redis, any number of web processes and machines share the layer.
+ONEWINDOW_REDIS_URL = env("ONEWINDOW_REDIS_URL")
+ONEWINDOW_CHANNEL_LAYER = env("ONEWINDOW_CHANNEL_LAYER", "redis" if ONEWINDOW_REDIS_URL else "memory")
+if ONEWINDOW_CHANNEL_LAYER == "redis":
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [ONEWINDOW_REDIS_URL or "redis://127.0.0.1:6379/0"],
+                "prefix": env("ONEWINDOW_CHANNEL_PREFIX", "onewindow"),
+                "capacity": 500,
+                "expiry": 30,
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Seconds a page's signed subscription stays valid for (re)connecting; pages renew it.
+ONEWINDOW_PUSH_TOKEN_MAX_AGE = int(env("ONEWINDOW_PUSH_TOKEN_MAX_AGE", str(24 * 3600)))
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {
@@ -290,3 +380,6 @@ ONEWINDOW_PLATFORM_NAME = env("ONEWINDOW_PLATFORM_NAME", "一窗通办")
 # Public address of the platform: printed in QR codes of issued licences (verification page).
 ONEWINDOW_PUBLIC_URL = env("ONEWINDOW_PUBLIC_URL", "http://127.0.0.1:8000")
 NINJA_PAGINATION_PER_PAGE = 50
+# Longest address (path and query) a page answers; longer ones get a Chinese 414 page. The
+# web server's request-line limit (gunicorn.conf.py) is set above it.
+ONEWINDOW_MAX_URI_LENGTH = int(env("ONEWINDOW_MAX_URI_LENGTH", "4096"))

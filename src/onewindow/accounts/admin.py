@@ -5,7 +5,18 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from onewindow.core.masking import mask_id_number, mask_phone
 
-from .models import ApiToken, Department, Enterprise, Person, ServiceHall, ServiceWindow, Staff, User
+from .models import (
+    AgreementAcceptance,
+    ApiToken,
+    Department,
+    Enterprise,
+    Person,
+    RealNameRecord,
+    ServiceHall,
+    ServiceWindow,
+    Staff,
+    User,
+)
 
 
 @admin.register(User)
@@ -79,5 +90,32 @@ class EnterpriseAdmin(admin.ModelAdmin):
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ("name", "prefix", "user", "created_at", "last_used_at", "revoked_at")
+    list_display = ("name", "prefix", "user", "created_at", "expires_at", "last_used_at", "revoked_at")
     readonly_fields = ("prefix", "key_hash", "last_used_at")
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    """Records written by the audited registration services; the admin only shows them."""
+
+    def has_add_permission(self, request) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:  # type: ignore[no-untyped-def]
+        return False
+
+
+@admin.register(RealNameRecord)
+class RealNameRecordAdmin(_ReadOnlyAdmin):
+    list_display = ("user", "channel", "factors", "provider", "clerk", "created_at")
+    list_filter = ("channel",)
+    search_fields = ("user__username",)
+
+
+@admin.register(AgreementAcceptance)
+class AgreementAcceptanceAdmin(_ReadOnlyAdmin):
+    list_display = ("user", "version", "channel", "accepted_at")
+    list_filter = ("version", "channel")
+    search_fields = ("user__username",)

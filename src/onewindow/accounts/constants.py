@@ -47,3 +47,35 @@ AUDIT_STAFF_SCOPE = "staff.scope_change"
 AUDIT_TOKEN_CREATE = "api_token.create"
 AUDIT_TOKEN_REVOKE = "api_token.revoke"
 AUDIT_LOGIN = "user.login"
+AUDIT_ACCOUNT_REGISTER = "account.register"
+AUDIT_ACCOUNT_WINDOW_REGISTER = "account.window_register"
+AUDIT_PASSWORD_CHANGE = "account.password_change"
+AUDIT_PASSWORD_RESET = "account.password_reset"
+AUDIT_PHONE_CHANGE = "account.phone_change"
+
+
+class SmsPurpose(models.TextChoices):
+    REGISTER = "register", "注册"
+    PASSWORD_RESET = "password_reset", "找回密码"
+    PHONE_CHANGE = "phone_change", "更换手机号"
+    WINDOW_REGISTER = "window_register", "窗口注册"
+
+
+class RegistrationChannel(models.TextChoices):
+    ONLINE = "online", "网上注册"
+    API = "api", "接口注册"
+    WINDOW = "window", "窗口注册"
+
+
+class CardKind(models.TextChoices):
+    """The factor verified besides the ID number and the mobile phone (国办函〔2016〕108号)."""
+
+    SOCIAL_SECURITY_CARD = "social_security_card", "社会保障卡"
+    BANK_CARD = "bank_card", "银行卡"
+
+
+# Names of the verified factors recorded with a registration.
+FACTOR_ID_NAME = "id_name"  # ID number and name matched by the real-name provider
+FACTOR_MOBILE_SMS = "mobile_sms"  # the mobile phone proved by an SMS code
+FACTOR_ID_CARD = "id_card"  # the ID card read by a card reader
+FACTOR_IN_PERSON = "in_person"  # the person seen by a clerk at a window

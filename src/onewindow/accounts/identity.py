@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.http import HttpRequest
+from django.utils.module_loading import import_string
 
 from onewindow.core.audit import audit_record
 from onewindow.core.crypto import lookup_hash
@@ -104,6 +105,64 @@ class TypedIdCardProvider:
 
 identity_provider_register(PasswordProvider())
 identity_provider_register(TypedIdCardProvider())
+
+
+# --- Real-name checks (实名核验) -------------------------------------------------------------
+class RealNameUnavailable(Exception):
+    """The real-name service could not be reached; the person may retry or go to a window."""
+
+
+class RealNameProvider(Protocol):
+    """Checks facts about a person against authoritative records (公安人口库, 社保, 银联).
+
+    Selected by ``ONEWINDOW_REALNAME_PROVIDER``. Each method answers True (the facts match),
+    False (they do not), or raises ``RealNameUnavailable``.
+    """
+
+    code: str
+    label: str
+    development_only: bool
+
+    def check_name(self, *, id_number: str, name: str) -> bool:
+        """Does ``name`` belong to the (checksum-valid) ``id_number``?"""
+
+    def check_card(self, *, kind: str, number: str, id_number: str, name: str) -> bool:
+        """Is the social security or bank card ``number`` held by this person?"""
+
+
+class DevelopmentRealNameProvider:
+    """Development stand-in with no population register behind it.
+
+    Name check: when the ID number belongs to a person already in the platform's register, the
+    name must be theirs; otherwise any name is accepted. Card check: any well-formed number
+    (bank cards pass the Luhn check) is accepted, except numbers ending in ``0000``, which it
+    reports as not matching so that the refusal can be tried. Refused in production unless
+    ``ONEWINDOW_ALLOW_DEV_PROVIDERS`` is set.
+    """
+
+    code = "development"
+    label = "开发环境实名核验（模拟）"
+    development_only = True
+
+    def _allowed(self) -> None:
+        if getattr(settings, "PRODUCTION", False) and not getattr(settings, "ONEWINDOW_ALLOW_DEV_PROVIDERS",
+                                                                  False):
+            raise RealNameUnavailable("development real-name stand-in refused in production")
+
+    def check_name(self, *, id_number: str, name: str) -> bool:
+        self._allowed()
+        person = Person.objects.filter(id_number_hash=lookup_hash(id_number)).only("name").first()
+        return person is None or person.name == name
+
+    def check_card(self, *, kind: str, number: str, id_number: str, name: str) -> bool:
+        self._allowed()
+        return not number.endswith("0000")
+
+
+def realname_provider() -> RealNameProvider:
+    path = getattr(settings, "ONEWINDOW_REALNAME_PROVIDER",
+                   "onewindow.accounts.identity.DevelopmentRealNameProvider")
+    return import_string(path)()  # type: ignore[no-any-return]
 
 
 def identity_resolve_user(*, identity: VerifiedIdentity) -> User:

@@ -7,7 +7,15 @@ from onewindow.core.fields import EncryptedTextField
 from onewindow.core.models import BaseModel
 from onewindow.regions.models import Region
 
-from .constants import DepartmentKind, Gender, Role, UserKind, WindowKind
+from .constants import (
+    DepartmentKind,
+    Gender,
+    RegistrationChannel,
+    Role,
+    SmsPurpose,
+    UserKind,
+    WindowKind,
+)
 
 
 class User(AbstractUser):
@@ -182,3 +190,63 @@ class ApiToken(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class SmsCode(BaseModel):
+    """A one-time code sent by SMS. Only an HMAC of the code is stored; it expires, allows a
+    few wrong tries and is used once. Rows also serve the per-phone and per-client send limits."""
+
+    purpose = models.CharField(max_length=20, choices=SmsPurpose.choices)
+    phone_hash = models.CharField(max_length=64)
+    client_hash = models.CharField(max_length=64, blank=True)
+    code_hash = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "短信验证码"
+        verbose_name_plural = "短信验证码"
+        indexes = [
+            models.Index(fields=["phone_hash", "purpose", "-id"], name="smscode_phone_idx"),
+            models.Index(fields=["client_hash", "-id"], name="smscode_client_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class RealNameRecord(BaseModel):
+    """How an account's real name was established: channel, the factors verified, by whom."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="realname_records")
+    channel = models.CharField(max_length=10, choices=RegistrationChannel.choices)
+    factors = models.JSONField("核验要素", default=list)
+    provider = models.CharField(max_length=60)
+    clerk = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = "实名核验记录"
+        verbose_name_plural = "实名核验记录"
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.get_channel_display()}"
+
+
+class AgreementAcceptance(BaseModel):
+    """A user's acceptance of a version of the online service agreement (用户服务协议)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="agreements")
+    version = models.CharField("协议版本", max_length=20)
+    channel = models.CharField(max_length=10, choices=RegistrationChannel.choices)
+    accepted_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-accepted_at"]
+        verbose_name = "服务协议确认"
+        verbose_name_plural = "服务协议确认"
+
+    def __str__(self) -> str:
+        return f"{self.user} v{self.version}"

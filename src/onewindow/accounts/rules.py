@@ -98,3 +98,135 @@ def phone_validate(value: str, *, field: str = "phone") -> str:
         return phone
     msg = "电话号码格式不正确：手机号为11位数字，固定电话如 0871-12345678"
     raise ValidationFailed(msg, code="phone_format", fields={field: msg})
+
+
+USERNAME_RE = re.compile(r"^[A-Za-z0-9_]{4,30}$")
+SSC_RE = re.compile(r"^[A-Z0-9]{9}$")
+
+
+def mobile_validate(value: str, *, field: str = "phone") -> str:
+    """A mainland mobile number (SMS codes go to mobiles only); returns the 11 digits."""
+    phone = re.sub(r"[\s-]", "", value or "")
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    if not phone:
+        raise ValidationFailed("请填写手机号码", code="phone_required", fields={field: "请填写手机号码"})
+    if not MOBILE_RE.match(phone):
+        msg = "手机号码应为以1开头的11位数字"
+        raise ValidationFailed(msg, code="mobile_format", fields={field: msg})
+    return phone
+
+
+def username_validate(value: str, *, field: str = "username") -> str:
+    name = (value or "").strip()
+    if not name:
+        raise ValidationFailed("请填写用户名", code="username_required", fields={field: "请填写用户名"})
+    if not USERNAME_RE.match(name):
+        msg = "用户名为4至30位字母、数字或下划线"
+        raise ValidationFailed(msg, code="username_format", fields={field: msg})
+    if len(name) == 18 and name[:17].isdigit():
+        msg = "用户名不能使用身份证号码"
+        raise ValidationFailed(msg, code="username_personal_data", fields={field: msg})
+    return name
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        n = int(ch)
+        if i % 2 == 1:
+            n = n * 2 - 9 if n > 4 else n * 2
+        total += n
+    return total % 10 == 0
+
+
+def bank_card_validate(value: str, *, field: str = "card_number") -> str:
+    """A bank card number: 16 to 19 digits passing the Luhn check (ISO/IEC 7812)."""
+    number = re.sub(r"[\s-]", "", value or "")
+    if not number:
+        raise ValidationFailed("请填写银行卡号", code="card_number_required", fields={field: "请填写银行卡号"})
+    if not number.isdigit() or not 16 <= len(number) <= 19:
+        msg = "银行卡号应为16至19位数字"
+        raise ValidationFailed(msg, code="bank_card_format", fields={field: msg})
+    if not luhn_valid(number):
+        msg = "银行卡号有误，请核对后重新填写"
+        raise ValidationFailed(msg, code="bank_card_checksum", fields={field: msg})
+    return number
+
+
+def social_security_card_validate(value: str, *, field: str = "card_number") -> str:
+    """The card number printed on a social security card (社会保障卡卡号): 9 letters or digits."""
+    number = re.sub(r"[\s-]", "", value or "").upper()
+    if not number:
+        raise ValidationFailed("请填写社会保障卡卡号", code="card_number_required",
+                               fields={field: "请填写社会保障卡卡号"})
+    if not SSC_RE.match(number):
+        msg = "社会保障卡卡号为卡面上的9位字母或数字（不是身份证号码）"
+        raise ValidationFailed(msg, code="social_security_card_format", fields={field: msg})
+    return number
+
+
+def card_validate(kind: str, value: str, *, field: str = "card_number") -> str:
+    if kind == "bank_card":
+        return bank_card_validate(value, field=field)
+    if kind == "social_security_card":
+        return social_security_card_validate(value, field=field)
+    msg = "请选择社会保障卡或银行卡"
+    raise ValidationFailed(msg, code="card_kind_invalid", fields={"card_kind": msg})
+
+
+@dataclass(frozen=True)
+class SignInThrottle:
+    """What a sign-in attempt for one (user name, client address) pair must go through."""
+
+    captcha_required: bool
+    wait_seconds: int  # the progressive delay still to run before the next try
+    locked: bool  # the hard lock: no try until the cool-off has passed
+
+
+def signin_throttle(
+    *, failures: int, seconds_since_last: float, captcha_after: int, lock_after: int,
+    cooloff_seconds: int, delay_base_seconds: float = 1.0, delay_max_seconds: int = 60,
+) -> SignInThrottle:
+    """Progressive response to failed sign-ins of one user name from one client address.
+
+    From the second failure each try waits ``base * 2**(failures-2)`` seconds (capped); from
+    ``captcha_after`` failures a CAPTCHA is required; at ``lock_after`` the pair is locked for
+    the cool-off. Failures from other addresses never count, so nobody can lock a user out.
+    """
+    if failures >= lock_after:
+        remaining = max(0, cooloff_seconds - int(seconds_since_last))
+        return SignInThrottle(captcha_required=True, wait_seconds=remaining, locked=remaining > 0)
+    delay = 0.0 if failures < 2 else min(delay_base_seconds * 2 ** (failures - 2), delay_max_seconds)
+    wait = max(0, int(-(-(delay - seconds_since_last) // 1)))  # ceil
+    return SignInThrottle(captcha_required=failures >= captcha_after, wait_seconds=wait, locked=False)
+
+
+@dataclass(frozen=True)
+class SmsLimits:
+    interval_seconds: int = 60  # between two codes to one phone
+    per_phone_hour: int = 5
+    per_phone_day: int = 10
+    per_client_hour: int = 20
+    per_client_day: int = 60
+
+
+def sms_send_wait(*, phone_ages: list[float], client_ages: list[float], limits: SmsLimits) -> int:
+    """Seconds to wait before another code may be sent; 0 when allowed.
+
+    ``phone_ages``/``client_ages``: ages in seconds of the codes sent in the last day to this
+    phone and from this client address.
+    """
+    waits = [0]
+    if phone_ages and min(phone_ages) < limits.interval_seconds:
+        waits.append(int(limits.interval_seconds - min(phone_ages)) + 1)
+    for ages, limit, window in ((phone_ages, limits.per_phone_hour, 3600),
+                                (phone_ages, limits.per_phone_day, 86400),
+                                (client_ages, limits.per_client_hour, 3600),
+                                (client_ages, limits.per_client_day, 86400)):
+        recent = sorted(a for a in ages if a < window)
+        if len(recent) >= limit:
+            # wait until the oldest send that still counts leaves the window
+            oldest_counting = recent[limit - 1]
+            waits.append(int(window - oldest_counting) + 1)
+    return max(waits)

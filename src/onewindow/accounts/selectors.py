@@ -12,7 +12,17 @@ from onewindow.core.crypto import lookup_hash
 from onewindow.core.errors import NotFound
 from onewindow.core.masking import mask_address, mask_id_number, mask_phone
 
-from .models import ApiToken, Department, Enterprise, Person, ServiceHall, Staff, User
+from .models import (
+    AgreementAcceptance,
+    ApiToken,
+    Department,
+    Enterprise,
+    Person,
+    RealNameRecord,
+    ServiceHall,
+    Staff,
+    User,
+)
 from .scope import Scope, scope_for
 
 
@@ -107,3 +117,15 @@ def staff_of_user(*, user: Any) -> Staff | None:
 
 def api_token_list(*, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+
+
+def realname_of_user(*, user: Any) -> RealNameRecord | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return RealNameRecord.objects.filter(user=user).order_by("-id").first()
+
+
+def agreement_of_user(*, user: Any) -> AgreementAcceptance | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    return AgreementAcceptance.objects.filter(user=user).order_by("-accepted_at").first()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from onewindow.core.audit import audit_record
 from onewindow.core.crypto import lookup_hash
-from onewindow.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from onewindow.core.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
 from onewindow.core.masking import mask_id_number, mask_phone
 from onewindow.regions.models import Region
 
@@ -206,9 +207,25 @@ def _token_hash(key: str) -> str:
 
 
 def api_token_create(
-    *, user: User, name: str, expires_at: datetime | None = None
+    *, user: User, name: str, expires_at: datetime | None = None, ttl_days: int | None = None,
+    now: datetime | None = None,
 ) -> tuple[ApiToken, str]:
-    """Create a token; returns it with the clear key, which is never stored."""
+    """Create a token; returns it with the clear key, which is never stored.
+
+    Every token expires: at ``expires_at``, after ``ttl_days``, or after the configured default
+    (``ONEWINDOW_TOKEN_TTL_DAYS``); never later than ``ONEWINDOW_TOKEN_MAX_TTL_DAYS``.
+    """
+    now = now or timezone.now()
+    max_days = int(getattr(settings, "ONEWINDOW_TOKEN_MAX_TTL_DAYS", 365))
+    if expires_at is None:
+        days = ttl_days if ttl_days is not None else int(getattr(settings, "ONEWINDOW_TOKEN_TTL_DAYS", 90))
+        if not 1 <= days <= max_days:
+            msg = f"有效期应为1至{max_days}天"
+            raise ValidationFailed(msg, code="token_ttl_invalid", fields={"expires_in_days": msg})
+        expires_at = now + timedelta(days=days)
+    elif expires_at <= now or expires_at > now + timedelta(days=max_days):
+        msg = f"到期时间应在今后{max_days}天之内"
+        raise ValidationFailed(msg, code="token_ttl_invalid", fields={"expires_at": msg})
     name = (name or "").strip() or "API"
     key = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with transaction.atomic():
@@ -217,7 +234,8 @@ def api_token_create(
             expires_at=expires_at,
         )
         audit_record(actor=user, action=c.AUDIT_TOKEN_CREATE, obj=token,
-                     summary={"name": token.name, "prefix": token.prefix})
+                     summary={"name": token.name, "prefix": token.prefix,
+                              "expires_at": expires_at.isoformat()})
     return token, key
 
 
@@ -233,20 +251,37 @@ def api_token_revoke(*, user: User, public_id: str) -> None:
                      summary={"prefix": token.prefix})
 
 
-def api_token_authenticate(*, key: str) -> User | None:
-    """The active user behind a bearer key, or None. Records the last use (coarsely)."""
+def api_token_revoke_all(*, user: User, reason: str, now: datetime | None = None) -> int:
+    """Revoke every active token of ``user`` (after a password change or reset)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        count = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+            revoked_at=now, updated_at=now)
+        if count:
+            audit_record(actor=user, action=c.AUDIT_TOKEN_REVOKE, obj=user,
+                         summary={"count": count, "reason": reason})
+    return count
+
+
+def api_token_authenticate(*, key: str, now: datetime | None = None) -> User | None:
+    """The active user behind a bearer key, or None when the key is unknown.
+
+    An expired or revoked key raises ``NotAuthenticated`` with its own code, so a program learns
+    that it must create a new token. Records the last use (coarsely).
+    """
     if not key or not key.startswith(TOKEN_PREFIX):
         return None
-    token = (
-        ApiToken.objects.select_related("user")
-        .filter(key_hash=_token_hash(key), revoked_at__isnull=True, user__is_active=True)
-        .first()
-    )
-    if token is None:
+    token = ApiToken.objects.select_related("user").filter(key_hash=_token_hash(key)).first()
+    if token is None or not token.user.is_active:
         return None
-    now = timezone.now()
-    if token.expires_at and token.expires_at <= now:
-        return None
+    if token.revoked_at is not None:
+        raise NotAuthenticated("该令牌已吊销，请重新创建", code="token_revoked")
+    now = now or timezone.now()
+    ttl = timedelta(days=int(getattr(settings, "ONEWINDOW_TOKEN_TTL_DAYS", 90)))
+    expires_at = token.expires_at or token.created_at + ttl
+    if expires_at <= now:
+        raise NotAuthenticated("该令牌已过期，请重新创建", code="token_expired",
+                               detail={"expired_at": expires_at.isoformat()})
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
         ApiToken.objects.filter(id=token.id).update(last_used_at=now)
     return token.user

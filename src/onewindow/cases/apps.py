@@ -7,4 +7,6 @@ class CasesConfig(AppConfig):
     verbose_name = "办件"
 
     def ready(self) -> None:
-        from . import handlers, tasks  # noqa: F401  (event subscriptions, periodic jobs)
+        from . import handlers, nav, tasks  # noqa: F401  (event subscriptions, periodic jobs)
+
+        nav.register()  # its links in the navigation by role

@@ -167,6 +167,7 @@ class NotificationKind(models.TextChoices):
     RATING = "rating", "评价"
     FOLLOW_UP = "follow_up", "差评整改"
     ASSIGNED = "assigned", "任务分派"
+    APPOINTMENT = "appointment", "预约提醒"
 
 
 # Settings (with defaults) read by services.
@@ -202,3 +203,13 @@ AUDIT_BUNDLE_SUBMIT = "case.bundle_submit"
 AUDIT_RATING = "case.rating"
 AUDIT_FOLLOW_UP = "case.follow_up_answer"
 AUDIT_MATERIAL_OPEN = "case.material_open"
+
+
+# Who uses which staff pages of applications (the links and the views share these).
+#: Staff who see cases at all (the workbench, case pages, figures).
+CASE_STAFF_ROLES = (Role.WINDOW_CLERK, Role.DEPT_REVIEWER, Role.LEADER, Role.SUPERVISOR,
+                    Role.ADMINISTRATOR)
+#: 综合受理: only window clerks take applications in at the window.
+INTAKE_ROLES = (Role.WINDOW_CLERK,)
+#: 差评整改: answered by the department's reviewers and leaders, watched by supervisors.
+FOLLOW_UP_ROLES = (Role.DEPT_REVIEWER, Role.LEADER, Role.SUPERVISOR, Role.ADMINISTRATOR)

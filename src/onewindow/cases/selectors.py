@@ -32,6 +32,7 @@ from onewindow.core.workdays import SHANGHAI, WorkCalendar
 from . import rules
 from .constants import (
     APPLICANT,
+    CASE_STAFF_ROLES,
     CLOCK_STATUSES,
     FINISHED_STATUSES,
     OPEN_STATUSES,
@@ -54,8 +55,7 @@ from .models import (
 )
 
 CLERK, REVIEWER, LEADER = rules.CLERK, rules.REVIEWER, rules.LEADER
-STAFF_VIEW_ROLES = (Role.WINDOW_CLERK, Role.DEPT_REVIEWER, Role.LEADER, Role.SUPERVISOR,
-                    Role.ADMINISTRATOR)
+STAFF_VIEW_ROLES = CASE_STAFF_ROLES
 
 
 # --- Reach ------------------------------------------------------------------------------------
@@ -369,6 +369,25 @@ def case_list_for_applicant(*, user: Any) -> QuerySet[Case]:
     """My applications, newest first (drafts included)."""
     return (Case.objects.filter(applicant_q(user)).select_related("department", "bundle")
             .order_by("-id"))
+
+
+def case_list_for_visit(*, actor: Any, person_id: int | None = None, id_number_hash: str = "",
+                        clerk_staff_id: int | None = None, since: datetime | None = None,
+                        limit: int = 20) -> list[Case]:
+    """Cases a window clerk may link to a visit (a hall's queue number): those of the person
+    being served that are still open, and those the clerk took in since the visit began.
+    Scoped like the workbench; newest first."""
+    scope = scope_for(actor)
+    if person_id is None and id_number_hash:
+        person_id = Person.objects.filter(id_number_hash=id_number_hash).values_list(
+            "id", flat=True).first()
+    wanted = Q(pk__in=[])
+    if person_id is not None:
+        wanted |= Q(applicant_person_id=person_id, status__in=OPEN_STATUSES)
+    if clerk_staff_id is not None and since is not None:
+        wanted |= Q(intake_clerk_id=clerk_staff_id, submitted_at__gte=since)
+    return list(Case.objects.filter(staff_q(scope)).filter(wanted).select_related("department")
+                .order_by("-id")[:limit])
 
 
 def case_progress(*, number: str, id_tail: str) -> Case:

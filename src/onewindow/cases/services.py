@@ -251,6 +251,27 @@ def _tell_applicant(case: Case, *, title: str, body: str = "",
                                 link=_link(case), external=True)
 
 
+def case_timeline_note(*, actor: Any, case: Case, title: str, note: str = "",
+                       data: Mapping[str, Any] | None = None, at: datetime | None = None,
+                       public: bool = True) -> CaseEvent:
+    """A timeline row that changes nothing (e.g. the hall's queue number that brought the
+    applicant to the window), audited. Higher apps use it to make one trace of a visit."""
+    with transaction.atomic():
+        event = _event(case=case, action="note", title=title, actor=actor, note=note[:2000],
+                       data=data, public=public, at=at)
+        audit_record(actor=actor, action=f"{c.AUDIT_PREFIX}note", obj=case,
+                     summary={"number": case.number or "", "title": title[:100], **dict(data or {})})
+    return event
+
+
+def notification_send(*, recipient: Any, kind: str, title: str, body: str = "", link: str = "",
+                      external: bool = True) -> Notification | None:
+    """Tell a user something through the platform's notifications (in-app, and SMS/e-mail
+    adapters after commit when ``external``): for higher apps' reminders."""
+    return notifications.notify(recipient=recipient, kind=kind, title=title, body=body, link=link,
+                                external=external)
+
+
 # --- Applicants and versions ------------------------------------------------------------------
 def _published_version(item: ServiceItem) -> ServiceItemVersion:
     version = item.current_version
@@ -287,13 +308,22 @@ def _online_applicant(actor: Any, enterprise: Enterprise | None) -> tuple[Person
     return person, None
 
 
+#: Longest text of one application-form field (申请说明 …); longer is refused, never cut.
+FORM_TEXT_MAX = 2000
+
+
 def _form_clean(form_data: Mapping[str, Any] | None) -> dict[str, str]:
     cleaned: dict[str, str] = {}
     for key, value in (form_data or {}).items():
         key = str(key)[:40]
         if not key:
             continue
-        cleaned[key] = str(value if value is not None else "").strip()[:2000]
+        text = str(value if value is not None else "").strip()
+        if len(text) > FORM_TEXT_MAX:
+            message = f"“{key}”最多{FORM_TEXT_MAX}字，现有{len(text)}字，请删减{len(text) - FORM_TEXT_MAX}字"
+            raise ValidationFailed(message, code="case_form_text_too_long",
+                                   fields={f"form_data.{key}": message})
+        cleaned[key] = text
         if len(cleaned) >= 30:
             break
     return cleaned

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django_tasks import task
 
+from onewindow.core.background import task_policy
 from onewindow.core.timer import periodic
 
 
@@ -20,11 +21,24 @@ def case_result_issue_task(case_id: int) -> str:
     return "issued"
 
 
+def _case_subject(case_id: int) -> str:
+    from .models import Case
+
+    number = Case.objects.filter(pk=case_id).values_list("number", flat=True).first()
+    return f"办件 {number}" if number else f"办件 #{case_id}"
+
+
+task_policy(case_result_issue_task, label="办件结果出具", max_seconds=600, subject=_case_subject)
+
+
 @task()
 def notification_send_task(notification_id: int) -> int:
     from .notify import notification_send
 
     return notification_send(notification_id)
+
+
+task_policy(notification_send_task, label="发送通知", max_seconds=300)
 
 
 @periodic("cases.deadline_warnings")

@@ -22,7 +22,7 @@ from onewindow.accounts.constants import Role, UserKind
 from onewindow.accounts.models import Enterprise, Person, Staff
 from onewindow.accounts.scope import scope_for
 from onewindow.accounts.selectors import person_of_user, staff_of_user
-from onewindow.accounts.views import staff_required
+from onewindow.accounts.views import staff_page, staff_required
 from onewindow.catalog.constants import VersionStatus
 from onewindow.catalog.models import ServiceItem, ServiceItemVersion, Theme
 from onewindow.core.crypto import lookup_hash
@@ -509,7 +509,7 @@ TAB_LABELS = [("mine", gettext_noop("My tasks")), ("department", gettext_noop("D
               ("open", gettext_noop("All open")), ("all", gettext_noop("History"))]
 
 
-@staff_required
+@staff_page("cases.sub.workbench")
 def workbench(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     # A window clerk's own department (the service centre) owns no items: their work is every
@@ -566,7 +566,7 @@ def workbench_assign(request: HttpRequest) -> HttpResponse:
 
 
 # --- Staff: window intake ---------------------------------------------------------------------
-def _intake_person(request: HttpRequest, id_number: str, name: str, phone: str) -> Person | None:
+def _intake_person(request: HttpRequest, id_number: str, name: str, phone: str) -> Person:
     from onewindow.accounts.rules import id_number_parse
     from onewindow.accounts.services import person_create
 
@@ -575,7 +575,7 @@ def _intake_person(request: HttpRequest, id_number: str, name: str, phone: str) 
     if person is None:
         if not name.strip():
             raise ValidationFailed("该身份证号尚未登记，请填写申请人姓名以登记", code="intake_name_required",
-                                   fields={"name": "请填写申请人姓名"})
+                                   fields={"name": "该身份证号尚未登记，请填写申请人姓名"})
         person = person_create(actor=request.user, name=name, id_number=facts.number, phone=phone)
     return person
 
@@ -589,92 +589,121 @@ def _intake_enterprise(request: HttpRequest, credit_code: str, name: str) -> Ent
     if enterprise is None:
         if not name.strip():
             raise ValidationFailed("该统一社会信用代码尚未登记，请填写企业名称", code="intake_name_required",
-                                   fields={"name": "请填写企业名称"})
+                                   fields={"name": "该统一社会信用代码尚未登记，请填写企业名称"})
         enterprise = enterprise_create(actor=request.user, name=name, credit_code=code)
     return enterprise
 
 
-def _intake_item(text: str) -> ServiceItem | None:
-    text = text.strip()
+def _intake_applicant(request: HttpRequest, id_number: str, name: str, phone: str
+                      ) -> Person | Enterprise:
+    """An ID number (digits, X at the end) is a person; anything else a credit code. Each
+    check reports one message, on the field."""
+    if not id_number:
+        raise ValidationFailed("请填写申请人的身份证号码或统一社会信用代码", code="intake_id_required",
+                               fields={"id_number": "请填写身份证号码或统一社会信用代码"})
+    if id_number[:-1].isdigit():
+        return _intake_person(request, id_number, name, phone)
+    return _intake_enterprise(request, id_number, name)
+
+
+def _intake_item(data: Any) -> tuple[ServiceItem | None, list[ServiceItem], dict[str, str]]:
+    """The item chosen (a candidate picked, or the text resolved through the catalogue), the
+    candidates to choose from, and the field error if any."""
+    from onewindow.catalog.selectors import item_find
+
+    text = data.get("item", "").strip()
+    picked = data.get("item_pick", "")  # one of the candidates offered
+    kept = data.get("item_id", "")  # the item of the checklist, while its name is unchanged
+    for chosen in (picked, kept):
+        found = item_find(text=chosen) if chosen else None
+        if found is not None and found.item is not None and (
+                chosen == picked or found.item.current_version.name == text):  # type: ignore[union-attr]
+            return found.item, [], {}
     if not text:
-        return None
-    code = text.split(" ", 1)[0]
-    item = (ServiceItem.objects.select_related("current_version", "department", "department__region")
-            .filter(implementation_code=code, current_version__isnull=False).first())
-    if item is None and len(text) == 36:
-        item = ServiceItem.objects.filter(public_id=text, current_version__isnull=False).first()
-    return item
+        return None, [], {"item": "请填写事项名称、简称或编码"}
+    found = item_find(text=text)
+    if found.item is not None:
+        return found.item, [], {}
+    if found.candidates:
+        return None, found.candidates, {"item": "有多个事项符合，请选择一个"}
+    return None, [], {"item": "找不到该事项，请换个名称或从列表中选择"}
 
 
-@staff_required
+@staff_page("cases.intake")
 def intake(request: HttpRequest) -> HttpResponse:
     """综合受理 at the window: item + applicant, then the checklist (paper originals checked,
     scans attached), then take in (and accept on the spot). Keyboard first: Enter moves on,
-    Ctrl+Enter takes the application in."""
-    scope = scope_for(request.user)
-    if not scope.has_role(Role.WINDOW_CLERK):
-        raise NotFound()
-    data = request.POST if request.method == "POST" else request.GET
-    item_text = data.get("item", "")
-    id_number = data.get("id_number", "").strip().upper()
-    context: dict[str, Any] = {
-        "item_text": item_text, "id_number": id_number, "name": data.get("name", ""),
-        "phone": data.get("phone", ""),
-        "items": ServiceItemVersion.objects.filter(status=VersionStatus.PUBLISHED)
-        .select_related("item").order_by("item__implementation_code")[:500],
-        "delivery_methods": c.DeliveryMethod.choices, "staff": staff_of_user(user=request.user),
-    }
-    item = _intake_item(item_text)
-    person = enterprise = None
-    if item_text or id_number:
-        try:
-            if item is None:
-                raise ValidationFailed("找不到该事项，请从列表中选择", code="item_not_found",
-                                       fields={"item": "找不到该事项"})
-            if len(id_number) != 18:
-                raise ValidationFailed("请填写18位身份证号码或统一社会信用代码", code="intake_id_required",
-                                       fields={"id_number": "请填写证件号码"})
-            if id_number[:17].isdigit():
-                person = _intake_person(request, id_number, data.get("name", ""), data.get("phone", ""))
-            else:
-                enterprise = _intake_enterprise(request, id_number, data.get("name", ""))
-        except DomainError as error:
-            context["error"] = error
-    if item is not None and (person or enterprise) and "error" not in context:
-        from onewindow.licences.selectors import licences_for_materials
+    Ctrl+Enter takes the application in. Everything is sent by POST: ID numbers, names and
+    phones never go into an address."""
+    from onewindow.catalog.selectors import item_pick_list
 
-        version = item.current_version
-        assert version is not None
-        materials = list(version.materials.order_by("order", "id"))
-        found = licences_for_materials(holder=person or enterprise,
-                                       material_licence_type_codes=[m.licence_type_code for m in materials])
-        context.update({
-            "item": item, "version": version, "person": person, "enterprise": enterprise,
-            "applicant_masked": mask_id_number(person.id_number) if person else enterprise.credit_code,  # type: ignore[union-attr]
-            "rows": [{"material": m, "free": bool(m.licence_type_code and m.licence_type_code.upper() in found)}
-                     for m in materials]})
-        if request.method == "POST" and data.get("step") == "take":
-            uploads = {key.removeprefix("file_"): f for key, f in request.FILES.items()
-                       if key.startswith("file_")}
-            try:
-                case = services.case_window_intake(
-                    actor=request.user, item=item, person=person, enterprise=enterprise,
-                    form_data={"申请说明": data.get("description", "")},
-                    paper=data.getlist("paper"), uploads=uploads,
-                    delivery_method=data.get("delivery_method", "pickup"),
-                    delivery_address=data.get("delivery_address", ""), accept=bool(data.get("accept")))
-            except DomainError as error:
-                context["error"] = error
-            else:
-                messages.success(request, f"已收件，办件编号 {case.number}"
-                                 + ("，已当场受理" if case.accepted_at else ""))
-                return redirect(_detail_url(case))
-    status = context["error"].status if "error" in context else 200
-    return render(request, "cases/intake.html", context, status=status)
+    data = request.POST
+    context: dict[str, Any] = {
+        "item_text": data.get("item", ""), "id_number": data.get("id_number", "").strip().upper(),
+        "name": data.get("name", ""), "phone": data.get("phone", ""),
+        "picks": item_pick_list()[:2000], "delivery_methods": c.DeliveryMethod.choices,
+        "staff": staff_of_user(user=request.user), "description_limit": services.FORM_TEXT_MAX,
+        "description": data.get("description", ""),
+    }
+    if request.method != "POST":
+        return render(request, "cases/intake.html", context)
+    item, candidates, field_errors = _intake_item(data)
+    context["candidates"] = candidates
+    applicant: Person | Enterprise | None = None
+    try:
+        applicant = _intake_applicant(request, context["id_number"], data.get("name", ""),
+                                      data.get("phone", ""))
+    except DomainError as error:
+        field_errors.update(error.fields or {"id_number": error.message})
+    if field_errors:
+        context["error"] = ValidationFailed("请更正标出的内容", code="intake_invalid", fields=field_errors)
+        return render(request, "cases/intake.html", context, status=400)
+    assert item is not None and applicant is not None
+    from onewindow.licences.selectors import licences_for_materials
+
+    person = applicant if isinstance(applicant, Person) else None
+    enterprise = applicant if isinstance(applicant, Enterprise) else None
+    version = item.current_version
+    assert version is not None
+    materials = list(version.materials.order_by("order", "id"))
+    found = licences_for_materials(holder=applicant,
+                                   material_licence_type_codes=[m.licence_type_code for m in materials])
+    context.update({
+        "item": item, "version": version, "person": person, "enterprise": enterprise,
+        "item_text": version.name,
+        "applicant_masked": mask_id_number(person.id_number) if person else enterprise.credit_code,  # type: ignore[union-attr]
+        "rows": [{"material": m, "free": bool(m.licence_type_code and m.licence_type_code.upper() in found)}
+                 for m in materials]})
+    if data.get("step") != "take":
+        return render(request, "cases/intake.html", context)
+    uploads = {key.removeprefix("file_"): f for key, f in request.FILES.items() if key.startswith("file_")}
+    try:
+        case = services.case_window_intake(
+            actor=request.user, item=item, person=person, enterprise=enterprise,
+            form_data={"申请说明": data.get("description", "")},
+            paper=data.getlist("paper"), uploads=uploads,
+            delivery_method=data.get("delivery_method", "pickup"),
+            delivery_address=data.get("delivery_address", ""), accept=bool(data.get("accept")))
+    except DomainError as error:
+        context["error"] = _form_error(error)
+        return render(request, "cases/intake.html", context, status=error.status)
+    messages.success(request, f"已收件，办件编号 {case.number}" + ("，已当场受理" if case.accepted_at else ""))
+    return redirect(_detail_url(case))
+
+
+def _form_error(error: DomainError) -> DomainError:
+    """The same error with the application-form keys named as the page's fields."""
+    fields = {FORM_FIELDS.get(k, k): v for k, v in (error.fields or {}).items()}
+    error.fields = fields
+    return error
+
+
+#: form_data keys of the service → the page's field names.
+FORM_FIELDS = {"form_data.申请说明": "description", "form_data.地址": "address"}
 
 
 # --- Staff: follow-ups, figures ---------------------------------------------------------------
-@staff_required
+@staff_page("cases.follow_ups")
 def follow_ups(request: HttpRequest) -> HttpResponse:
     open_only = request.GET.get("all") != "1"
     return render(request, "cases/follow_ups.html", {
@@ -682,7 +711,7 @@ def follow_ups(request: HttpRequest) -> HttpResponse:
         "open_only": open_only, "now": timezone.now()})
 
 
-@staff_required
+@staff_page("cases.follow_ups")
 def follow_up_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     follow = selectors.follow_up_get(actor=request.user, public_id=public_id)
     if request.method == "POST":
@@ -703,7 +732,7 @@ def _parse_day(text: str, default: date) -> date:
         return default
 
 
-@staff_required
+@staff_page("cases.figures")
 def figures(request: HttpRequest) -> HttpResponse:
     """网办率、提前办结率、平均办理天数、超期、免提交材料、少跑次数、满意度 per department."""
     today = timezone.localdate()

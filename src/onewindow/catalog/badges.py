@@ -3,7 +3,9 @@
 - 全程网办: no visit needed and online handling depth 4 (四级).
 - 零跑动: no visit to the hall (到办事现场次数 = 0).
 - 最多跑一次: at most one visit.
-- 可预约 / 可邮寄 / 自助办理: the appointment, postal delivery and kiosk flags.
+- 可预约 / 可邮寄 / 自助办理: the appointment, postal delivery and kiosk flags. 可预约 is shown only
+  once citizens can actually book (setting ``CATALOG_APPOINTMENTS_BOOKABLE``, turned on by the
+  module that offers booking); until then the flag stays in the data but is not advertised.
 - 跨省通办 / 全省通办 / 全市通办: the 通办 scope.
 
 The labels are the official Chinese policy terms (like the vocabularies in ``constants``).
@@ -13,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from django.conf import settings
 
 from .constants import OnlineDepth, TongbanScope
 
@@ -39,6 +43,11 @@ ALL_BADGES = (FULL_ONLINE, ZERO_VISITS, ONE_VISIT, APPOINTMENT, POSTAL, KIOSK,
               *TONGBAN.values())
 
 
+def appointments_bookable() -> bool:
+    """Whether the platform offers booking: only then is 可预约 advertised."""
+    return bool(getattr(settings, "CATALOG_APPOINTMENTS_BOOKABLE", False))
+
+
 def badges_for(*, visits: int | None, online_depth: int | None, appointment: bool = False,
                postal: bool = False, kiosk: bool = False, tongban_scope: str = "") -> list[Badge]:
     """The badges for these facts, most significant first."""
@@ -49,7 +58,7 @@ def badges_for(*, visits: int | None, online_depth: int | None, appointment: boo
         found.append(ZERO_VISITS)
     if visits is not None and visits <= 1:
         found.append(ONE_VISIT)
-    if appointment:
+    if appointment and appointments_bookable():
         found.append(APPOINTMENT)
     if postal:
         found.append(POSTAL)

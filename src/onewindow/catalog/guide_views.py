@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 
 from . import constants as c
 from . import selectors
-from .badges import document_badges, version_badges
+from .badges import appointments_bookable, document_badges, version_badges
 from .search import Hit, SearchFilters, SearchIndex, search_index
 
 PAGE_SIZE = 20
@@ -181,6 +181,9 @@ def _version_context(version: Any) -> dict[str, Any]:
         "power": selectors.item_power_published(item=item),
         "duties": list(selectors.item_responsibilities_published(item=item)),
         "is_current": version.status == c.VersionStatus.PUBLISHED,
+        # 在线申请 leads to the application flow, which applies under the version in force.
+        "can_apply_online": version.status == c.VersionStatus.PUBLISHED and version.is_online,
+        "appointments_bookable": appointments_bookable(),
         "current": item.current_version if version.status != c.VersionStatus.PUBLISHED
         else version,
         "labels": {

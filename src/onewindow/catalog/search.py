@@ -22,8 +22,13 @@ What a query may look like, and how each kind is matched:
 - Synonyms and abbreviations, both ways, from ``catalog/data/synonyms.txt``.
 
 Scores: per concept the best (alternative weight x field weight), times the concept's idf;
-documents missing required concepts are penalised (and dropped when others match them all);
-an exact phrase in the name multiplies the score.
+documents missing required concepts are penalised (and dropped when others match them all).
+Then *title hits* multiply the score, so that what people call an item outranks a mention in
+a long text: the query (or, for a one-word query, any of its synonyms, pinyin readings or
+corrections) equal to the item name (x2) or to an alias (x1.6), starting the name (x1.5),
+inside the name (x1.4) or starting an alias (x1.3); a synonym or a guess earns less. A
+bracketed part of a name (企业开办（设立登记、刻章、发票、社保登记一件事）) is description,
+not name: it is searched like an alias and earns no title hit.
 
 The engine below is pure Python (no Django, no database) and is unit-tested as such; the
 functions at the end of the module connect it to the catalogue.
@@ -162,6 +167,19 @@ def normalize(text: str) -> str:
 
 def _joined(parts: Iterable[str]) -> str:
     return _SEP.join(p for p in (normalize(x) for x in parts) if p)
+
+
+_BRACKETED = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
+
+
+def split_name(name: str) -> tuple[str, str]:
+    """An item name as (name proper, bracketed description): 出生登记（新生儿落户） gives
+    ("出生登记", "新生儿落户"). A name that is all brackets stays whole."""
+    head = _BRACKETED.sub("", name or "").strip()
+    if len(head) < 2:
+        return name or "", ""
+    extra = " ".join(m.group()[1:-1] for m in _BRACKETED.finditer(name))
+    return head, extra
 
 
 def _field_text(text: str) -> str:
@@ -384,9 +402,10 @@ class SearchIndex:
         by_value: list[defaultdict[str, list[int]]] = [defaultdict(list) for _ in FIELD_NAMES]
         raw_fields: list[tuple[str, ...]] = []
         for d, doc in enumerate(self.docs):
+            head, described = split_name(doc.name)
             raw = (
-                normalize(doc.name),
-                join(doc.keywords),
+                normalize(head),
+                join((*doc.keywords, described) if described else doc.keywords),
                 join(tuple(n for _, n in doc.themes) + tuple(n for _, n in doc.life_events)),
                 join((doc.department, *doc.co_departments)),
                 join((doc.item_type_label,)),
@@ -426,6 +445,9 @@ class SearchIndex:
         self._fields = [tuple(analyses[f][v].text for f, v in enumerate(raw))
                         for raw in raw_fields]
         self._names = [fields[0] for fields in self._fields]
+        # Aliases one by one (the alias field runs them together), for title hits.
+        self._aliases = [tuple(a for a in (_field_text(normalize(k)) for k in doc.keywords) if a)
+                         for doc in self.docs]
         self._all_text = ["\x00".join(fields) for fields in self._fields]
         self._starts = [tuple(accumulate((len(x) + 1 for x in fields[:-1]), initial=0))
                         for fields in self._fields]
@@ -876,16 +898,34 @@ class SearchIndex:
                     del scores[d]  # matches less than half of what the best items match
                     continue
                 scores[d] *= (0.2 + 0.8 * (got / required) ** 2)
-        if plan.phrase:
-            names = self._names
-            phrase = plan.phrase
-            for d in [d for d in scores if phrase in names[d]]:
+        variants = self._title_variants(plan)
+        if variants:
+            names, aliases, alias_text = self._names, self._aliases, self._fields
+            for d in scores:
                 name = names[d]
-                if name == phrase:
-                    scores[d] *= 2.0
-                else:
-                    scores[d] *= 1.5 if name.startswith(phrase) else 1.35
+                title_factor = 1.0
+                for key, weight in variants:
+                    in_name = key in name
+                    if not in_name and key not in alias_text[d][1]:
+                        continue
+                    boost = title_boost(name, aliases[d], key) if in_name or aliases[d] else 1.0
+                    # a synonym or a guess names the item less surely than the typed words
+                    title_factor = max(title_factor, 1.0 + (boost - 1.0) * weight * weight)
+                scores[d] *= title_factor
         return scores
+
+    def _title_variants(self, plan: QueryPlan) -> list[tuple[str, float]]:
+        """What the query may call an item by, with confidence: the whole phrase; for a query
+        of one concept also its synonyms, pinyin readings and corrections."""
+        found: dict[str, float] = {}
+        if plan.phrase:
+            found[plan.phrase] = 1.0
+        if len(plan.concepts) == 1:
+            for alt in plan.concepts[0].alternatives:
+                if alt.kind == TEXT and len(alt.key) >= 2 and _HAN.search(alt.key):
+                    found[alt.key] = max(found.get(alt.key, 0.0), min(alt.weight, 1.0))
+        ranked = sorted(found.items(), key=lambda kv: -kv[1])
+        return ranked[:MAX_TITLE_VARIANTS]
 
     def _fallback(self, plan: QueryPlan, allowed: frozenset[int] | None) -> dict[int, float]:
         """Nothing matched: rank items sharing at least half of the query's bigrams."""
@@ -897,6 +937,27 @@ class SearchIndex:
                     counts[d] += 1
         need = max(1, math.ceil(len(plan.fallback_bigrams) / 2))
         return {d: c / len(plan.fallback_bigrams) for d, c in counts.items() if c >= need}
+
+
+MAX_TITLE_VARIANTS = 8
+TITLE_EXACT, TITLE_ALIAS, TITLE_PREFIX, TITLE_INSIDE, TITLE_ALIAS_PREFIX = 2.0, 1.6, 1.5, 1.4, 1.3
+
+
+def title_boost(name: str, aliases: Sequence[str], key: str) -> float:
+    """How strongly ``key`` names an item whose name (without brackets) and aliases are
+    given: equal to the name, equal to an alias, starting the name, inside the name, starting
+    an alias."""
+    if name == key:
+        return TITLE_EXACT
+    if key in aliases:
+        return TITLE_ALIAS
+    if name.startswith(key):
+        return TITLE_PREFIX
+    if key in name:
+        return TITLE_INSIDE
+    if any(a.startswith(key) for a in aliases):
+        return TITLE_ALIAS_PREFIX
+    return 1.0
 
 
 def _word_bounds(text: str) -> int:
@@ -1142,5 +1203,5 @@ def catalogue_search(query: str, filters: SearchFilters | None = None, *, limit:
 __all__ = [
     "Document", "Hit", "SearchFilters", "SearchIndex", "SearchResult", "catalogue_search",
     "documents_from_catalogue", "highlight", "normalize", "search_index",
-    "search_index_reset",
+    "search_index_reset", "split_name", "title_boost",
 ]

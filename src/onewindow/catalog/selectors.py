@@ -8,6 +8,7 @@ reviewers (部门审批人员) the items of their own departments.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -163,6 +164,97 @@ def item_published_get_by_code(*, implementation_code: str) -> ServiceItemVersio
                                  status=VersionStatus.PUBLISHED)
     except ServiceItemVersion.DoesNotExist:
         raise NotFound("找不到该事项，或该事项已停用", code="item_not_found") from None
+
+
+@dataclass(frozen=True)
+class ItemPick:
+    """One entry of the pick list staff choose an item from (窗口收件): the name first."""
+
+    value: str  # the name; with the department when another item has the same name
+    department: str
+    code: str
+    item_id: str
+
+
+def item_pick_list() -> list[ItemPick]:
+    """Every item with a version in force, as the pick list offers them (by name)."""
+    rows = list(ServiceItemVersion.objects.filter(status=VersionStatus.PUBLISHED)
+                .order_by("name", "item__department__code")
+                .values_list("name", "item__department__name", "item__implementation_code",
+                             "item__public_id"))
+    repeated = {name for name, count in Counter(r[0] for r in rows).items() if count > 1}
+    return [ItemPick(f"{name}（{dept}）" if name in repeated else name, dept, code, str(pid))
+            for name, dept, code, pid in rows]
+
+
+@dataclass(frozen=True)
+class ItemFound:
+    item: ServiceItem | None  # the item meant, when it is clear
+    candidates: list[ServiceItem]  # otherwise the likely ones, best first (may be empty)
+
+
+def _current_items(public_ids: list[str]) -> list[ServiceItem]:
+    found = {str(i.public_id): i for i in ServiceItem.objects.filter(
+        public_id__in=public_ids, current_version__isnull=False).select_related(
+        "current_version", "department", "department__region")}
+    return [found[p] for p in public_ids if p in found]
+
+
+def item_find(*, text: str, limit: int = 8) -> ItemFound:
+    """The item in force that a member of staff means by ``text``: a pick-list entry or exact
+    name, an implementation code or public id; failing those the catalogue search (names,
+    aliases, pinyin, typos) decides when one item clearly leads, and otherwise offers the
+    likely ones to choose from."""
+    from .search import catalogue_search, normalize, split_name
+
+    text = (text or "").strip()[:200]
+    if not text:
+        return ItemFound(None, [])
+    picks = {p.value: p.item_id for p in item_pick_list()}
+    exact = [picks[text]] if text in picks else []
+    if not exact:
+        same_name = list(ServiceItemVersion.objects.filter(status=VersionStatus.PUBLISHED, name=text)
+                         .values_list("item__public_id", flat=True)[:limit])
+        exact = [str(x) for x in same_name]
+    if not exact:
+        code = text.split(" ", 1)[0]
+        exact = [str(x) for x in ServiceItem.objects.filter(
+            implementation_code=code, current_version__isnull=False).values_list("public_id", flat=True)[:1]]
+    if not exact and len(text) == 36:
+        exact = [str(x) for x in ServiceItem.objects.filter(
+            public_id__in=[text] if _is_uuid(text) else [],
+            current_version__isnull=False).values_list("public_id", flat=True)]
+    if len(exact) == 1:
+        items = _current_items(exact)
+        return ItemFound(items[0] if items else None, [])
+    if exact:
+        return ItemFound(None, _current_items(exact))
+    hits = catalogue_search(text, limit=limit).hits
+    ids = [h.doc.id for h in hits]
+    items = _current_items(ids)
+    if len(items) == 1:
+        return ItemFound(items[0], [])
+    if items:
+        # One item clearly meant: the text is its name or alias, and no other item's.
+        def called(doc: Any) -> set[str]:
+            return {key(split_name(doc.name)[0]), *(key(k) for k in doc.keywords)}
+
+        def key(value: str) -> str:
+            return normalize(value).replace("|", "")
+
+        wanted = key(text)
+        named = [h.doc for h in hits if wanted in called(h.doc)]
+        if len(named) == 1 and named[0].id == hits[0].doc.id:
+            return ItemFound(items[0], [])
+    return ItemFound(None, items)
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 def item_public_versions(*, item: ServiceItem) -> QuerySet[ServiceItemVersion]:

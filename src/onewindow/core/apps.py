@@ -7,4 +7,5 @@ class CoreConfig(AppConfig):
     verbose_name = "平台基础"
 
     def ready(self) -> None:
-        from . import checks, tasks  # noqa: F401  (register system checks and periodic jobs)
+        # register system checks, periodic jobs and task policies
+        from . import background, checks, files, tasks  # noqa: F401

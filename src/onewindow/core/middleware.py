@@ -48,12 +48,56 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        from django.template.response import TemplateResponse
-
         from .errors import DomainError
+        from .views import error_response
 
         if not isinstance(exception, DomainError) or request.path.startswith("/api/"):
             return None
-        template = "core/error_fragment.html" if request.headers.get("HX-Request") else "core/error.html"
-        response = TemplateResponse(request, template, {"error": exception}, status=exception.status)
-        return response.render()
+        return error_response(request, exception)
+
+
+class UriLengthMiddleware:
+    """Addresses longer than ``ONEWINDOW_MAX_URI_LENGTH`` get a Chinese 414 page (or the API's
+    JSON error) instead of reaching a view. The web server's own limit on the request line is
+    set above this one (gunicorn.conf.py), so people see this page, not the server's English."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.limit = int(getattr(settings, "ONEWINDOW_MAX_URI_LENGTH", 4096))
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        uri = request.META.get("PATH_INFO", "") + "?" + request.META.get("QUERY_STRING", "")
+        if len(uri) > self.limit:
+            from .views import uri_too_long
+
+            return uri_too_long(request)
+        return self.get_response(request)
+
+
+class FileViewCSPMiddleware:
+    """Files shown in the browser (an uploaded photo, a PDF) get a policy of their own.
+
+    Chromium draws an image or a PDF opened on its own in a document it builds with inline
+    styles; under the pages' policy (``style-src 'self'``) each of them is a console error and
+    the viewer is mis-drawn. A file is not HTML we wrote, so it gets the policy used for user
+    content: nothing may load or run except the file itself and the viewer's own styles.
+    Listed after ``CSPMiddleware``: its header is set first, and CSPMiddleware keeps a header
+    that is already there.
+    """
+
+    POLICY = ("default-src 'none'; img-src 'self' data: blob:; media-src 'self'; style-src 'unsafe-inline'; "
+              "object-src 'self'; frame-ancestors 'self'; base-uri 'none'; form-action 'none'")
+    HTML_TYPES = ("text/html", "application/xhtml")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        content_type = response.get("Content-Type", "").lower()
+        if content_type and not content_type.startswith(self.HTML_TYPES) and (
+                content_type.startswith(("image/", "application/pdf", "audio/", "video/", "text/plain"))):
+            response["Content-Security-Policy"] = self.POLICY
+        return response

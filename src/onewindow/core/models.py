@@ -115,3 +115,59 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()} {self.name}"
+
+
+class PeriodicJobState(models.Model):
+    """The last run of one periodic job of ``manage.py timer`` (see core.timer)."""
+
+    name = models.CharField(max_length=80, unique=True)
+    last_started_at = models.DateTimeField(null=True, blank=True)
+    last_finished_at = models.DateTimeField(null=True, blank=True)
+    last_ok_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    failures = models.PositiveIntegerField(default=0)  # consecutive failed runs
+    runs = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "定时任务状态"
+        verbose_name_plural = "定时任务状态"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkerHeartbeat(models.Model):
+    """A task worker's sign of life (see core.background); one row per worker process."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    host = models.CharField(max_length=100, blank=True)
+    pid = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField(db_index=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at"]
+        verbose_name = "任务工作进程"
+        verbose_name_plural = "任务工作进程"
+
+    def __str__(self) -> str:
+        return self.worker_id
+
+
+class BackgroundTaskDismissal(models.Model):
+    """A failed background task an administrator marked as handled (no retry)."""
+
+    task_id = models.UUIDField(unique=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                           related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = "已处理的失败任务"
+        verbose_name_plural = "已处理的失败任务"
+
+    def __str__(self) -> str:
+        return str(self.task_id)

@@ -7,4 +7,6 @@ class GridConfig(AppConfig):
     verbose_name = "网格化社会治理"
 
     def ready(self) -> None:
-        from . import handlers  # noqa: F401  (subscriptions to the hotline's events)
+        from . import handlers, nav  # noqa: F401  (subscriptions to the hotline's events)
+
+        nav.register()  # its links in the navigation by role

@@ -150,6 +150,9 @@ MAX_PHOTOS = 6
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_TEXT = 2000
 
+#: Gazetteer places (regions.Place) the grid registers: one per building (its doorplate address).
+PLACE_SOURCE = "grid"
+
 # Audit actions of this app.
 AUDIT_HOUSE = "grid.house"
 AUDIT_HOUSEHOLD = "grid.household"

@@ -7,4 +7,6 @@ class LicencesConfig(AppConfig):
     verbose_name = "电子证照"
 
     def ready(self) -> None:
-        from . import tasks  # noqa: F401  (register the periodic expiry job)
+        from . import nav, tasks  # noqa: F401  (register the periodic expiry job)
+
+        nav.register()  # its links in the navigation by role

@@ -108,3 +108,20 @@ def coordinates_problem(lng: float, lat: float) -> dict[str, str]:
     if not math.isfinite(lat) or not -90 <= lat <= 90:
         problems["lat"] = "纬度应为 -90 到 90 之间的数字"
     return problems
+
+
+def representative_point(geometry: dict[str, Any] | None) -> tuple[float, float] | None:
+    """A point surely inside a (Multi)Polygon (its centre when that is inside), rounded."""
+    if not geometry:
+        return None
+    from shapely.geometry import shape
+
+    try:
+        polygon = shape(geometry)
+    except Exception:  # unusable GeoJSON has no point
+        return None
+    if polygon.is_empty:
+        return None
+    centre = polygon.centroid
+    point = centre if polygon.covers(centre) else polygon.representative_point()
+    return _round(point.x), _round(point.y)

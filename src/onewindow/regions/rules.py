@@ -245,3 +245,121 @@ def _row_problem(cells: dict[str, str], *, extra: list[str] | None, area_code: s
         if problem:
             return problem
     return None
+
+
+# --- Gazetteer matching -------------------------------------------------------------------
+# Places (streets, communities, grids, roads, residential compounds, landmarks, addresses) are
+# found in a free-text address by their names and aliases; the most specific consistent one
+# wins. See ``gazetteer_match``.
+
+#: How specific a kind of place is: a known address beats a compound, a compound a community …
+PLACE_SPECIFICITY = {"address": 6, "residence": 5, "poi": 5, "grid": 4, "road": 3, "community": 3,
+                     "street": 2, "district": 1}
+GAZETTEER_MIN_KEY = 2
+GAZETTEER_MAX_KEY = 30
+# Prefixes that say nothing about where in the district ("云南省昆明市盘龙区…"), and filler words.
+_ADDRESS_NOISE = re.compile(r"[\s,，。、;；:：()（）【】\[\]<>《》\"'“”‘’·\-—_/]+")
+
+
+@dataclass(frozen=True)
+class GazetteerEntry:
+    """One name of a place, as the matcher sees it (no database objects)."""
+
+    place_id: int
+    name: str  # the place's own name, for display
+    kind: str
+    region_id: int
+    region_path: str
+    lng: float | None = None
+    lat: float | None = None
+
+
+@dataclass(frozen=True)
+class GazetteerMatch:
+    """The place a text names, or the region several equally good places have in common."""
+
+    entry: GazetteerEntry | None  # None when ambiguous: only ``region_path`` is known
+    region_path: str
+    matched: str  # the words of the text that named it
+    candidates: int = 1
+
+    @property
+    def ambiguous(self) -> bool:
+        return self.entry is None
+
+
+def gazetteer_key(text: str) -> str:
+    """A name or text as compared: NFKC (full-width digits become ASCII), no spaces or marks."""
+    return _ADDRESS_NOISE.sub("", unicodedata.normalize("NFKC", text or "")).lower()
+
+
+def _common_path(paths: Iterable[str]) -> str:
+    parts = [[p for p in path.split("/") if p] for path in paths]
+    if not parts:
+        return ""
+    common: list[str] = []
+    for codes in zip(*parts, strict=False):
+        if len(set(codes)) != 1:
+            break
+        common.append(codes[0])
+    return "/" + "/".join(common) + "/" if common else ""
+
+
+def _related(a: str, b: str) -> bool:
+    return bool(a and b) and (a.startswith(b) or b.startswith(a))
+
+
+def _depth(path: str) -> int:
+    return len([p for p in path.split("/") if p])
+
+
+def gazetteer_match(text: str, index: dict[str, list[GazetteerEntry]],
+                    max_key: int = GAZETTEER_MAX_KEY) -> GazetteerMatch | None:
+    """The place a free-text address names, using ``index`` (key → entries; keys from
+    ``gazetteer_key`` of every name and alias).
+
+    1. At each position of the text the longest key found there is a hit; a hit inside a
+       longer one is dropped ("尚义社区" inside "尚义社区第1网格").
+    2. A place lying outside the area of another hit is in conflict with it ("白塔社区" when the
+       text also says "鼓楼街道" and 白塔社区 belongs to 拓东街道): fewest conflicts win, then the
+       place most other hits agree with.
+    3. Then the most specific kind (address > compound/landmark > grid > community/road >
+       street > district), the deepest region, the longest name.
+    4. When several places still tie (two roads of one name in different streets) the result is
+       the region they have in common, without a place.
+    """
+    key_text = gazetteer_key(text)
+    if len(key_text) < GAZETTEER_MIN_KEY or not index:
+        return None
+    spans: list[tuple[int, int]] = []
+    n = len(key_text)
+    for start in range(n):
+        for end in range(min(n, start + max_key), start + GAZETTEER_MIN_KEY - 1, -1):
+            if key_text[start:end] in index:
+                spans.append((start, end))
+                break
+    kept = [(a, b) for a, b in spans if not any(c <= a and b <= d and d - c > b - a for c, d in spans)]
+    if not kept:
+        return None
+    hits = [key_text[a:b] for a, b in kept]
+    hit_paths = [{e.region_path for e in index[key]} for key in hits]
+    scored: list[tuple[tuple[int, int, int, int, int], GazetteerEntry, str]] = []
+    for i, key in enumerate(hits):
+        for entry in index[key]:
+            agree = conflict = 0
+            for j, paths in enumerate(hit_paths):
+                if j != i:
+                    if any(_related(entry.region_path, p) for p in paths):
+                        agree += 1
+                    else:
+                        conflict += 1
+            score = (-conflict, agree, PLACE_SPECIFICITY.get(entry.kind, 0), _depth(entry.region_path), len(key))
+            scored.append((score, entry, key))
+    best = max(score for score, _, _ in scored)
+    winners = {entry.place_id: (entry, key) for score, entry, key in scored if score == best}
+    if len(winners) == 1:
+        entry, key = next(iter(winners.values()))
+        return GazetteerMatch(entry=entry, region_path=entry.region_path, matched=key)
+    first_key = next(iter(winners.values()))[1]
+    return GazetteerMatch(entry=None, region_path=_common_path(e.region_path for e, _ in winners.values()),
+                          matched=first_key, candidates=len(winners))

@@ -170,7 +170,7 @@ def region_chain(*, region: Region, known: list[Region] | None = None) -> Region
     by_code[region.code] = region
     missing = [c for c in codes if c not in by_code]
     if missing:
-        by_code.update({r.code: r for r in Region.objects.filter(code__in=missing)})
+        by_code.update({r.code: r for r in Region.objects.filter(code__in=missing).defer("geometry")})
     levels = {str(by_code[c].level): by_code[c] for c in codes if c in by_code}
     return RegionChain(
         district=levels.get(RegionLevel.DISTRICT), street=levels.get(RegionLevel.STREET),
@@ -184,3 +184,129 @@ def region_chain_at(*, lng: float, lat: float) -> RegionChain:
     if not hits:
         return RegionChain()
     return region_chain(region=hits[0], known=hits)
+
+
+# --- Gazetteer ------------------------------------------------------------------------------
+# The names of all active places, by matching key, kept per process; one cheap aggregate per
+# lookup tells whether any place changed since (then the index is rebuilt: ~10 ms per thousand
+# places), so every process sees a change made in another one at its next lookup.
+
+_GAZETTEER: dict[str, Any] = {"version": None, "index": {}}
+_GAZETTEER_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class AddressResolution:
+    """Where a free-text address is: the place it names (if one), the region, and a point."""
+
+    place_id: int | None
+    place_name: str
+    place_kind: str
+    region: Region | None
+    chain: RegionChain
+    lng: float | None
+    lat: float | None
+    matched: str
+    ambiguous: bool = False
+
+    @property
+    def label(self) -> str:
+        """"拓东街道 尚义社区 · 银海畅园": the street and community, then the place itself."""
+        parts = [r.name for r in (self.chain.street, self.chain.community) if r]
+        if self.chain.grid is not None and self.place_kind == "grid":
+            parts.append(self.chain.grid.name)
+        head = " ".join(parts)
+        own = self.place_name if self.place_name and self.place_name not in parts else ""
+        return f"{head} · {own}" if head and own else head or own
+
+
+def gazetteer_cache_clear() -> None:
+    with _GAZETTEER_LOCK:
+        _GAZETTEER["version"] = None
+        _GAZETTEER["index"] = {}
+
+
+def _gazetteer_version() -> tuple[Any, ...]:
+    from django.db.models import Count, Max
+
+    from .models import Place
+
+    row = Place.objects.aggregate(n=Count("id"), at=Max("updated_at"))
+    return (row["n"], row["at"])
+
+
+def gazetteer_index() -> dict[str, list[Any]]:
+    """Matching key → GazetteerEntry list of every active place (names and aliases)."""
+    from .models import Place
+    from .rules import GazetteerEntry, gazetteer_key
+
+    version = _gazetteer_version()
+    if _GAZETTEER["version"] == version:
+        return _GAZETTEER["index"]  # type: ignore[no-any-return]
+    index: dict[str, list[GazetteerEntry]] = {}
+    rows = Place.objects.filter(is_active=True).values_list(
+        "id", "name", "kind", "aliases", "region_id", "region_path", "lng", "lat")
+    for pk, name, kind, aliases, region_id, region_path, lng, lat in rows:
+        entry = GazetteerEntry(place_id=pk, name=name, kind=kind, region_id=region_id,
+                               region_path=region_path, lng=lng, lat=lat)
+        for key in {gazetteer_key(x) for x in [name, *(aliases or [])]}:
+            if len(key) >= 2:
+                index.setdefault(key, []).append(entry)
+    with _GAZETTEER_LOCK:
+        _GAZETTEER["version"] = version
+        _GAZETTEER["index"] = index
+    return index
+
+
+def address_resolve(*, text: str) -> AddressResolution | None:
+    """The place and region a free-text address names ("盘龙区拓东街道尚义社区白塔路12号" →
+    尚义社区, its point and its street), by the gazetteer; None when it names no known place.
+
+    An ambiguous text (two places of one name, nothing else to tell them apart) resolves to the
+    region they share, without a place or a point.
+    """
+    from .rules import gazetteer_match
+
+    text = (text or "")[:500]
+    found = gazetteer_match(text, gazetteer_index())
+    if found is None:
+        return None
+    if found.entry is None:
+        code = [c for c in found.region_path.split(PATH_SEPARATOR) if c][-1:] if found.region_path else []
+        region = region_get_by_code(code=code[0]) if code else None
+        if region is None:
+            return None
+        return AddressResolution(place_id=None, place_name="", place_kind="", region=region,
+                                 chain=region_chain(region=region), lng=None, lat=None,
+                                 matched=found.matched, ambiguous=True)
+    entry = found.entry
+    region = Region.objects.filter(id=entry.region_id).defer("geometry").first()
+    if region is None:
+        return None
+    return AddressResolution(place_id=entry.place_id, place_name=entry.name, place_kind=entry.kind,
+                             region=region, chain=region_chain(region=region), lng=entry.lng, lat=entry.lat,
+                             matched=found.matched)
+
+
+def place_list(*, region: Region | None = None, q: str = "", limit: int = 50) -> QuerySet[Any]:
+    """Active places (of a region and below), by name or alias text."""
+    from .models import Place
+
+    qs = Place.objects.filter(is_active=True).select_related("region")
+    if region is not None:
+        qs = qs.filter(region_path__startswith=region.path)
+    if q.strip():
+        qs = qs.filter(name__contains=q.strip())
+    return qs.order_by("region_path", "name")[:limit]
+
+
+def regions_geojson(*, root: Region, levels: tuple[str, ...] = ("street", "community", "grid")) -> dict[str, Any]:
+    """The polygons of a region's subtree as a GeoJSON FeatureCollection (for maps)."""
+    rows = (Region.objects.filter(path__startswith=root.path, level__in=levels, geometry__isnull=False)
+            .order_by("path").values_list("code", "name", "level", "path", "geometry"))
+    features = [{"type": "Feature", "geometry": geometry,
+                 "properties": {"code": code, "name": name, "level": level,
+                                "parent": [c for c in path.split(PATH_SEPARATOR) if c][-2:-1][0]
+                                if path.count(PATH_SEPARATOR) > 2 else None}}
+                for code, name, level, path, geometry in rows]
+    return {"type": "FeatureCollection", "features": features}

@@ -19,7 +19,7 @@ from onewindow.core.audit import audit_record
 from onewindow.core.errors import Conflict, ValidationFailed
 
 from . import geometry as geo
-from .constants import AUDIT_REGION_IMPORT, RegionLevel
+from .constants import AUDIT_PLACE_CHANGE, AUDIT_REGION_IMPORT, RegionLevel
 from .models import Region
 from .rules import (
     ParsedDistrict,
@@ -263,3 +263,162 @@ def regions_geometry_generate(*, district: Region, actor: Any = None) -> int:
                          summary={"geometry_updated": count, "note": note})
             transaction.on_commit(_locate_cache_clear)
     return count
+
+
+# --- Gazetteer (地名地址) ---------------------------------------------------------------------
+@dataclass(frozen=True)
+class PlaceIn:
+    """A place as a caller knows it (see ``place_upsert``)."""
+
+    source: str
+    source_ref: str
+    name: str
+    kind: str
+    aliases: tuple[str, ...] = ()
+    region: Region | None = None
+    lng: float | None = None
+    lat: float | None = None
+
+
+def _gazetteer_cache_clear() -> None:
+    from .selectors import gazetteer_cache_clear
+
+    gazetteer_cache_clear()
+
+
+def _place_clean(data: PlaceIn) -> tuple[str, list[str], Region, float | None, float | None]:
+    from .constants import PlaceKind
+    from .rules import GAZETTEER_MAX_KEY, gazetteer_key, name_clean
+    from .selectors import region_locate
+
+    name = name_clean(data.name)
+    if not 2 <= len(gazetteer_key(name)) <= GAZETTEER_MAX_KEY:
+        msg = f"地名应为 2 至 {GAZETTEER_MAX_KEY} 个字"
+        raise ValidationFailed(msg, code="place_name_invalid", fields={"name": msg})
+    if data.kind not in PlaceKind.values:
+        raise ValidationFailed("地名类型无效", code="place_kind_invalid", fields={"kind": "地名类型无效"})
+    if not data.source or not data.source_ref:
+        raise ValidationFailed("缺少地名来源", code="place_source_required")
+    aliases = [a for a in dict.fromkeys(name_clean(x) for x in data.aliases)
+               if a and a != name and 2 <= len(gazetteer_key(a)) <= GAZETTEER_MAX_KEY]
+    lng, lat, region = data.lng, data.lat, data.region
+    if (lng is None) != (lat is None):
+        raise ValidationFailed("经度和纬度须同时填写", code="coordinates_incomplete")
+    if lng is not None and lat is not None:
+        problems = geo.coordinates_problem(lng, lat)
+        if problems:
+            raise ValidationFailed("坐标无效", code="coordinates_invalid", fields=problems)
+        located = region_locate(lng=lng, lat=lat)
+        if region is None or (located is not None and located.path.startswith(region.path)):
+            region = located or region
+    if region is None:
+        msg = "请给出地点所在的区划或坐标（须在本平台区划范围内）"
+        raise ValidationFailed(msg, code="place_region_required", fields={"region": msg})
+    if lng is None and region.geometry:
+        point = geo.representative_point(region.geometry)
+        if point is not None:
+            lng, lat = point
+    return name, aliases, region, lng, lat
+
+
+def place_upsert(*, actor: Any = None, place: PlaceIn) -> Any:
+    """Create or update the place ``(source, source_ref)``: the way every module (the region
+    tree, the demo, imports, the grid's houses) adds what it knows to the gazetteer.
+
+    Without a region the point decides it (the deepest region containing it); without a point
+    a region's representative point is used, so that every place can be shown on a map.
+    """
+    from .models import Place
+
+    name, aliases, region, lng, lat = _place_clean(place)
+    with transaction.atomic():
+        row = Place.objects.select_for_update().filter(source=place.source, source_ref=place.source_ref).first()
+        values = {"name": name, "kind": place.kind, "aliases": aliases, "region": region,
+                  "region_path": region.path, "lng": lng, "lat": lat, "is_active": True}
+        if row is None:
+            row = Place.objects.create(source=place.source, source_ref=place.source_ref, **values)
+            changed = True
+        else:
+            changed = _place_differs(row, values)
+            if changed:
+                for k, v in values.items():
+                    setattr(row, k, v)
+                row.save(update_fields=[*values, "updated_at"])
+        if changed:
+            audit_record(actor=actor, action=AUDIT_PLACE_CHANGE, obj=row, summary={
+                "name": name, "kind": place.kind, "source": place.source, "region": region.code})
+            transaction.on_commit(_gazetteer_cache_clear)
+    return row
+
+
+def places_upsert_many(*, actor: Any = None, places: list[PlaceIn], source: str) -> int:
+    """Several places of one source in one transaction and one audit entry; returns how many
+    were created or changed (a second run with the same data changes nothing)."""
+    from .models import Place
+
+    with transaction.atomic():
+        existing = {p.source_ref: p for p in Place.objects.filter(source=source)}
+        changed = 0
+        for data in places:
+            if data.source != source:
+                raise ValidationFailed("地名来源不一致", code="place_source_mismatch")
+            name, aliases, region, lng, lat = _place_clean(data)
+            values = {"name": name, "kind": data.kind, "aliases": aliases, "region": region,
+                      "region_path": region.path, "lng": lng, "lat": lat, "is_active": True}
+            row = existing.get(data.source_ref)
+            if row is None:
+                Place.objects.create(source=source, source_ref=data.source_ref, **values)
+                changed += 1
+            elif _place_differs(row, values):
+                for k, v in values.items():
+                    setattr(row, k, v)
+                row.save(update_fields=[*values, "updated_at"])
+                changed += 1
+        if changed:
+            audit_record(actor=actor, action=AUDIT_PLACE_CHANGE, object_type="regions.place",
+                         summary={"source": source, "changed": changed})
+            transaction.on_commit(_gazetteer_cache_clear)
+    return changed
+
+
+def _place_differs(row: Any, values: dict[str, Any]) -> bool:
+    return any((row.region_id != v.id) if k == "region" else getattr(row, k) != v for k, v in values.items())
+
+
+def place_deactivate(*, actor: Any = None, source: str, source_ref: str) -> bool:
+    """Take a place out of the gazetteer (kept for tickets that refer to it)."""
+    from .models import Place
+
+    with transaction.atomic():
+        updated = Place.objects.filter(source=source, source_ref=source_ref, is_active=True).update(
+            is_active=False, updated_at=timezone.now())
+        if updated:
+            audit_record(actor=actor, action=AUDIT_PLACE_CHANGE, object_type="regions.place",
+                         summary={"source": source, "ref": source_ref, "deactivated": True})
+            transaction.on_commit(_gazetteer_cache_clear)
+    return bool(updated)
+
+
+def gazetteer_sync_regions(*, district: Region, actor: Any = None) -> int:
+    """The district, its streets, communities and grids as gazetteer places, under the names
+    people use ("尚义社区", also "尚义社区居委会"); returns how many were created or changed."""
+    from .constants import PLACE_SOURCE_REGIONS
+
+    places: list[PlaceIn] = []
+    for region in Region.objects.filter(path__startswith=district.path).order_by("path"):
+        places.append(PlaceIn(source=PLACE_SOURCE_REGIONS, source_ref=region.code, name=region.name,
+                              kind=str(region.level), region=region, aliases=_region_aliases(region)))
+    return places_upsert_many(actor=actor, places=places, source=PLACE_SOURCE_REGIONS)
+
+
+def _region_aliases(region: Region) -> tuple[str, ...]:
+    name = region.name
+    if region.level == RegionLevel.STREET:
+        base = name.removesuffix("街道").removesuffix("镇").removesuffix("乡")
+        return (f"{name}办事处", f"{base}街道办") if name.endswith("街道") else (f"{name}人民政府",)
+    if region.level == RegionLevel.COMMUNITY:
+        if name.endswith("社区"):
+            return (f"{name}居委会", f"{name}居民委员会")
+        if name.endswith("村"):
+            return (f"{name}委会", f"{name}村民委员会")
+    return ()

@@ -5,3 +5,8 @@ class SupervisionConfig(AppConfig):
     name = "onewindow.supervision"
     label = "supervision"
     verbose_name = "监督与决策"
+
+    def ready(self) -> None:
+        from . import nav
+
+        nav.register()  # its links in the navigation by role

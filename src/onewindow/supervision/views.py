@@ -7,12 +7,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from onewindow.accounts.constants import Role
+from onewindow.accounts.navigation import nav_links
 from onewindow.accounts.scope import scope_for
 from onewindow.accounts.selectors import person_list, staff_of_user
 from onewindow.accounts.views import staff_required
-from onewindow.catalog.selectors import catalog_is_manager
+from onewindow.core.background import background_alert_count
 from onewindow.core.errors import NotFound
-from onewindow.grid.selectors import can_see_figures, is_grid_worker
+from onewindow.hall.selectors import window_of_clerk
 
 from . import selectors
 
@@ -21,16 +22,18 @@ from . import selectors
 def home(request: HttpRequest) -> HttpResponse:
     staff = staff_of_user(user=request.user)
     scope = scope_for(request.user)
+    is_admin = scope.has_role(Role.ADMINISTRATOR)
     return render(request, "supervision/home.html", {
+        "is_admin": is_admin,
+        "background_alerts": background_alert_count() if is_admin else 0,
         "staff": staff,
         "scope": scope,
         "people_count": person_list(actor=request.user).count(),
         "calendar_warnings": selectors.calendar_warnings(),
         "can_audit": scope.has_role(Role.SUPERVISOR, Role.ADMINISTRATOR),
-        "can_intake": scope.has_role(Role.WINDOW_CLERK),
-        "can_report": scope.has_role(Role.SUPERVISOR, Role.LEADER, Role.ADMINISTRATOR),
-        "can_manage_catalog": catalog_is_manager(actor=request.user),
-        "can_grid": can_see_figures(request.user), "is_grid_worker": is_grid_worker(request.user),
+        # One card per module this person may use (each app declares its pages and roles).
+        "cards": nav_links(user=request.user, menu="workbench"),
+        "hall_window": window_of_clerk(actor=request.user) if scope.has_role(Role.WINDOW_CLERK) else None,
     })
 
 

@@ -7,4 +7,6 @@ class TicketsConfig(AppConfig):
     verbose_name = "12345 接诉即办"
 
     def ready(self) -> None:
-        from . import tasks  # noqa: F401  (register periodic jobs and event handlers)
+        from . import nav, tasks  # noqa: F401  (register periodic jobs and event handlers)
+
+        nav.register()  # its links in the navigation by role

@@ -318,19 +318,45 @@ def _handle(ctx: _Ctx, ticket: Ticket, message: Message, clock: _Clock, plan: st
     if at is None:
         return
     unhappy = plan in ("unsatisfied", "callback_unsatisfied", "reopened")
-    satisfaction = (c.Satisfaction.UNSATISFIED if unhappy
-                    else ctx.rng.choice((c.Satisfaction.SATISFIED,) * 4 + (c.Satisfaction.BASIC,)))
-    ticket = s.ticket_callback(actor=op, ticket=ticket, satisfaction=satisfaction, solved=not unhappy,
-                               note="诉求人认可处理结果" if not unhappy else "诉求人表示问题仍未解决", now=at)
-    if not unhappy or plan == "callback_unsatisfied":
+    satisfaction, solved, note = _callback_outcome(ctx, unhappy=unhappy)
+    ticket = s.ticket_callback(actor=op, ticket=ticket, satisfaction=satisfaction, solved=solved, note=note, now=at)
+    if ticket.status == Status.CLOSED or plan == "callback_unsatisfied":
         return
     at = clock.later(ctx.rng.uniform(2, 24))
     if at is None:
+        return
+    if not unhappy:
+        # solved, but unhappy with how long it took: the supervisor checks and closes it
+        s.ticket_close(actor=sup, ticket=ticket, now=at,
+                       note="经核实问题已解决，诉求人不满意办理时效，已督促承办单位改进")
         return
     if plan == "reopened":
         s.ticket_reopen(actor=sup, ticket=ticket, reason="回访不满意，问题仍未解决，请重新办理", now=at)
     else:
         s.ticket_close(actor=sup, ticket=ticket, note="经核实已按政策答复到位，诉求人要求超出政策范围", now=at)
+
+
+#: How callbacks go (satisfaction, solved, note): being satisfied and having the problem solved
+#: are two questions. Happy courses take these in turn (``CALLBACK_CYCLE``), so that even the
+#: small demo has every combination; the three rates then differ as they do in a real district.
+CALLBACK_OUTCOMES: dict[str, tuple[str, bool, str]] = {
+    "A": (c.Satisfaction.SATISFIED, True, "诉求人认可处理结果"),
+    "B": (c.Satisfaction.BASIC, True, "问题已解决，诉求人认为处理速度还可以更快"),
+    "C": (c.Satisfaction.SATISFIED, False, "问题尚需等待后续工程彻底解决，诉求人对答复和工作态度满意"),
+    "D": (c.Satisfaction.BASIC, False, "已按政策答复，问题暂未解决，诉求人表示理解"),
+    "E": (c.Satisfaction.UNSATISFIED, True, "问题已解决，但诉求人对拖延时间和办理态度不满意"),
+}
+CALLBACK_CYCLE = "ABACADAAEABADACA"
+UNHAPPY_OUTCOMES = ((c.Satisfaction.UNSATISFIED, False, "诉求人表示问题仍未解决"),
+                    (c.Satisfaction.UNSATISFIED, False, "诉求人认为答复敷衍，问题仍未解决"))
+
+
+def _callback_outcome(ctx: _Ctx, *, unhappy: bool) -> tuple[str, bool, str]:
+    if unhappy:
+        return ctx.rng.choice(UNHAPPY_OUTCOMES)
+    turn = ctx.counts["callback_turn"]
+    ctx.counts["callback_turn"] += 1
+    return CALLBACK_OUTCOMES[CALLBACK_CYCLE[turn % len(CALLBACK_CYCLE)]]
 
 
 PLANS: list[tuple[str, int]] = [

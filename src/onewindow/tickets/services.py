@@ -35,6 +35,7 @@ from onewindow.core.crypto import lookup_hash
 from onewindow.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from onewindow.core.events import event_publish
 from onewindow.core.masking import mask_phone
+from onewindow.core.phones import phone_normalise
 from onewindow.core.selectors import work_calendar
 from onewindow.core.workdays import local_date
 from onewindow.regions.models import Region
@@ -63,7 +64,6 @@ from .similarity import Sample, best_duplicate
 
 logger = logging.getLogger(__name__)
 
-PHONE_RE = re.compile(r"^\+?[0-9][0-9\-]{4,19}$")
 EVENT_TICKET_REPLIED = "ticket.replied"
 EVENT_TICKET_CLOSED = "ticket.closed"
 EVENT_TICKET_DISPATCHED = "ticket.dispatched"
@@ -129,12 +129,13 @@ def _copy_back(target: Ticket, source: Ticket) -> None:
 
 def _required_text(value: str, *, field_name: str, label: str, min_len: int = 2,
                    max_len: int = 2000) -> str:
-    text = (value or "").strip()
+    # a browser sends a line break as CRLF; counted as one character, as the page counts it
+    text = (value or "").replace("\r\n", "\n").strip()
     if len(text) < min_len:
         msg = f"请填写{label}" if not text else f"{label}过短（至少{min_len}个字）"
         raise ValidationFailed(msg, code=f"{field_name}_required", fields={field_name: msg})
     if len(text) > max_len:
-        msg = f"{label}过长（最多{max_len}个字）"
+        msg = f"{label}最多 {max_len} 字，现有 {len(text)} 字，请删减 {len(text) - max_len} 字"
         raise ValidationFailed(msg, code=f"{field_name}_too_long", fields={field_name: msg})
     return text
 
@@ -173,13 +174,9 @@ def _require_owner(actor: Any, ticket: Ticket) -> None:
 
 
 def phone_clean(value: str, *, field_name: str = "requester_phone") -> str:
-    phone = re.sub(r"[\s()]", "", value or "")
-    if not phone:
-        return ""
-    if not PHONE_RE.match(phone):
-        msg = "电话号码格式不正确"
-        raise ValidationFailed(msg, code="phone_invalid", fields={field_name: msg})
-    return phone[3:] if phone.startswith("+86") else phone
+    """A requester's number checked by the Chinese rules (core.phones): an 11-digit mobile or a
+    landline with its area code; hotline numbers such as 12345 are refused."""
+    return phone_normalise(value, field=field_name)
 
 
 # --- Classification ---------------------------------------------------------------------------
@@ -357,6 +354,43 @@ def ticket_attachment_add(*, actor: Any, ticket: Ticket, attachment: AttachmentI
 
 
 # --- Intake -----------------------------------------------------------------------------------
+def ticket_intake_check(*, kind: str, text: str, title: str = "", requester_phone: str = "",
+                        phone_required: bool = False) -> None:
+    """Every problem of a request's fields at once (ticket_intake stops at the first), so that a
+    form can mark all of them; raises ValidationFailed with one message per field."""
+    fields: dict[str, str] = {}
+    codes: list[str] = []
+    checks: list[tuple[str, Any]] = [
+        ("kind", lambda: _choice(kind, c.TicketKind, field_name="kind", label="诉求类型")),
+        ("text", lambda: _required_text(text, field_name="text", label="诉求内容", min_len=5, max_len=c.MAX_TEXT)),
+        ("title", lambda: _title_check(title)),
+        ("requester_phone", lambda: _phone_check(requester_phone, required=phone_required)),
+    ]
+    for _name, check in checks:
+        try:
+            check()
+        except ValidationFailed as error:
+            fields.update(error.fields)
+            codes.append(error.code)
+    if len(codes) == 1:
+        raise ValidationFailed(next(iter(fields.values())), code=codes[0], fields=fields)
+    if codes:
+        raise ValidationFailed(code="validation_failed", fields=fields)
+
+
+def _title_check(title: str) -> None:
+    if len((title or "").strip()) > c.MAX_TITLE:
+        msg = f"标题最多 {c.MAX_TITLE} 字"
+        raise ValidationFailed(msg, code="title_too_long", fields={"title": msg})
+
+
+def _phone_check(phone: str, *, required: bool) -> None:
+    if required and not (phone or "").strip():
+        msg = "请填写联系电话，以便回访"
+        raise ValidationFailed(msg, code="phone_required", fields={"requester_phone": msg})
+    phone_clean(phone)
+
+
 def _intake_permission(actor: Any, channel: str) -> None:
     from onewindow.accounts.constants import Role
 
@@ -405,9 +439,8 @@ def ticket_intake(
     channel = _choice(channel, c.Channel, field_name="channel", label="渠道")
     urgency = _choice(urgency or c.Urgency.NORMAL, c.Urgency, field_name="urgency", label="紧急程度")
     text = _required_text(text, field_name="text", label="诉求内容", min_len=5, max_len=c.MAX_TEXT)
+    _title_check(title)
     title = (title or "").strip() or text.replace("\n", " ")[:30]
-    if len(title) > c.MAX_TITLE:
-        raise ValidationFailed("标题过长", code="title_too_long", fields={"title": f"标题最多{c.MAX_TITLE}个字"})
     address = (address or "").strip()[:300]
     requester_name = (requester_name or "").strip()[:60]
     requester_phone = phone_clean(requester_phone)

@@ -83,6 +83,7 @@ def _render(request: HttpRequest, template: str, context: dict[str, Any], status
 
 def _choices() -> dict[str, Any]:
     return {
+        "max_text": c.MAX_TEXT, "max_title": c.MAX_TITLE,
         "kinds": c.TicketKind.choices, "urgencies": c.Urgency.choices, "limit_classes": c.LimitClass.choices,
         "satisfactions": c.Satisfaction.choices, "units": c.LimitUnit.choices,
         "departments": list(department_list()), "categories": list(selectors.category_list(level=3)),
@@ -121,6 +122,9 @@ def call(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         values = request.POST.dict()
         try:
+            services.ticket_intake_check(kind=values.get("kind", ""), text=values.get("text", ""),
+                                         title=values.get("title", ""),
+                                         requester_phone=values.get("requester_phone", ""))
             ticket = _intake_from_post(request, channel=c.Channel.HOTLINE)
         except DomainError as error:
             return _render(request, "tickets/call.html", {"values": values, "error": error, **_choices()},
@@ -495,16 +499,21 @@ def public_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         values = request.POST.dict()
         try:
-            if not request.POST.get("requester_phone", "").strip():
-                raise ValidationFailed("请填写联系电话，以便回访", code="phone_required",
-                                       fields={"requester_phone": "请填写联系电话，以便回访"})
+            post = request.POST
+            services.ticket_intake_check(kind=post.get("kind", ""), text=post.get("text", ""),
+                                         title=post.get("title", ""), requester_phone=post.get("requester_phone", ""),
+                                         phone_required=True)
             ticket = _intake_from_post(request, channel=c.Channel.MOBILE if request.POST.get("mobile")
                                        else c.Channel.WEB)
         except DomainError as error:
-            return render(request, "tickets/public_new.html", {"values": values, "error": error,
-                                                               "kinds": PUBLIC_KINDS}, status=error.status)
+            return render(request, "tickets/public_new.html", {**_public_context(values), "error": error},
+                          status=error.status)
         return render(request, "tickets/public_done.html", {"ticket": ticket})
-    return render(request, "tickets/public_new.html", {"values": values, "kinds": PUBLIC_KINDS})
+    return render(request, "tickets/public_new.html", _public_context(values))
+
+
+def _public_context(values: dict[str, Any]) -> dict[str, Any]:
+    return {"values": values, "kinds": PUBLIC_KINDS, "max_text": c.MAX_TEXT, "max_title": c.MAX_TITLE}
 
 
 def public_track(request: HttpRequest) -> HttpResponse:

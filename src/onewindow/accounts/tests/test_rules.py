@@ -3,11 +3,20 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from onewindow.accounts.rules import (
+    SmsLimits,
+    bank_card_validate,
+    card_validate,
     credit_code_check_char,
     credit_code_validate,
     id_number_check_char,
     id_number_parse,
+    luhn_valid,
+    mobile_validate,
     phone_validate,
+    signin_throttle,
+    sms_send_wait,
+    social_security_card_validate,
+    username_validate,
 )
 from onewindow.core.errors import ValidationFailed
 
@@ -86,3 +95,68 @@ def test_phone_normalises_and_rejects():
     with pytest.raises(ValidationFailed) as info:
         phone_validate("1234")
     assert info.value.code == "phone_format"
+
+
+# --- registration and sign-in rules -----------------------------------------------------------
+def _code(func, *args):
+    with pytest.raises(ValidationFailed) as info:
+        func(*args)
+    return info.value.code
+
+
+def test_mobile_numbers_only():
+    assert mobile_validate("+86 138-1234-5678") == "13812345678"
+    assert _code(mobile_validate, "") == "phone_required"
+    assert _code(mobile_validate, "0871-12345678") == "mobile_format"
+    assert _code(mobile_validate, "12345") == "mobile_format"
+
+
+def test_usernames():
+    assert username_validate(" li_hua2026 ") == "li_hua2026"
+    assert _code(username_validate, "abc") == "username_format"
+    assert _code(username_validate, "李华") == "username_format"
+    assert _code(username_validate, "53010319900101123X"[:-1] + "5") == "username_personal_data"
+    assert _code(username_validate, "") == "username_required"
+
+
+def test_bank_cards_pass_luhn():
+    assert luhn_valid("4111111111111111") and not luhn_valid("4111111111111112")
+    assert bank_card_validate("6222 0212 3456 7890 128") == "6222021234567890128"
+    assert _code(bank_card_validate, "6222021234567890127") == "bank_card_checksum"
+    assert _code(bank_card_validate, "12345") == "bank_card_format"
+
+
+def test_social_security_cards_and_kinds():
+    assert social_security_card_validate("a1234567b") == "A1234567B"
+    assert _code(social_security_card_validate, "530103199001011238") == "social_security_card_format"
+    assert card_validate("social_security_card", "A12345678") == "A12345678"
+    assert _code(card_validate, "passport", "X") == "card_kind_invalid"
+
+
+@pytest.mark.parametrize(("failures", "since", "captcha", "wait", "locked"), [
+    (0, 0, False, 0, False),
+    (1, 0, False, 0, False),
+    (2, 0, False, 1, False),  # from the second failure: 1 s
+    (3, 0.5, True, 2, False),  # then 2 s, and a CAPTCHA
+    (4, 1, True, 3, False),  # 4 s, one already passed
+    (5, 8, True, 0, False),  # waited long enough
+    (9, 0, True, 60, False),  # capped at 60 s
+    (10, 0, True, 900, True),  # hard lock for the cool-off
+    (10, 899.5, True, 1, True),
+    (10, 900, True, 0, False),  # cool-off over
+])
+def test_signin_throttle(failures, since, captcha, wait, locked):
+    state = signin_throttle(failures=failures, seconds_since_last=since, captcha_after=3, lock_after=10,
+                            cooloff_seconds=900)
+    assert (state.captcha_required, state.wait_seconds, state.locked) == (captcha, wait, locked)
+
+
+def test_sms_send_wait():
+    limits = SmsLimits(interval_seconds=60, per_phone_hour=3, per_phone_day=5, per_client_hour=4,
+                       per_client_day=10)
+    assert sms_send_wait(phone_ages=[], client_ages=[], limits=limits) == 0
+    assert sms_send_wait(phone_ages=[10], client_ages=[10], limits=limits) == 51
+    assert sms_send_wait(phone_ages=[100, 200, 300], client_ages=[], limits=limits) == 3600 - 300 + 1
+    assert sms_send_wait(phone_ages=[100, 200, 3700], client_ages=[], limits=limits) == 0
+    assert sms_send_wait(phone_ages=[4000, 5000, 6000, 7000, 80000], client_ages=[], limits=limits) == 86400 - 80000 + 1
+    assert sms_send_wait(phone_ages=[], client_ages=[70, 80, 90, 100], limits=limits) == 3600 - 100 + 1

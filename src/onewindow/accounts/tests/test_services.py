@@ -3,7 +3,7 @@ import pytest
 from onewindow.accounts import services
 from onewindow.accounts.models import Person
 from onewindow.accounts.tests.factories import make_credit_code, make_id_number
-from onewindow.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from onewindow.core.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
 from onewindow.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -97,7 +97,9 @@ def test_api_token_is_stored_hashed_and_can_be_revoked(district, clerk_a):
     assert key.startswith("ow_") and key not in token.key_hash
     assert services.api_token_authenticate(key=key) == clerk_a.user
     services.api_token_revoke(user=clerk_a.user, public_id=str(token.public_id))
-    assert services.api_token_authenticate(key=key) is None
+    with pytest.raises(NotAuthenticated) as info:
+        services.api_token_authenticate(key=key)
+    assert info.value.code == "token_revoked"
     assert services.api_token_authenticate(key="ow_forged") is None
 
 

@@ -156,21 +156,84 @@ def test_window_intake_page_registers_and_takes_in(world, item_a):
     from onewindow.accounts.tests.factories import make_id_number
 
     client = as_user(world.clerk.user)
-    assert client.get(reverse("cases:intake")).status_code == 200
+    page = client.get(reverse("cases:intake")).content.decode()
+    assert '<form method="post"' in page and "下一步" in page and "下一页" not in page
     assert as_user(world.reviewer_a.user).get(reverse("cases:intake")).status_code == 404
-    item_text = f"{item_a.implementation_code} {item_a.current_version.name}"
+    name = item_a.current_version.name  # the exact name, as a clerk types it
     id_number = make_id_number(777)
-    step1 = client.get(reverse("cases:intake"), {"item": item_text, "id_number": id_number})
-    assert step1.status_code == 400 and "请填写申请人姓名" in step1.content.decode()
-    step1 = client.get(reverse("cases:intake"), {"item": item_text, "id_number": id_number, "name": "赵六"})
+    step1 = client.post(reverse("cases:intake"), {"item": name, "id_number": id_number})
+    body = step1.content.decode()
+    assert step1.status_code == 400 and "请填写申请人姓名" in body
+    assert 'id="name" name="name" value="" maxlength="60" autocomplete="off" aria-invalid="true"' in body
+    step1 = client.post(reverse("cases:intake"), {"item": name, "id_number": id_number, "name": "赵六"})
     assert step1.status_code == 200 and "take-in" in step1.content.decode()
     m1, m2, _ = item_a.current_version.materials.order_by("order")
     response = client.post(reverse("cases:intake"), {
-        "item": item_text, "id_number": id_number, "step": "take", "paper": [str(m1.public_id)],
-        f"file_{m2.public_id}": pdf(), "delivery_method": "pickup", "accept": "1"})
+        "item": name, "item_id": str(item_a.public_id), "id_number": id_number, "step": "take",
+        "paper": [str(m1.public_id)], f"file_{m2.public_id}": pdf(), "delivery_method": "pickup",
+        "accept": "1"})
     assert response.status_code == 302, response.content.decode()[:2000]
     case = Case.objects.get(applicant_person__name="赵六")
     assert case.status == CaseStatus.ACCEPTED and case.channel == "window"
+
+
+def test_window_intake_never_reads_identity_from_the_address(world, item_a):
+    from onewindow.accounts.tests.factories import make_id_number
+
+    client = as_user(world.clerk.user)
+    response = client.get(reverse("cases:intake"), {"item": item_a.current_version.name,
+                                                    "id_number": make_id_number(778), "name": "钱七"})
+    body = response.content.decode()
+    # a GET shows the empty form: nothing registered, nothing echoed back
+    assert response.status_code == 200 and 'value="钱七"' not in body
+    assert f'value="{make_id_number(778)}"' not in body and "take-in" not in body
+
+
+def test_window_intake_finds_items_by_alias_and_pinyin_and_lists_names_first(world):
+    from onewindow.accounts.tests.factories import make_id_number
+    from onewindow.cases.tests.factories import service_item_make
+
+    card = service_item_make(department=world.dept_a, materials=1, name="社会保障卡申领",
+                             keywords=["社保卡", "第三代社保卡"], service_object="natural")
+    service_item_make(department=world.dept_a, materials=1, name="社会保险登记",
+                      service_object="natural")
+    client = as_user(world.clerk.user)
+    page = client.get(reverse("cases:intake")).content.decode()
+    # the pick list offers names (with the department), not implementation codes
+    assert '<option value="社会保障卡申领" label="盘龙区市场监督管理局">' in page
+    assert card.implementation_code not in page
+    for typed in ("社会保障卡申领", "社保卡", "shebaoka"):
+        step1 = client.post(reverse("cases:intake"), {"item": typed, "id_number": make_id_number(779),
+                                                      "name": "孙八"})
+        body = step1.content.decode()
+        assert step1.status_code == 200, (typed, body[:3000])
+        assert "<h2>社会保障卡申领" in body and "take-in" in body
+    # a vague word offers the likely items to choose from
+    vague = client.post(reverse("cases:intake"), {"item": "社会", "id_number": make_id_number(779)})
+    body = vague.content.decode()
+    assert vague.status_code == 400 and 'name="item_pick"' in body and "有多个事项符合" in body
+    picked = client.post(reverse("cases:intake"), {"item": "社会", "item_pick": str(card.public_id),
+                                                   "id_number": make_id_number(779)})
+    assert picked.status_code == 200 and "<h2>社会保障卡申领" in picked.content.decode()
+    unknown = client.post(reverse("cases:intake"), {"item": "宇宙飞船驾照", "id_number": make_id_number(779)})
+    assert unknown.status_code == 400 and "找不到该事项" in unknown.content.decode()
+
+
+@pytest.mark.parametrize(("typed", "message"), [
+    ("530103198001010778", "身份证号码校验位不正确"),  # wrong check digit
+    ("53010319800101", "身份证号码应为18位，您填写了14位"),  # too short
+    ("91530103MA6K5X2Y", "统一社会信用代码应为18位"),
+])
+def test_window_intake_reports_an_id_problem_once_on_the_field(world, item_a, typed, message):
+    client = as_user(world.clerk.user)
+    response = client.post(reverse("cases:intake"), {"item": item_a.current_version.name,
+                                                     "id_number": typed})
+    body = response.content.decode()
+    assert response.status_code == 400
+    assert body.count(message) == 1  # one message …
+    assert re.search(r'id="id_number"[^>]*aria-invalid="true" aria-describedby="err-id_number"', body)
+    assert f'<p class="field-error" id="err-id_number">{message}' in body  # … on the field
+    assert 'role="alert"' not in body  # not at the top of the page
 
 
 def test_rating_page_and_follow_up_pages(world, citizen, item_a, calendar_official,

@@ -95,7 +95,8 @@ def test_item_detail_has_every_element(client: Client, cat: GuideCatalogue,
     assert body["legal_limit"] == {"value": 15, "unit": "working_day", "text": "15 个工作日"}
     assert body["promised_limit"]["text"] == "即办"
     assert body["faq"][0]["q"] == "可以委托他人办理吗？"
-    assert [b["label"] for b in body["badges"]] == ["最多跑一次", "可预约"]
+    # 可预约 is not advertised until booking exists (the flag stays in the data)
+    assert [b["label"] for b in body["badges"]] == ["最多跑一次"]
     names = [m["name"] for m in body["materials"]]
     assert names == ["居民身份证", "社会保险登记表", "授权委托书"]
     form = body["materials"][1]

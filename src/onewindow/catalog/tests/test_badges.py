@@ -24,11 +24,19 @@ def labels(**facts) -> list[str]:  # type: ignore[no-untyped-def]
     ({"visits": 3, "online_depth": 1, "tongban_scope": "province"}, ["全省通办"]),
     ({"visits": 3, "online_depth": 1, "tongban_scope": "none"}, []),
 ])
-def test_badges_follow_the_data(facts, expected) -> None:  # type: ignore[no-untyped-def]
+def test_badges_follow_the_data(facts, expected, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.CATALOG_APPOINTMENTS_BOOKABLE = True
     assert labels(**facts) == expected
 
 
-def test_document_badges_read_the_index_flags() -> None:
+def test_appointment_badge_waits_for_booking(settings) -> None:  # type: ignore[no-untyped-def]
+    # Nothing to book yet: the flag stays in the data but the guide does not advertise it.
+    settings.CATALOG_APPOINTMENTS_BOOKABLE = False
+    assert labels(visits=1, online_depth=2, appointment=True) == ["最多跑一次"]
+
+
+def test_document_badges_read_the_index_flags(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.CATALOG_APPOINTMENTS_BOOKABLE = True
     doc = Document(id="x", name="x", visits=0, online_depth=4,
                    flags=frozenset({"appointment", "city", "full_online"}))
     assert [b.code for b in document_badges(doc)] == [

@@ -140,8 +140,8 @@ def test_item_page_shows_every_element(client: Client, cat: GuideCatalogue,
                  "可以委托他人办理吗？", "可以，需携带委托书和双方身份证。", "0826-2345678",
                  "12345 政务服务便民热线", "511602-RS-0001", "社保服务"]:
         assert text in html, text
-    # badges computed from the data
-    assert "最多跑一次" in html and "可预约" in html
+    # badges computed from the data; 可预约 is not advertised while nobody can book
+    assert "最多跑一次" in html and "可预约" not in html
     assert "零跑动" not in html and "全程网办" not in html
     # downloadable forms of the published version
     form = cat.shebao.current_version.materials.get(name="社会保险登记表")
@@ -151,6 +151,28 @@ def test_item_page_shows_every_element(client: Client, cat: GuideCatalogue,
     assert reverse("catalog:guide_version", args=[cat.shebao_v1.public_id]) in html
     assert '<main id="main"' in html and 'aria-labelledby="item-title"' in html
     assert_strict_csp_markup(html)
+
+
+def test_item_page_offers_online_application_only_for_online_items(client: Client,
+                                                                  cat: GuideCatalogue) -> None:
+    html = client.get(reverse("catalog:guide_item", args=[cat.pension.public_id])).content.decode()
+    apply_url = reverse("cases:apply", args=[cat.pension.public_id])
+    assert f'id="apply-online" href="{apply_url}"' in html and "在线申请" in html
+    html = client.get(reverse("catalog:guide_item", args=[cat.dibao.public_id])).content.decode()
+    assert 'id="apply-online"' not in html
+    # an old version's page sends nobody into an application under it
+    html = client.get(reverse("catalog:guide_version", args=[cat.shebao_v1.public_id])).content.decode()
+    assert 'id="apply-online"' not in html
+
+
+def test_appointments_are_advertised_once_booking_exists(client: Client, cat: GuideCatalogue,
+                                                        settings) -> None:  # type: ignore[no-untyped-def]
+    url = reverse("catalog:guide_item", args=[cat.shebao.public_id])
+    html = client.get(url).content.decode()
+    assert "可预约" not in html and "预约办理" not in html
+    settings.CATALOG_APPOINTMENTS_BOOKABLE = True
+    html = client.get(url).content.decode()
+    assert "可预约" in html
 
 
 def test_blank_form_downloads(client: Client, cat: GuideCatalogue) -> None:

@@ -49,6 +49,16 @@ def test_houses_get_a_standard_code_from_community_building_unit_room(grids):
     assert ChangeRecord.objects.filter(house=house, action="house_create", source=ChangeSource.WORKER).exists()
 
 
+def test_buildings_are_registered_in_the_gazetteer(grids):
+    from onewindow.regions.selectors import address_resolve
+
+    services.building_create(actor=grids.worker.user, grid=grids.grid, name="拓东路18号3栋", lng=INSIDE[0],
+                             lat=INSIDE[1])
+    found = address_resolve(text="盘龙区拓东路18号3栋2单元501室门口路灯不亮")
+    assert found is not None and found.region == grids.grid and found.place_kind == "address"
+    assert (found.lng, found.lat) == INSIDE
+
+
 def test_a_house_code_that_does_not_fit_its_region_is_refused_and_nothing_is_written(grids):
     building = building_make(grids.grid)
     with pytest.raises(ValidationFailed) as e:

@@ -143,3 +143,8 @@ def test_demo_load_small_brings_cases_and_tickets_in_every_state() -> None:
                             hot_spots=False)
     assert report.total.received > 0 and report.total.callbacks > 0
     assert report.total.satisfaction_rate and report.total.response_rate
+    # callbacks ask two questions: satisfied with the answer, and is the problem solved
+    solved_unhappy = tickets.filter(solved=True, satisfaction="unsatisfied").exists()
+    unsolved_happy = tickets.filter(solved=False, satisfaction__in=["satisfied", "basic"]).exists()
+    assert solved_unhappy and unsolved_happy
+    assert report.total.satisfaction_rate != report.total.resolution_rate
