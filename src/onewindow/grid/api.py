@@ -705,6 +705,27 @@ def my_declaration_create(request: HttpRequest, payload: GridDeclarationIn) -> S
     return Status(201, _declaration_out(d))
 
 
+# --- Quotas -----------------------------------------------------------------------------------
+class GridQuotaIn(Schema):
+    monthly_quota: int = Field(..., examples=[30], description="每月走访户数（1–500，默认30）")
+
+
+class GridQuotaOut(Schema):
+    employee_no: str
+    name: str
+    grid: GridRef
+    monthly_quota: int
+
+
+@router.put("/grid/workers/{employee_no}/quota", response=GridQuotaOut, auth=API_AUTH,
+            summary="设定网格员每月走访任务量（社区网格长或街道）")
+def quota_set(request: HttpRequest, employee_no: str, payload: GridQuotaIn) -> dict[str, Any]:
+    staff = selectors.worker_by_employee_no(actor=request.user, employee_no=employee_no)
+    row = services.quota_set(actor=request.user, staff=staff, monthly_quota=payload.monthly_quota)
+    return {"employee_no": staff.employee_no, "name": staff.name,
+            "grid": {"code": staff.region.code, "name": staff.region.name}, "monthly_quota": row.monthly_quota}
+
+
 # --- Figures and the map ----------------------------------------------------------------------
 @router.get("/grid/figures", response=GridFiguresOut, auth=API_AUTH,
             summary="网格/社区/街道统计（住户、人口、走访覆盖与任务、事件、考核扣分依据）")

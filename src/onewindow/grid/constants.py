@@ -150,6 +150,9 @@ MAX_PHOTOS = 6
 MAX_PHOTO_BYTES = 8 * 1024 * 1024
 MAX_TEXT = 2000
 
+#: Gazetteer places (regions.Place) the grid registers: one per building (its doorplate address).
+PLACE_SOURCE = "grid"
+
 # Audit actions of this app.
 AUDIT_HOUSE = "grid.house"
 AUDIT_HOUSEHOLD = "grid.household"
@@ -162,3 +165,18 @@ AUDIT_EVENT = "grid.event"
 AUDIT_PROXY = "grid.proxy"
 AUDIT_QUOTA = "grid.quota"
 AUDIT_DEMO = "grid.demo"
+
+#: How the change history names its actions and fields (pages show these, never raw keys).
+CHANGE_ACTIONS = {
+    "house_create": "登记房屋", "house_update": "修改房屋", "household_create": "登记住户",
+    "household_dissolve": "注销住户", "member_add": "新增成员", "member_leave": "成员迁出",
+    "member_update": "修改成员信息", "proxy_start": "代办申请", "residence_register": "居住登记",
+    "tenancy_create": "租住登记",
+}
+CHANGE_FIELDS = {
+    "code": "编码", "use": "用途", "owner": "产权人", "number": "编号", "members": "人数", "name": "姓名",
+    "id_number": "身份证号", "relation": "与户主关系", "residence_type": "人口类型", "tags": "特殊群体",
+    "arrived_on": "来本地日期", "planned_stay_until": "拟居住至", "left_on": "迁出日期",
+    "valid_until": "有效期至", "licence": "电子证照", "start_on": "入住日期", "landlord": "房东",
+    "late": "逾期申报", "report_source": "申报方式", "case": "办件", "item": "事项", "consent": "同意方式",
+}

@@ -22,7 +22,7 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from onewindow.accounts.constants import Role
@@ -280,6 +280,16 @@ def due_visits(*, actor: Any, now: datetime | None = None, grid: Region | None =
         .order_by("-priority", "-special", "last_visited_at", "id"))
 
 
+def worker_by_employee_no(*, actor: Any, employee_no: str) -> Staff:
+    """A grid worker of a grid in the actor's grid scope (NotFound otherwise)."""
+    path = data_path(actor)
+    staff = Staff.objects.select_related("region").filter(employee_no=(employee_no or "").strip()).first()
+    if (staff is None or not path or not staff.region.path.startswith(path) or not staff.has_role(Role.GRID_WORKER)
+            or staff.region.level != RegionLevel.GRID):
+        raise NotFound("找不到该网格员", code="worker_not_found")
+    return staff
+
+
 def quota_of(*, staff: Staff) -> int:
     row = WorkerQuota.objects.filter(staff=staff).values_list("monthly_quota", flat=True).first()
     return int(row) if row is not None else c.DEFAULT_MONTHLY_QUOTA
@@ -352,9 +362,7 @@ def event_list(*, actor: Any, filters: EventFilters | None = None) -> QuerySet[G
     if filters.grid_code:
         qs = qs.filter(grid__code=filters.grid_code)
     if filters.open_only:
-        from onewindow.tickets.constants import FINAL_STATUSES
-
-        qs = qs.filter(kind=c.EventKind.REPORTED).exclude(ticket__status__in=list(FINAL_STATUSES))
+        qs = qs.filter(kind=c.EventKind.REPORTED, closed_at__isnull=True)
     return (qs.select_related("ticket", "ticket__department", "grid").defer("grid__geometry", "ticket__text",
                                                                              "ticket__reply_text")
             .order_by("-reported_at", "-id"))
@@ -380,7 +388,8 @@ def event_timeline(*, event: GridEvent) -> list[Any]:
 
 def events_to_check(*, actor: Any) -> QuerySet[GridEvent]:
     """Events whose ticket was answered and now waits for the worker's site check."""
-    return event_list(actor=actor).filter(kind=c.EventKind.REPORTED, ticket__status="replied")
+    return event_list(actor=actor).filter(kind=c.EventKind.REPORTED, closed_at__isnull=True,
+                                         ticket__status="replied")
 
 
 # --- Declarations -----------------------------------------------------------------------------
@@ -424,6 +433,20 @@ def registration_list(*, actor: Any) -> QuerySet[ResidenceRegistration]:
 def proxies_of_household(*, household: Household) -> list[ProxyService]:
     return list(ProxyService.objects.filter(household=household).select_related("case", "item", "person")
                 .order_by("-consent_at"))
+
+
+def proxy_items() -> list[Any]:
+    """Published items a natural person can apply for online: what a worker may do as 代办."""
+    from onewindow.catalog.selectors import published_versions_for_index
+
+    return list(published_versions_for_index().filter(is_online=True).exclude(service_object="legal")
+                .order_by("name"))
+
+
+def proxy_item(*, public_id: str) -> Any:
+    from onewindow.catalog.selectors import item_published_get
+
+    return item_published_get(public_id=public_id)
 
 
 def grid_workers(*, region: Region) -> list[Staff]:
@@ -547,22 +570,22 @@ def region_figures(*, actor: Any, region: Region, month: date | None = None,
 
     prefix = {"region_path__startswith": region.path}
     for grid_id, use, n in (House.objects.filter(is_active=True, **prefix).values_list("grid", "use")
-                            .annotate(n=Count("id")).values_list("grid", "use", "n").order_by()):
+                            .annotate(n=Count("*")).values_list("grid", "use", "n").order_by()):
         bump(grid_id, houses=n, rented=n if use == c.HouseUse.RENTED else 0)
     covered = (Q(priority=True, last_visited_at__gt=now - timedelta(days=c.REVISIT_DAYS_PRIORITY))
                | Q(priority=False, last_visited_at__gt=now - timedelta(days=c.REVISIT_DAYS)))
     for grid_id, n, special, ok in (Household.objects.filter(dissolved_at__isnull=True, **prefix)
-                                    .values("grid").annotate(n=Count("id"), s=Count("id", filter=Q(special=True)),
-                                                             ok=Count("id", filter=covered))
+                                    .values("grid").annotate(n=Count("*"), s=Count("grid", filter=Q(special=True)),
+                                                             ok=Count("grid", filter=covered))
                                     .values_list("grid", "n", "s", "ok").order_by()):
         bump(grid_id, households=n, special_households=special, covered_households=ok)
     for grid_id, kind, n in (Resident.objects.filter(left_on__isnull=True, **prefix)
-                             .values_list("grid", "residence_type").annotate(n=Count("id"))
+                             .values_list("grid", "residence_type").annotate(n=Count("*"))
                              .values_list("grid", "residence_type", "n").order_by()):
         bump(grid_id, residents=n, **{kind: n})
     month_visits = Visit.objects.filter(visited_at__gte=start, visited_at__lt=end, **prefix)
     for grid_id, n, households in (month_visits.values("grid").annotate(
-            n=Count("id"), h=Count("household", distinct=True)).values_list("grid", "n", "h").order_by()):
+            n=Count("*"), h=Count("household", distinct=True)).values_list("grid", "n", "h").order_by()):
         bump(grid_id, visits=n, visited_households=households)
     # quotas: each grid worker of the region (grid workers, not the leaders above them)
     workers = [s for s in Staff.objects.filter(region__path__startswith=region.path, region__level=RegionLevel.GRID,
@@ -574,35 +597,35 @@ def region_figures(*, actor: Any, region: Region, month: date | None = None,
     for worker in workers:
         quota = quotas.get(worker.id, c.DEFAULT_MONTHLY_QUOTA)
         bump(worker.region_id, workers=1, quota=quota, quota_done=min(done.get(worker.user_id, 0), quota))
-    from onewindow.tickets.constants import FINAL_STATUSES
 
     events = GridEvent.objects.filter(reported_at__gte=start, reported_at__lt=end, **prefix)
     reported = Q(kind=c.EventKind.REPORTED)
     for row in (events.values("grid").annotate(
-            reported=Count("id", filter=reported),
-            self_handled=Count("id", filter=Q(kind=c.EventKind.SELF_HANDLED)),
-            dispatched=Count("id", filter=reported & Q(ticket__dispatched_at__isnull=False)),
-            closed=Count("id", filter=reported & Q(ticket__status="closed")),
-            on_time=Count("id", filter=reported & Q(ticket__status="closed",
+            reported=Count("grid", filter=reported),
+            self_handled=Count("grid", filter=Q(kind=c.EventKind.SELF_HANDLED)),
+            dispatched=Count("grid", filter=reported & Q(ticket__dispatched_at__isnull=False)),
+            closed=Count("grid", filter=reported & Q(ticket__status="closed")),
+            on_time=Count("grid", filter=reported & Q(ticket__status="closed",
                                                     ticket__replied_at__lte=F("ticket__due_at"))),
-            open=Count("id", filter=reported & ~Q(ticket__status__in=list(FINAL_STATUSES))),
+            open=Count("grid", filter=reported & Q(closed_at__isnull=True)),
     ).values_list("grid", "reported", "self_handled", "dispatched", "closed", "on_time", "open").order_by()):
         grid_id, rep, selfh, disp, closed, on_time, open_ = row
         bump(grid_id, events_reported=rep, events_self_handled=selfh, events_dispatched=disp, events_closed=closed,
              events_closed_on_time=on_time, events_open=open_)
     overdue_check = now - timedelta(days=SITE_CHECK_DAYS)
-    for grid_id, n in (GridEvent.objects.filter(kind=c.EventKind.REPORTED, ticket__status="replied",
+    for grid_id, n in (GridEvent.objects.filter(kind=c.EventKind.REPORTED, closed_at__isnull=True,
+                                                ticket__status="replied",
                                                 ticket__replied_at__lt=overdue_check, **prefix)
-                       .values("grid").annotate(n=Count("id")).values_list("grid", "n").order_by()):
+                       .values("grid").annotate(n=Count("*")).values_list("grid", "n").order_by()):
         bump(grid_id, site_checks_overdue=n)
     for grid_id, n, late in (Tenancy.objects.filter(reported_at__gte=start, reported_at__lt=end, **prefix)
-                             .values("household__grid").annotate(n=Count("id"), late=Count("id", filter=Q(late=True)))
+                             .values("household__grid").annotate(n=Count("*"), late=Count("id", filter=Q(late=True)))
                              .values_list("household__grid", "n", "late").order_by()):
         bump(grid_id, tenancies_reported=n, tenancies_late=late)
     pending_old = now - timedelta(days=DECLARATION_DAYS)
     for grid_id, n, old in (Declaration.objects.filter(status=c.DeclarationStatus.PENDING, **prefix)
                             .values("grid")
-                            .annotate(n=Count("id"), old=Count("id", filter=Q(submitted_at__lt=pending_old)))
+                            .annotate(n=Count("*"), old=Count("grid", filter=Q(submitted_at__lt=pending_old)))
                             .values_list("grid", "n", "old").order_by()):
         bump(grid_id, declarations_pending=n, declarations_overdue=old)
     total = FigureRow(region=region)
@@ -640,8 +663,6 @@ def _round_coords(value: Any, digits: int = 5) -> Any:
 def map_regions(*, actor: Any, region: Region, month: date | None = None) -> dict[str, Any]:
     """GeoJSON of ``region``'s grids (and, for a street, its communities' outlines) with each
     grid's figures and open events per state: the grid map's base layer."""
-    from onewindow.tickets.constants import FINAL_STATUSES
-
     path = figures_path(actor)
     if not path or not region.path.startswith(path):
         raise NotFound("找不到该区划，或不在您的管辖范围内", code="region_not_found")
@@ -653,22 +674,23 @@ def map_regions(*, actor: Any, region: Region, month: date | None = None) -> dic
         Region.objects.filter(path__startswith=region.path, level=RegionLevel.COMMUNITY)
         .only("id", "code", "name", "geometry").order_by("code"))
     prefix = {"region_path__startswith": region.path}
-    households = dict(Household.objects.filter(dissolved_at__isnull=True, **prefix).values("grid")
-                      .annotate(n=Count("id")).values_list("grid", "n").order_by())
-    residents = dict(Resident.objects.filter(left_on__isnull=True, **prefix).values("grid")
-                     .annotate(n=Count("id")).values_list("grid", "n").order_by())
+    households: dict[int, int] = {}
+    residents: dict[int, int] = {}
+    for grid_id, n, members in (Household.objects.filter(dissolved_at__isnull=True, **prefix).values("grid")
+                                .annotate(n=Count("*"), r=Sum("member_count")).values_list("grid", "n", "r")
+                                .order_by()):
+        households[grid_id], residents[grid_id] = n, int(members or 0)
     visits = dict(Visit.objects.filter(visited_at__gte=start, visited_at__lt=end, **prefix).values("grid")
-                  .annotate(n=Count("id")).values_list("grid", "n").order_by())
+                  .annotate(n=Count("*")).values_list("grid", "n").order_by())
     states: dict[int, dict[str, int]] = {}
-    for grid_id, status, n in (GridEvent.objects.filter(kind=c.EventKind.REPORTED, **prefix)
-                               .exclude(ticket__status__in=list(FINAL_STATUSES))
-                               .values_list("grid", "ticket__status").annotate(n=Count("id"))
+    for grid_id, status, n in (GridEvent.objects.filter(kind=c.EventKind.REPORTED, closed_at__isnull=True, **prefix)
+                               .values_list("grid", "ticket__status").annotate(n=Count("*"))
                                .values_list("grid", "ticket__status", "n").order_by()):
         state = rules.event_state(kind=c.EventKind.REPORTED, ticket_status=status)
         states.setdefault(grid_id, {})
         states[grid_id][state] = states[grid_id].get(state, 0) + n
     month_events = dict(GridEvent.objects.filter(reported_at__gte=start, reported_at__lt=end, **prefix)
-                        .values("grid").annotate(n=Count("id")).values_list("grid", "n").order_by())
+                        .values("grid").annotate(n=Count("*")).values_list("grid", "n").order_by())
     workers: dict[int, list[str]] = {}
     for staff in Staff.objects.filter(region__in=grids, is_active=True).only("name", "roles", "region_id"):
         if staff.has_role(Role.GRID_WORKER):
@@ -707,7 +729,7 @@ def map_points(*, actor: Any, grid: Region, month: date | None = None) -> dict[s
                                         "houses": house_counts.get(b.id, 0)}})
     events = (GridEvent.objects.filter(grid=grid, lng__isnull=False)
               .filter(Q(reported_at__gte=start, reported_at__lt=end) | Q(kind=c.EventKind.REPORTED,
-                                                                           ticket__status__in=list(_OPEN_TICKET)))
+                                                                           closed_at__isnull=True))
               .select_related("ticket").only("number", "kind", "category", "title", "lng", "lat", "reported_at",
                                              "ticket__status", "public_id"))
     for e in events:
@@ -723,5 +745,3 @@ def map_points(*, actor: Any, grid: Region, month: date | None = None) -> dict[s
                          "properties": {"kind": "visit", "at": timezone.localtime(v.visited_at).strftime("%m-%d")}})
     return {"type": "FeatureCollection", "grid": {"code": grid.code, "name": grid.name}, "features": features}
 
-
-_OPEN_TICKET = ("received", "triage", "dispatched", "accepted", "returned", "reopened", "replied", "callback_done")

@@ -68,6 +68,8 @@ EVENT_TICKET_REPLIED = "ticket.replied"
 EVENT_TICKET_CLOSED = "ticket.closed"
 EVENT_TICKET_DISPATCHED = "ticket.dispatched"
 EVENT_TICKET_SITE_CHECKED = "ticket.site_checked"
+EVENT_TICKET_REOPENED = "ticket.reopened"
+EVENT_TICKET_MERGED = "ticket.merged"
 DUPLICATE_CANDIDATES = 200
 
 
@@ -863,6 +865,7 @@ def ticket_merge(*, actor: Any, ticket: Ticket, into: Ticket, now: datetime | No
         TicketEvent.objects.bulk_create(events)
         audit_record(actor=actor, action=c.AUDIT_TICKET_MERGE, obj=t,
                      summary={"number": t.number, "into": main.number})
+        _publish(EVENT_TICKET_MERGED, t, into=main.number)
         if t.replied_at:
             _publish(EVENT_TICKET_REPLIED, t)
     _copy_back(ticket, t)
@@ -1163,6 +1166,7 @@ def ticket_reopen(*, actor: Any, ticket: Ticket, reason: str, now: datetime | No
                department=t.department, note=reason, data={"previous": previous,
                                                             "due_at": t.due_at.isoformat() if t.due_at else None})
         _audit(actor, t, "reopen", reason=reason[:200])
+        _publish(EVENT_TICKET_REOPENED, t)
     _copy_back(ticket, t)
     return ticket
 

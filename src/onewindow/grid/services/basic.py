@@ -72,7 +72,21 @@ def building_create(*, actor: Any, grid: Region, name: str, address: str = "", l
                            fields={"number": "楼栋号已被使用"}) from None
         audit_record(actor=actor, action=c.AUDIT_HOUSE, obj=building,
                      summary={"building": building.code, "created": True, "source": source})
+        _gazetteer_register(actor=actor, building=building, community=community)
     return building
+
+
+def _gazetteer_register(*, actor: Any, building: Building, community: Region) -> None:
+    """The building's doorplate address in the regions gazetteer, so that a 12345 address naming
+    it resolves to its grid and point. Houses resolve through their building: a room is not a
+    place one finds on a map."""
+    from onewindow.regions.constants import PlaceKind
+    from onewindow.regions.services import PlaceIn, place_upsert
+
+    aliases = tuple(a for a in (f"{community.name}{building.name}", building.address) if a != building.name)
+    place_upsert(actor=actor, place=PlaceIn(
+        source=c.PLACE_SOURCE, source_ref=building.code, name=building.name, kind=PlaceKind.ADDRESS,
+        aliases=aliases, region=building.grid, lng=building.lng, lat=building.lat))
 
 
 def house_create(*, actor: Any, building: Building, unit: Any, room: Any, use: str = c.HouseUse.OWN,
@@ -341,6 +355,12 @@ def resident_leave(*, actor: Any, resident: Resident, left_on: date | None = Non
                 changes={"name": mask_name(resident.person.name), "left_on": left_on.isoformat()}, note=note,
                 declaration=declaration, visit=visit)
         household_refresh(household)
+        from ..models import ResidenceRegistration
+        from .registration import registration_end
+
+        for registration in ResidenceRegistration.objects.filter(resident=resident,
+                                                                 status=c.RegistrationStatus.VERIFIED):
+            registration_end(actor=actor, registration=registration, reason="已迁出", now=now)
         if household.member_count == 0:
             household.dissolved_at = now
             household.save(update_fields=["dissolved_at", "updated_at"])

@@ -161,8 +161,8 @@ def declaration_payload(declaration: Declaration) -> dict[str, Any]:
 
 def _pending(actor: Any, declaration: Declaration) -> Declaration:
     require_worker(actor, declaration.region_path)
-    locked = Declaration.objects.select_for_update().select_related("household", "house", "declarant").get(
-        pk=declaration.pk)
+    locked = (Declaration.objects.select_for_update(of=("self",))
+              .select_related("household", "house", "declarant").get(pk=declaration.pk))
     if locked.status != c.DeclarationStatus.PENDING:
         raise Conflict("该申报已处理", code="declaration_decided")
     return locked

@@ -203,7 +203,7 @@ def event_report(*, actor: Any, grid: Region, category: str, text: str, title: s
                 lat=point[1] if point else None, location_check=check, location_note=location_note,
                 household=household, reporter=actor, reporter_name=actor_label(actor)[:60], reported_at=now,
                 ticket=ticket, handled_note=handled_note if self_handled else "",
-                handled_at=now if self_handled else None)
+                handled_at=now if self_handled else None, closed_at=now if self_handled else None)
             photos_save(checked, actor=actor, event=event, saved_paths=saved)
             audit_record(actor=actor, action=c.AUDIT_EVENT, obj=event, summary={
                 "number": event.number, "kind": event.kind, "category": category,
@@ -218,13 +218,18 @@ def event_site_check(*, actor: Any, event: GridEvent, solved: bool, satisfaction
                      note: str = "", now: datetime | None = None) -> GridEvent:
     """The worker confirms on site whether the department fixed it (现场核实): this rates the
     ticket like a callback and closes it when fixed."""
+    from onewindow.tickets.constants import FINAL_STATUSES
     from onewindow.tickets.services import ticket_site_check
 
     require_worker(actor, event.region_path)
     if event.ticket is None:
         raise Conflict("自处置事件无需现场核实", code="event_not_reported")
-    ticket_site_check(actor=actor, ticket=event.ticket, solved=solved, satisfaction=satisfaction, note=note,
-                      now=now)
+    with transaction.atomic():
+        ticket = ticket_site_check(actor=actor, ticket=event.ticket, solved=solved, satisfaction=satisfaction,
+                                   note=note, now=now)
+        if ticket.status in FINAL_STATUSES and event.closed_at is None:
+            event.closed_at = now_or(now)
+            event.save(update_fields=["closed_at", "updated_at"])
     return event
 
 

@@ -9,6 +9,7 @@ import pytest
 from onewindow.accounts.constants import DepartmentKind, Role
 from onewindow.accounts.models import Department, Staff
 from onewindow.accounts.tests.factories import DepartmentFactory, staff_make
+from onewindow.cases.tests.conftest import world  # noqa: F401  (fixtures)
 from onewindow.regions.constants import RegionLevel
 from onewindow.regions.models import Region
 from onewindow.regions.tests.factories import region_make, square

@@ -206,3 +206,18 @@ def test_the_household_list_takes_a_bounded_number_of_queries(client, grids):
         body = client.get("/api/v1/grid/households", **auth).json()
     assert body["count"] == 10
     assert len(queries) <= 8, [q["sql"] for q in queries]
+
+
+def test_the_community_leader_sets_a_workers_quota(client, grids):
+    url = f"/api/v1/grid/workers/{grids.worker.employee_no}/quota"
+    response = client.put(url, {"monthly_quota": 40}, content_type="application/json", **bearer(grids.leader.user))
+    assert conforms(response, "/grid/workers/{employee_no}/quota", "put")["monthly_quota"] == 40
+    own = client.put(url, {"monthly_quota": 5}, content_type="application/json", **bearer(grids.worker.user))
+    assert own.status_code == 403 and own.json()["code"] == "quota_own"
+    bad = client.put(url, {"monthly_quota": 0}, content_type="application/json", **bearer(grids.leader.user))
+    assert bad.status_code == 400 and bad.json()["code"] == "quota_invalid"
+    far = client.put(url, {"monthly_quota": 10}, content_type="application/json", **bearer(grids.other_worker.user))
+    assert far.status_code == 404
+    from onewindow.grid import selectors
+
+    assert selectors.quota_progress(actor=grids.worker.user).quota == 40

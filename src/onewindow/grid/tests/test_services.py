@@ -49,6 +49,16 @@ def test_houses_get_a_standard_code_from_community_building_unit_room(grids):
     assert ChangeRecord.objects.filter(house=house, action="house_create", source=ChangeSource.WORKER).exists()
 
 
+def test_buildings_are_registered_in_the_gazetteer(grids):
+    from onewindow.regions.selectors import address_resolve
+
+    services.building_create(actor=grids.worker.user, grid=grids.grid, name="拓东路18号3栋", lng=INSIDE[0],
+                             lat=INSIDE[1])
+    found = address_resolve(text="盘龙区拓东路18号3栋2单元501室门口路灯不亮")
+    assert found is not None and found.region == grids.grid and found.place_kind == "address"
+    assert (found.lng, found.lat) == INSIDE
+
+
 def test_a_house_code_that_does_not_fit_its_region_is_refused_and_nothing_is_written(grids):
     building = building_make(grids.grid)
     with pytest.raises(ValidationFailed) as e:
@@ -358,6 +368,21 @@ def test_a_residence_application_reuses_the_verified_registration(grids, landlor
     assert material.state == MaterialState.LICENCE and material.licence_number.startswith("JZDJ")
 
 
+def test_moving_out_ends_the_registration_and_revokes_its_licence(grids, landlord):
+    from onewindow.grid.models import ResidenceRegistration
+    from onewindow.licences.models import Licence
+
+    _owner, house = landlord
+    tenant = resident_person(region=grids.grid, born="19990101")
+    services.tenant_register(actor=grids.worker.user, house=house, person=tenant, moved_in_on=date(2026, 11, 1),
+                             planned_stay_until=None, stay_reason="work")
+    member = Resident.objects.get(person=tenant, left_on__isnull=True)
+    services.resident_leave(actor=grids.worker.user, resident=member, note="退租")
+    registration = ResidenceRegistration.objects.get(person=tenant)
+    assert registration.status == "ended"
+    assert Licence.objects.get(public_id=registration.licence_ref).status == "revoked"
+
+
 def test_a_worker_registers_a_tenant_reported_late(grids, landlord):
     owner, house = landlord
     tenant = resident_person(region=grids.grid, born="19990101")
@@ -393,3 +418,28 @@ def test_a_worker_applies_for_an_elderly_resident_with_consent(grids):
     assert case.status == CaseStatus.SUBMITTED and case.applicant_person == elder
     assert case.proxy_staff == grids.worker and "口头同意" in case.proxy_consent
     assert case.events.get(action="submit").title == "代办提交"
+
+
+def test_the_hotlines_events_keep_the_event_open_or_finished(grids, hotline, django_capture_on_commit_callbacks):
+    from onewindow.tickets import services as tickets
+
+    event = services.event_report(actor=grids.worker.user, grid=grids.grid, category="facility",
+                                  text="小区门口自来水管破裂，停水。", lng=INSIDE[0], lat=INSIDE[1])
+    ticket = event.ticket
+    tickets.ticket_accept(actor=hotline.water_staff.user, ticket=ticket)
+    tickets.ticket_reply(actor=hotline.water_staff.user, ticket=ticket, text="已抢修完毕，恢复供水。")
+    services.event_site_check(actor=grids.worker.user, event=event, solved=False, note="仍在漏水")
+    event.refresh_from_db()
+    assert event.closed_at is None and selectors.event_state(event) == "review"
+    with django_capture_on_commit_callbacks(execute=True):
+        tickets.ticket_close(actor=hotline.supervisor.user, ticket=ticket, note="已另行安排")
+    event.refresh_from_db()
+    assert event.closed_at is not None
+    assert not selectors.event_list(actor=grids.worker.user, filters=selectors.EventFilters(open_only=True)).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        tickets.ticket_reopen(actor=hotline.supervisor.user, ticket=ticket, reason="居民再次反映仍在漏水")
+    event.refresh_from_db()
+    assert event.closed_at is None
+    geo = selectors.map_regions(actor=grids.street.user, region=grids.street.region)
+    grid_props = next(f["properties"] for f in geo["features"] if f["properties"]["code"] == grids.grid.code)
+    assert grid_props["open_events"] == 1 and grid_props["open_by_state"] == {"handling": 1}

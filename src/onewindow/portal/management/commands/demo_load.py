@@ -27,6 +27,7 @@ STEPS: list[tuple[str, str]] = [
     ("办件", "onewindow.cases.demo:demo_load_cases"),
     ("服务大厅", "onewindow.hall.demo:demo_load_hall"),
     ("12345工单", "onewindow.tickets.demo:demo_load_tickets"),
+    ("网格化治理", "onewindow.grid.demo:grid_demo_load"),
 ]
 
 
