@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from onewindow.accounts.constants import Role
 from onewindow.accounts.models import Staff
@@ -13,6 +15,11 @@ from onewindow.accounts.tests.factories import DepartmentFactory, staff_make
 from onewindow.regions.constants import RegionLevel
 from onewindow.regions.models import Region
 from onewindow.regions.tests.factories import region_make, square
+
+# Property tests judge behaviour, not speed: on a loaded CI machine input generation may be slow,
+# so neither a deadline nor the "too slow" health check may fail a test.
+hypothesis_settings.register_profile("onewindow", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("onewindow")
 
 
 @dataclass
