@@ -18,8 +18,9 @@ def _fast_limits(settings):
 
 
 def fits_the_screen(page) -> None:
-    width = page.evaluate("document.documentElement.clientWidth")
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, "horizontal scroll"
+    page.wait_for_load_state()
+    overflow = page.evaluate("() => document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0, "horizontal scroll"
 
 
 def small_targets(page) -> list[str]:
@@ -40,6 +41,7 @@ def test_citizen_registers_on_a_phone_and_signs_in(page):
     page.goto("/accounts/login/")
     page.get_by_role("link", name="注册", exact=True).click()
     page.get_by_role("link", name="个人注册").click()
+    page.wait_for_url("**/accounts/register/person/")
     fits_the_screen(page)
     page.get_by_label("姓名").fill("李华")
     page.get_by_label("身份证号").fill(make_id_number(801))
