@@ -12,7 +12,7 @@
     if (parseFloat(cs.fontSize) < 17.5) small.push(el.tagName.toLowerCase() + '.' + el.className + ' ' + cs.fontSize + ' “' + node.textContent.trim().slice(0, 12) + '”');
   }
   const targets = document.querySelectorAll(
-    '.topbar a, .topbar button, main button, main .btn, main li > a:first-child, main td > a:first-child, label:has(> input[type=radio]), label:has(> input[type=checkbox]), summary');
+    '.topbar a, .topbar button, main button, main .btn, main li > a:first-child, main td > a:first-child, main h2 > a, main h3 > a, .guide-links a, input[type=radio] + label, input[type=checkbox] + label, label:has(> input[type=radio]), label:has(> input[type=checkbox]), summary');
   for (const t of targets) {
     const r = t.getBoundingClientRect();
     if (r.width === 0 || r.height === 0 || getComputedStyle(t).visibility === 'hidden') continue;
