@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "onewindow.cases",
     "onewindow.hall",
     "onewindow.tickets",
+    "onewindow.news",
     "onewindow.grid",
     "onewindow.supervision",
     "onewindow.portal",
