@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "onewindow.hall",
     "onewindow.tickets",
     "onewindow.grid",
+    "onewindow.homecare",
     "onewindow.supervision",
     "onewindow.portal",
 ]
