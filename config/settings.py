@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "onewindow.tickets",
     "onewindow.news",
     "onewindow.grid",
+    "onewindow.homecare",
     "onewindow.supervision",
     "onewindow.portal",
 ]
