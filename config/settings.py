@@ -129,6 +129,7 @@ INSTALLED_APPS = [
     "onewindow.accounts",
     "onewindow.catalog",
     "onewindow.licences",
+    "onewindow.materials",
     "onewindow.cases",
     "onewindow.hall",
     "onewindow.tickets",
