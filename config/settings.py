@@ -129,10 +129,13 @@ INSTALLED_APPS = [
     "onewindow.accounts",
     "onewindow.catalog",
     "onewindow.licences",
+    "onewindow.materials",
     "onewindow.cases",
     "onewindow.hall",
     "onewindow.tickets",
+    "onewindow.news",
     "onewindow.grid",
+    "onewindow.homecare",
     "onewindow.supervision",
     "onewindow.portal",
 ]

@@ -141,7 +141,7 @@ class RevokeIn(Schema):
     reason: str = Field(..., examples=["经营者申请注销"])
 
 
-class ImportRowIn(Schema):
+class LicenceImportRowIn(Schema):
     type_code: str = Field(..., examples=["BUSINESS_LICENCE"])
     number: str
     holder_name: str
@@ -154,12 +154,12 @@ class ImportRowIn(Schema):
     revocation_reason: str = ""
 
 
-class ImportIn(Schema):
-    rows: list[ImportRowIn] = Field(..., min_length=1)
+class LicenceImportIn(Schema):
+    rows: list[LicenceImportRowIn] = Field(..., min_length=1)
     source_name: str = Field("", description="来源系统或批次名称（记入导入记录）")
 
 
-class ImportOut(Schema):
+class LicenceImportOut(Schema):
     batch_id: UUID | None
     rows: int
     created: int
@@ -252,16 +252,16 @@ def licence_revoke(request: HttpRequest, licence_id: UUID, payload: RevokeIn) ->
     return services.licence_revoke(actor=request.user, licence=licence, reason=payload.reason)
 
 
-@router.post("/licences/import", response={201: ImportOut}, auth=API_AUTH,
+@router.post("/licences/import", response={201: LicenceImportOut}, auth=API_AUTH,
              summary="接口导入证照（全部成功或全部不写入；按类型+编号幂等）")
-def licence_import(request: HttpRequest, payload: ImportIn) -> Status:
+def licence_import(request: HttpRequest, payload: LicenceImportIn) -> Status:
     rows = [{**row.model_dump(), "_row": index} for index, row in enumerate(payload.rows, start=1)]
     result = services.licence_import_rows(actor=request.user, rows=rows, source=LicenceSource.API,
                                           filename=payload.source_name)
     return Status(201, _import_out(result))
 
 
-@router.post("/licences/import/file", response={201: ImportOut}, auth=API_AUTH,
+@router.post("/licences/import/file", response={201: LicenceImportOut}, auth=API_AUTH,
              summary="文件导入证照（CSV 或 Excel .xlsx）")
 def licence_import_file(request: HttpRequest, file: File[UploadedFile]) -> Status:
     result = services.licence_import_file(actor=request.user, filename=file.name or "upload",

@@ -179,6 +179,8 @@ class LicenceUse(BaseModel):
     department_name = models.CharField(max_length=100, blank=True)
     case_ref = models.CharField("办件编号", max_length=100, db_index=True)
     purpose = models.CharField("用途", max_length=200)
+    # The watermark on the copy that went into the case (材料分级: A-level copies carry one).
+    watermark = models.CharField("水印内容", max_length=300, blank=True)
 
     class Meta:
         ordering = ["-id"]
