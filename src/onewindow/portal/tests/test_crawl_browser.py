@@ -49,6 +49,13 @@ def _citizen_page(path: str) -> bool:
 
 
 def test_every_demo_account_reaches_only_pages_that_fit_a_phone(demo, chromium_browser, live_server):
+    """One test, one demo load (the slow part): the crawl, then large-text mode, then errors."""
+    _crawl_every_account(chromium_browser, live_server)
+    _large_text_mode_keeps_badges_and_tags_large(chromium_browser, live_server)
+    _error_pages_fit_a_phone_and_pass_axe(chromium_browser, live_server)
+
+
+def _crawl_every_account(chromium_browser: Any, live_server: Any) -> None:
     problems: list[str] = []
     visited = 0
     for account in ("-", *ACCOUNTS):
@@ -73,7 +80,7 @@ def test_every_demo_account_reaches_only_pages_that_fit_a_phone(demo, chromium_b
     assert not problems, "\n".join(problems)
 
 
-def test_large_text_mode_keeps_badges_and_tags_large(demo, chromium_browser, live_server):
+def _large_text_mode_keeps_badges_and_tags_large(chromium_browser: Any, live_server: Any) -> None:
     page = _phone(chromium_browser, live_server, large=True)
     sign_in(page, "citizen", DEMO_PASSWORD)
     for path in ("/cases/mine/", "/guide/"):
@@ -84,7 +91,7 @@ def test_large_text_mode_keeps_badges_and_tags_large(demo, chromium_browser, liv
     page.context.close()
 
 
-def test_error_pages_fit_a_phone_and_pass_axe(demo, chromium_browser, live_server):
+def _error_pages_fit_a_phone_and_pass_axe(chromium_browser: Any, live_server: Any) -> None:
     page = _phone(chromium_browser, live_server)
     report = page_check(page, "/no-such-page/")
     assert report.status == 404 and report.ok, str(report)
