@@ -118,6 +118,7 @@ INSTALLED_APPS = [
     "onewindow.hall",
     "onewindow.tickets",
     "onewindow.news",
+    "onewindow.consult",
     "onewindow.grid",
     "onewindow.supervision",
     "onewindow.portal",
@@ -403,6 +404,10 @@ LOGGING = {
 # --- Platform -------------------------------------------------------------------------------
 ONEWINDOW_DISTRICT_CODE = env("ONEWINDOW_DISTRICT_CODE", "530103000000")
 ONEWINDOW_PLATFORM_NAME = env("ONEWINDOW_PLATFORM_NAME", "一窗通办")
+# Online consultation (在线应询): service hours on working days, and the first answer's limit in
+# service minutes; unanswered questions escalate after it and outside the hours become 12345 tickets.
+ONEWINDOW_CONSULT_HOURS = env("ONEWINDOW_CONSULT_HOURS", "09:00-12:00,13:00-17:30")
+ONEWINDOW_CONSULT_FIRST_ANSWER_MINUTES = int(env("ONEWINDOW_CONSULT_FIRST_ANSWER_MINUTES", "30"))
 # Public address of the platform: printed in QR codes of issued licences (verification page).
 ONEWINDOW_PUBLIC_URL = env("ONEWINDOW_PUBLIC_URL", "http://127.0.0.1:8000")
 NINJA_PAGINATION_PER_PAGE = 50
