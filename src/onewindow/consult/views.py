@@ -20,6 +20,14 @@ from . import constants as c
 from . import push, selectors, services
 
 
+def guide_faq_panel(version: Any, request: HttpRequest) -> str:
+    """On an item's guide: its approved FAQ entries and 在线咨询 about the item."""
+    from django.template.loader import render_to_string
+
+    faqs = selectors.faq_for_item(item=version.item)
+    return render_to_string("consult/_guide_faq.html", {"faqs": faqs, "item": version.item}, request=request)
+
+
 @login_required
 def mine(request: HttpRequest) -> HttpResponse:
     item = item_name = None
