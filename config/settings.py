@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "onewindow.hall",
     "onewindow.tickets",
     "onewindow.news",
+    "onewindow.consult",
     "onewindow.grid",
     "onewindow.homecare",
     "onewindow.supervision",
@@ -420,6 +421,12 @@ LOGGING = {
 # --- Platform -------------------------------------------------------------------------------
 ONEWINDOW_DISTRICT_CODE = env("ONEWINDOW_DISTRICT_CODE", "530103000000")
 ONEWINDOW_PLATFORM_NAME = env("ONEWINDOW_PLATFORM_NAME", "一窗通办")
+# The installable app shell: change to make every phone fetch the cached shell again.
+ONEWINDOW_SW_VERSION = env("ONEWINDOW_SW_VERSION", "1")
+# Online consultation (在线应询): service hours on working days, and the first answer's limit in
+# service minutes; unanswered questions escalate after it and outside the hours become 12345 tickets.
+ONEWINDOW_CONSULT_HOURS = env("ONEWINDOW_CONSULT_HOURS", "09:00-12:00,13:00-17:30")
+ONEWINDOW_CONSULT_FIRST_ANSWER_MINUTES = int(env("ONEWINDOW_CONSULT_FIRST_ANSWER_MINUTES", "30"))
 NINJA_PAGINATION_PER_PAGE = 50
 # Longest address (path and query) a page answers; longer ones get a Chinese 414 page. The
 # web server's request-line limit (gunicorn.conf.py) is set above it.
