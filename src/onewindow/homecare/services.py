@@ -480,7 +480,9 @@ def _ordered_by(actor: Any, elder: Elder) -> str:
         if scope.has_role(Role.GRID_WORKER):
             return c.OrderedBy.WORKER
         return c.OrderedBy.BUREAU
-    if elder.person.user_id and elder.person.user_id == actor.pk:
+    if not getattr(actor, "is_authenticated", False):
+        raise NotFound("找不到该老人，或您无权查看", code="elder_not_found")
+    if elder.person.user_id is not None and elder.person.user_id == actor.pk:
         return c.OrderedBy.ELDER
     contact = FamilyContact.objects.filter(elder=elder, user=actor).first()
     if contact is None:
@@ -613,6 +615,7 @@ def order_checkin(*, actor: Any, order: Order, lng: Any, lat: Any, location_note
     """The carer arrives: time, position (checked against the elder's home) and a photo."""
     now = _now(now)
     _require_carer(actor, order)
+    order.refresh_from_db(fields=["status"])
     rules.transition_check(order.status, "checkin")
     point = rules.point_clean(lng, lat)
     check, meters = rules.visit_location(home=_home(order), point=point, note=location_note)
@@ -651,6 +654,7 @@ def order_checkout(*, actor: Any, order: Order, lng: Any = None, lat: Any = None
     """The carer leaves: what was done; a visit much shorter than booked raises an alert."""
     now = _now(now)
     _require_carer(actor, order)
+    order.refresh_from_db(fields=["status"])
     rules.transition_check(order.status, "checkout")
     work_notes = _text(work_notes, field="work_notes", label="服务记录", min_len=2, max_len=c.MAX_TEXT)
     point = rules.point_clean(lng, lat)
@@ -687,10 +691,14 @@ def order_checkout(*, actor: Any, order: Order, lng: Any = None, lat: Any = None
 
 def _require_elder_side(actor: Any, order: Order) -> None:
     """The elder, a family contact, or staff covering the elder (on their behalf)."""
+    if actor is None:  # the platform itself (demo, imports)
+        return
+    if not getattr(actor, "is_authenticated", False):
+        raise NotFound("找不到该订单，或您无权查看", code="order_not_found")
     scope = selectors.region_scope(actor)
     if scope is not None and scope.covers_region_path(order.region_path):
         return
-    if order.elder.person.user_id == getattr(actor, "pk", None):
+    if order.elder.person.user_id is not None and order.elder.person.user_id == actor.pk:
         return
     if FamilyContact.objects.filter(elder=order.elder, user=actor).exists():
         return
