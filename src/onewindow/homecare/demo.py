@@ -91,7 +91,8 @@ def homecare_demo_load(*, small: bool = False) -> dict[str, int]:
     streets = list(Region.objects.filter(parent=district, level="street").order_by("code")[:3])
     if not streets:
         return homecare_demo_counts()
-    communities = list(Region.objects.filter(parent__in=streets, level="community").order_by("code")[:6])
+    communities = [cm for street in streets[:2]
+                   for cm in Region.objects.filter(parent=street, level="community").order_by("code")[:3]]
     rng = random.Random(13)
     now = timezone.now()
     with transaction.atomic():
@@ -205,9 +206,14 @@ def _orders(elders: list[Elder], carers: list[Carer], catalogue: dict[str, Servi
     count = 0
     for i in range(220):
         elder = elders[i % len(elders)]
-        day = start + timedelta(days=rng.randrange(0, 38))
+        day = start + timedelta(days=rng.randrange(0, 35))
         at = timezone.make_aware(datetime.combine(day, time(8 + rng.randrange(0, 9), rng.choice([0, 30]))))
         service = catalogue[rng.choice(visit_codes)]
+        if i >= 200:  # today's and tomorrow's work, in every open state
+            at = now + timedelta(minutes=[-25, -15, 60, 120, 24 * 60, 25 * 60, 26 * 60, 27 * 60, -27 * 60,
+                                          -26 * 60][(i - 200) % 10])
+            if i >= 218:
+                service = catalogue["JYE1"]  # nobody offers it here: waits for manual dispatch
         placed = min(at - timedelta(hours=rng.randrange(2, 48)), now - timedelta(minutes=5))
         try:
             order = services.order_place(actor=None, elder=elder, service=service, scheduled_at=at, now=placed,
@@ -218,6 +224,9 @@ def _orders(elders: list[Elder], carers: list[Carer], catalogue: dict[str, Servi
         count += 1
         Order.objects.filter(pk=order.pk).update(ordered_by=rng.choice(list(c.OrderedBy.values)))
         if order.provider_id is None:
+            continue
+        if i >= 200:
+            _today(order, (i - 200) % 10, rng.choice(by_provider[order.provider_id]), now)
             continue
         future = at > now
         roll = rng.random()
@@ -236,7 +245,7 @@ def _orders(elders: list[Elder], carers: list[Carer], catalogue: dict[str, Servi
         services.order_checkin(
             actor=carer.user, order=order, lng=near[0] + (0.02 if far else 0), lat=near[1],
             location_note="老人在子女家接受服务" if far else "", photo=services.PhotoIn("门口.png", _photo()),
-            now=at + timedelta(minutes=rng.randrange(-5, 50)))
+            now=min(at + timedelta(minutes=rng.randrange(-5, 50)), now))
         order.refresh_from_db()
         end = (order.checkin_at or at) + timedelta(minutes=service.duration_minutes * (0.4 if roll > 0.9 else 1.05))
         if end > now:
@@ -250,6 +259,24 @@ def _orders(elders: list[Elder], carers: list[Carer], catalogue: dict[str, Servi
                                comment=rng.choice(["服务很好", "准时，态度好", "", "饭菜偏咸"]),
                                now=end + timedelta(hours=2))
     return count
+
+
+def _today(order: Order, k: int, carer: Carer, now: datetime) -> None:
+    """Open work: 2 in service, 3 assigned, 3 waiting for a carer, 2 delivered and unconfirmed."""
+    if k in (4, 5, 7):
+        return
+    order = services.order_assign(actor=None, order=order, carer=carer)
+    if k in (2, 3, 6):
+        return
+    elder = order.elder
+    home = (elder.lng, elder.lat) if elder.lng is not None and elder.lat is not None else (102.71, 25.04)
+    services.order_checkin(actor=carer.user, order=order, lng=home[0] + 0.0003, lat=home[1],
+                           photo=services.PhotoIn("门口.png", _photo()), now=order.scheduled_at + timedelta(minutes=3))
+    if k in (0, 1):
+        return
+    end = order.scheduled_at + timedelta(minutes=order.service.duration_minutes + 5)
+    services.order_checkout(actor=carer.user, order=order, lng=home[0], lat=home[1],
+                            work_notes=f"已完成{order.service.name}", now=min(end, now))
 
 
 _PHOTO: list[bytes] = []

@@ -36,6 +36,7 @@ def test_meal_ordered_delivered_rated_supervised_and_settled_once(page, care: Ca
     care.elder.person.user = elder_user
     care.elder.person.save(update_fields=["user"])
 
+    page.set_default_timeout(60_000)  # a loaded shared machine: the first requests warm the server up
     # the public care page fits a phone
     page.set_viewport_size(PHONE)
     page.goto("/care/")
