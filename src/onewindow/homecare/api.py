@@ -758,3 +758,56 @@ def settlement_confirm(request: HttpRequest, settlement_id: UUID, payload: CareS
     s = selectors.settlement_get(actor=request.user, public_id=settlement_id)
     return _settlement_out(services.settlement_confirm(actor=request.user, settlement=s, agree=payload.agree,
                                                        note=payload.note))
+
+
+class CareSpotCheckIn(Schema):
+    result: str = Field(..., description="satisfied 满意 / basically 基本满意 / unsatisfied 不满意 / "
+                                         "not_delivered 服务未实际提供")
+    note: str = ""
+
+
+class CareSpotCheckOut(Schema):
+    order: str
+    result: str
+    result_label: str
+    checked_at: datetime
+    note: str
+
+
+class CareElderUpdateIn(Schema):
+    address: str | None = None
+    lng: float | None = None
+    lat: float | None = None
+    care_mode: str | None = None
+    living: str | None = None
+    low_income: bool | None = None
+    health_notes: str | None = None
+    status: str | None = None
+
+
+@router.post("/homecare/orders/{order_id}/spot-checks", response={201: CareSpotCheckOut}, auth=API_AUTH,
+             summary="抽查回访（民政部门）")
+def spot_check_create(request: HttpRequest, order_id: UUID, payload: CareSpotCheckIn) -> Status:
+    row = services.spot_check_record(actor=request.user, order=_order(request, order_id), result=payload.result,
+                                     note=payload.note)
+    return Status(201, {"order": row.order.number, "result": row.result, "result_label": row.get_result_display(),
+                        "checked_at": row.checked_at, "note": row.note})
+
+
+@router.post("/homecare/alerts/{alert_id}/resolve", response=CareAlertOut, auth=API_AUTH, summary="处理完毕，关闭预警")
+def alert_resolve(request: HttpRequest, alert_id: UUID) -> dict[str, Any]:
+    alert = selectors.alert_list(actor=request.user).filter(public_id=alert_id).first()
+    if alert is None:
+        raise NotFound("找不到该预警", code="alert_not_found")
+    a = services.alert_resolve(actor=request.user, alert=alert)
+    return {"id": a.public_id, "kind": a.kind, "kind_label": a.get_kind_display(), "raised_at": a.raised_at,
+            "message": a.message, "order": a.order.number if a.order else None,
+            "provider": a.provider.name if a.provider else None}
+
+
+@router.patch("/homecare/elders/{elder_id}", response=CareElderDetailOut, auth=API_AUTH,
+              summary="修改老人信息（社区工作人员或民政部门；重新计算额度）")
+def elder_update(request: HttpRequest, elder_id: UUID, payload: CareElderUpdateIn) -> dict[str, Any]:
+    elder = selectors.elder_get(actor=request.user, public_id=elder_id)
+    services.elder_update(actor=request.user, elder=elder, **payload.dict())
+    return _elder_detail(selectors.elder_get(actor=request.user, public_id=elder_id))

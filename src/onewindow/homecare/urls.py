@@ -19,6 +19,7 @@ urlpatterns = [
     path("staff/care/elders/<uuid:public_id>/assess/", views.assess, name="assess"),
     path("staff/care/figures/", views.figures, name="figures"),
     path("staff/care/data/", views.data, name="data"),
+    path("staff/care/policy/", views.policy, name="policy"),
     path("staff/care/settlements/", views.settlements, name="settlements"),
     path("staff/care/settlements/<uuid:public_id>/", views.settlement, name="settlement"),
 ]

@@ -429,3 +429,46 @@ def data(request: HttpRequest) -> HttpResponse:
         "by_level": figures_["by_level"], "by_mode": figures_["by_mode"], "by_street": figures_["by_street"],
         "by_category": figures_["by_category"], "trend": figures_["trend"]}})
 
+
+
+@staff_required
+def policy(request: HttpRequest) -> HttpResponse:
+    """The district's allowance rules (bureau): add a line or switch one off; every elder's monthly
+    allowance is recomputed at once."""
+    _require_bureau(request)
+    error = None
+    values: dict[str, Any] = {}
+    if request.method == "POST":
+        values = request.POST.dict()
+        try:
+            rule = None
+            if values.get("rule"):
+                rule = selectors.allowance_rules(active_only=False).filter(public_id=values["rule"]).first() \
+                    if _is_uuid(values["rule"]) else None
+                if rule is None:
+                    raise NotFound("找不到该规则", code="rule_not_found")
+                services.allowance_rule_save(
+                    actor=request.user, rule=rule, name=rule.name, kind=rule.kind, monthly_amount=rule.monthly_amount,
+                    min_age=rule.min_age, min_level=rule.min_level, low_income_only=rule.low_income_only,
+                    alone_only=rule.alone_only, is_active=values.get("is_active") == "1")
+            else:
+                services.allowance_rule_save(
+                    actor=request.user, name=values.get("name", ""), kind=values.get("kind", ""),
+                    monthly_amount=values.get("monthly_amount", ""), min_age=_int(values.get("min_age"), 60),
+                    min_level=_int(values.get("min_level"), 0), low_income_only=values.get("low_income_only") == "1",
+                    alone_only=values.get("alone_only") == "1")
+        except DomainError as err:
+            error = err
+        else:
+            messages.success(request, "已保存，所有老人的每月额度已按新政策重新计算")
+            return redirect("homecare:policy")
+    return render(request, "homecare/policy.html", {
+        "rules": selectors.allowance_rules(active_only=False), "kinds": c.RuleKind.choices,
+        "levels": c.CareLevel.choices, "values": values, "error": error}, status=error.status if error else 200)
+
+
+def _int(value: str | None, default: int) -> int:
+    try:
+        return int(value) if value not in (None, "") else default  # type: ignore[arg-type]
+    except ValueError:
+        return -1

@@ -127,3 +127,36 @@ def test_lists_are_scoped_and_bounded(client, care: Care) -> None:
                     content_type="application/json", **bearer(care.stranger))
     assert r.status_code == 404
     assert c.OrderStatus.PLACED == "placed"
+
+
+def test_spot_check_alert_resolve_and_elder_update(client, care: Care) -> None:
+    from onewindow.homecare import services
+    from onewindow.homecare.models import Alert
+
+    from .factories import photo
+
+    when = care.at(9)
+    order = services.order_place(actor=care.family, elder=care.elder, service=care.meal, scheduled_at=when,
+                                 now=when - timedelta(hours=2))
+    order = services.order_assign(actor=care.manager.user, order=order, carer=care.carer)
+    services.order_checkin(actor=care.carer.user, order=order, lng=NEAR[0], lat=NEAR[1], photo=photo(), now=when)
+    services.order_checkout(actor=care.carer.user, order=order, work_notes="送餐", now=when + timedelta(minutes=3))
+    r = client.post(f"/api/v1/homecare/orders/{order.public_id}/spot-checks", {"result": "satisfied"},
+                    content_type="application/json", **bearer(care.bureau.user))
+    assert conforms(r, "/homecare/orders/{order_id}/spot-checks", "post")["result_label"] == "满意"
+    r = client.post(f"/api/v1/homecare/orders/{order.public_id}/spot-checks", {"result": "satisfied"},
+                    content_type="application/json", **bearer(care.manager.user))
+    assert r.status_code == 403 and r.json()["code"] == "not_bureau"
+    alert = Alert.objects.get(kind=c.AlertKind.SHORT_VISIT)
+    assert client.post(f"/api/v1/homecare/alerts/{alert.public_id}/resolve",
+                       **bearer(care.manager_b.user)).status_code == 404
+    r = client.post(f"/api/v1/homecare/alerts/{alert.public_id}/resolve", **bearer(care.manager.user))
+    conforms(r, "/homecare/alerts/{alert_id}/resolve", "post")
+    assert Alert.objects.get(pk=alert.pk).resolved_at is not None
+    r = client.patch(f"/api/v1/homecare/elders/{care.elder.public_id}", {"living": "with_family", "low_income": False},
+                     content_type="application/json", **bearer(care.worker.user))
+    body = conforms(r, "/homecare/elders/{elder_id}", "patch")
+    assert body["living"] == "with_family" and body["monthly_allowance"] in ("100.00", 100.0, "100")
+    r = client.patch(f"/api/v1/homecare/elders/{care.elder.public_id}", {"living": "mars"},
+                     content_type="application/json", **bearer(care.worker.user))
+    assert r.status_code == 400 and r.json()["code"] == "living_invalid"

@@ -124,3 +124,23 @@ def test_supervisor_runs_settlement_and_downloads(client, care: Care) -> None:
     assert s.status == c.SettlementStatus.CONFIRMED
     client.force_login(care.manager_b.user)
     assert client.get(f"/staff/care/settlements/{s.public_id}/").status_code == 404
+
+
+def test_bureau_edits_the_policy_page(client, care: Care) -> None:
+    client.force_login(care.worker.user)
+    assert client.get("/staff/care/policy/").status_code == 404
+    client.force_login(care.bureau.user)
+    assert "高龄补贴（80岁以上）" in client.get("/staff/care/policy/").content.decode()
+    r = client.post("/staff/care/policy/", {"name": "独居叠加", "kind": "extra", "monthly_amount": "abc"})
+    assert r.status_code == 400 and "每月额度应为" in r.content.decode()
+    r = client.post("/staff/care/policy/", {"name": "独居叠加", "kind": "extra", "monthly_amount": "50",
+                                            "min_age": "60", "min_level": "0", "alone_only": "1"})
+    assert r.status_code == 302
+    care.elder.refresh_from_db()
+    assert str(care.elder.monthly_allowance) == "250.00"
+    from onewindow.homecare.models import AllowanceRule
+
+    rule = AllowanceRule.objects.get(name="独居叠加")
+    client.post("/staff/care/policy/", {"rule": str(rule.public_id)})  # switch off
+    care.elder.refresh_from_db()
+    assert str(care.elder.monthly_allowance) == "200.00"
