@@ -20,6 +20,7 @@ urlpatterns = [
     path("staff/care/figures/", views.figures, name="figures"),
     path("staff/care/data/", views.data, name="data"),
     path("staff/care/policy/", views.policy, name="policy"),
+    path("staff/care/providers/", views.providers, name="providers"),
     path("staff/care/settlements/", views.settlements, name="settlements"),
     path("staff/care/settlements/<uuid:public_id>/", views.settlement, name="settlement"),
 ]

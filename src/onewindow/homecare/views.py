@@ -472,3 +472,41 @@ def _int(value: str | None, default: int) -> int:
         return int(value) if value not in (None, "") else default  # type: ignore[arg-type]
     except ValueError:
         return -1
+
+
+@staff_required
+def providers(request: HttpRequest) -> HttpResponse:
+    """Providers: the bureau approves, suspends or reinstates them; a provider's manager sees its
+    own with its carers and registers new carers with their qualifications."""
+    is_bureau = selectors.is_bureau(request.user)
+    own = selectors.provider_of(request.user)
+    if not is_bureau and own is None:
+        raise NotFound()
+    error = None
+    if request.method == "POST":
+        try:
+            target = selectors.provider_for_actor(actor=request.user, public_id=request.POST.get("provider", "")) \
+                if _is_uuid(request.POST.get("provider", "")) else None
+            if target is None:
+                raise NotFound("找不到该服务机构", code="provider_not_found")
+            if request.POST.get("action") == "carer":
+                services.carer_add(actor=request.user, provider=target, name=request.POST.get("name", ""),
+                                   phone=request.POST.get("phone", ""),
+                                   qualifications=request.POST.getlist("qualifications"))
+                messages.success(request, "已登记护理员")
+            else:
+                services.provider_set_status(actor=request.user, provider=target,
+                                             status=request.POST.get("status", ""),
+                                             reason=request.POST.get("reason", ""))
+                messages.success(request, f"已更新：{target.name}")
+        except DomainError as err:
+            error = err
+        else:
+            return redirect("homecare:providers")
+    rows = list(selectors.provider_list(approved_only=False)) if is_bureau else [own]
+    return render(request, "homecare/providers.html", {
+        "rows": [(p, list(selectors.carers_of(provider=p)) if (is_bureau or p == own) else []) for p in rows if p],
+        "is_bureau": is_bureau, "own": own, "statuses": c.ProviderStatus.choices,
+        "qualifications": c.Qualification.choices, "qual_labels": dict(c.Qualification.choices), "error": error,
+        "can_add_carer": own is not None and selectors.is_provider_manager(request.user, own)},
+        status=error.status if error else 200)

@@ -144,3 +144,26 @@ def test_bureau_edits_the_policy_page(client, care: Care) -> None:
     client.post("/staff/care/policy/", {"rule": str(rule.public_id)})  # switch off
     care.elder.refresh_from_db()
     assert str(care.elder.monthly_allowance) == "200.00"
+
+
+def test_providers_page_for_bureau_and_manager(client, care: Care) -> None:
+    client.force_login(care.bureau.user)
+    html = client.get("/staff/care/providers/").content.decode()
+    assert "拓东居家养老服务中心" in html and "鼓楼长者食堂" in html and "养老护理员（四级/中级工）" in html
+    r = client.post("/staff/care/providers/", {"provider": str(care.provider.public_id), "status": "suspended"})
+    assert r.status_code == 400 and "请填写原因" in r.content.decode()
+    r = client.post("/staff/care/providers/", {"provider": str(care.provider.public_id), "status": "suspended",
+                                               "reason": "投诉核查"})
+    assert r.status_code == 302
+    care.provider.refresh_from_db()
+    assert care.provider.status == c.ProviderStatus.SUSPENDED
+    client.force_login(care.manager.user)
+    html = client.get("/staff/care/providers/").content.decode()
+    assert "拓东居家养老服务中心" in html and "鼓楼长者食堂" not in html
+    r = client.post("/staff/care/providers/", {"provider": str(care.provider.public_id), "action": "carer",
+                                               "name": "新护理员", "qualifications": ["carer_5", "health_cert"]})
+    assert r.status_code == 302 and care.provider.carers.filter(name="新护理员").exists()
+    r = client.post("/staff/care/providers/", {"provider": str(care.provider.public_id), "status": "approved"})
+    assert r.status_code == 403
+    client.force_login(care.family)
+    assert client.get("/staff/care/providers/").status_code in (302, 403, 404)
