@@ -136,7 +136,8 @@ def _load_down(provider_id: int | None) -> None:
 
 
 def _locked_order(order: Order) -> Order:
-    return Order.objects.select_for_update().select_related("elder", "service", "provider", "carer").get(pk=order.pk)
+    return (Order.objects.select_for_update(of=("self",)).select_related("elder", "service", "provider", "carer")
+            .get(pk=order.pk))
 
 
 def _alert(*, kind: str, elder: Elder, key: str, message: str, at: datetime, order: Order | None = None,
