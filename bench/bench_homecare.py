@@ -205,6 +205,7 @@ def measure(repeat: int) -> dict[str, object]:
     carer = Carer.objects.get(pk=busiest) if busiest else Carer.objects.first()
     assert carer is not None
     out["carer_day_list"] = timed(lambda: list(selectors.carer_day(carer=carer, day=timezone.localdate())), repeat)
+    print("carer_day_list:", out["carer_day_list"], flush=True)
     last_month = rules.month_start(rules.month_start(timezone.localdate()) - timedelta(days=1))
     month = rules.month_start(timezone.localdate())
     out["provider_figures_selector"] = timed(lambda: selectors.provider_figures(actor=supervisor, month=month),
@@ -220,6 +221,10 @@ def measure(repeat: int) -> dict[str, object]:
         assert r.status_code == 200, r.status_code
 
     out["figures_page"] = timed(page, max(5, repeat // 5))
+    from onewindow.homecare.models import Settlement, SettlementLine
+
+    SettlementLine.objects.all().delete()  # a run from scratch each time the bench runs
+    Settlement.objects.all().delete()
     tracemalloc.start()
     t = time.perf_counter()
     done = services.settlement_run(actor=supervisor, month=last_month)
