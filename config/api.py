@@ -12,6 +12,7 @@ from onewindow.consult.api import router as consult_router
 from onewindow.core.api import OneWindowAPI, install_error_handlers
 from onewindow.grid.api import router as grid_router
 from onewindow.hall.api import router as hall_router
+from onewindow.homecare.api import router as homecare_router
 from onewindow.licences.api import router as licences_router
 from onewindow.news.api import router as news_router
 from onewindow.portal.api import router as portal_router
@@ -57,5 +58,7 @@ api.add_router("/", grid_router)
 api.add_router("/", news_router)
 api.add_router("/", consult_router)
 api.add_router("/", portal_router)
+
+api.add_router("/", homecare_router)
 api.add_router("/", supervision_router)
 api.add_router("/", calendar_router)

@@ -30,6 +30,8 @@ STEPS: list[tuple[str, str]] = [
     ("网格化治理", "onewindow.grid.demo:grid_demo_load"),
     ("新闻与政务公开", "onewindow.news.demo:news_demo_load"),
     ("在线应询", "onewindow.consult.demo:consult_demo_load"),
+
+    ("居家养老", "onewindow.homecare.demo:homecare_demo_load"),
 ]
 
 
