@@ -7,6 +7,7 @@ Strict CSP is enforced by the ``page`` fixture; pages are checked at 360 px."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -106,6 +107,5 @@ def test_monitor_order_assessment_appeal_dashboard_and_open_data(page, hotline, 
     assert fits_phone(page)
     with page.expect_download() as info:
         page.get_by_test_id("download-csv").click()
-    path = info.value.path()
-    content = open(path, encoding="utf-8-sig").read()
+    content = Path(info.value.path()).read_text(encoding="utf-8-sig")
     assert content.splitlines()[0] == "月份,街道,诉求类别,诉求量" and "拓东街道" in content
