@@ -76,8 +76,8 @@ def test_monitor_order_assessment_appeal_dashboard_and_open_data(page, hotline, 
     mine.get_by_label("申诉理由").fill("系市政主管网爆管，已按程序申请延期")
     with page.expect_navigation():
         mine.get_by_role("button", name="申诉").click()
-    assert AssessmentDeduction.objects.get(score__department=hotline.water,
-                                           object_number=ticket.number).status == "appealed"
+    assert AssessmentDeduction.objects.get(score__department=hotline.water, object_number=ticket.number,
+                                           event_kind="ticket_overdue").status == "appealed"
 
     # 4. The leader opens the dashboard, drills down to a grid and downloads the report.
     page.context.clear_cookies()
@@ -90,7 +90,7 @@ def test_monitor_order_assessment_appeal_dashboard_and_open_data(page, hotline, 
             page.get_by_test_id("children").get_by_role("link", name=name, exact=True).click()
         assert page.get_by_test_id("dashboard-region").inner_text() == name
     assert "拓东社区第1网格" in page.get_by_test_id("crumbs").inner_text()
-    page.wait_for_selector("#dash-map .leaflet-interactive, #dash-map .leaflet-pane")
+    page.wait_for_selector("#dash-map path.leaflet-interactive", state="attached")  # the grid polygon drawn
     page.get_by_test_id("fullscreen").click()
     page.goto(f"/staff/assessment/{period}/")
     with page.expect_download() as info:
