@@ -42,6 +42,10 @@ def test_monitor_order_assessment_appeal_dashboard_and_open_data(page, hotline, 
     opendata.datasets_refresh()
     staff_make(username="leader", region=district.district, roles=[Role.LEADER], name="区长")
 
+    # The shared machine is loaded: allow slow first requests of the live server.
+    page.set_default_timeout(60_000)
+    page.set_default_navigation_timeout(60_000)
+
     # 1. The supervisor sees the overdue ticket on the monitor (on a phone) and issues an order.
     page.set_viewport_size({"width": 360, "height": 780})
     browser_login(page, "supervisor")
