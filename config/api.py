@@ -18,7 +18,11 @@ from onewindow.news.api import router as news_router
 from onewindow.portal.api import router as portal_router
 from onewindow.regions.api import router as regions_router
 from onewindow.supervision.api import router as supervision_router
+from onewindow.supervision.assessment_api import router as assessment_router
 from onewindow.supervision.calendar_api import router as calendar_router
+from onewindow.supervision.dashboard_api import router as dashboard_router
+from onewindow.supervision.monitor_api import router as monitor_router
+from onewindow.supervision.opendata_api import router as opendata_router
 from onewindow.tickets.api import router as tickets_router
 
 api = OneWindowAPI(
@@ -62,3 +66,7 @@ api.add_router("/", portal_router)
 api.add_router("/", homecare_router)
 api.add_router("/", supervision_router)
 api.add_router("/", calendar_router)
+api.add_router("/", dashboard_router)
+api.add_router("/", monitor_router)
+api.add_router("/", assessment_router)
+api.add_router("/", opendata_router)

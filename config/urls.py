@@ -35,5 +35,6 @@ urlpatterns = [
     path("", include("onewindow.cases.urls")),
     path("", include("onewindow.hall.kiosk_urls")),
     path("", include("onewindow.hall.urls")),
+    path("", include("onewindow.supervision.opendata_urls")),
     path("", include("onewindow.portal.urls")),
 ]

@@ -32,6 +32,8 @@ STEPS: list[tuple[str, str]] = [
     ("在线应询", "onewindow.consult.demo:consult_demo_load"),
 
     ("居家养老", "onewindow.homecare.demo:homecare_demo_load"),
+
+    ("监督与决策", "onewindow.supervision.demo:demo_load_supervision"),
 ]
 
 
