@@ -12,6 +12,7 @@ from onewindow.core.api import install_error_handlers
 from onewindow.grid.api import router as grid_router
 from onewindow.hall.api import router as hall_router
 from onewindow.licences.api import router as licences_router
+from onewindow.materials.api import router as materials_router
 from onewindow.regions.api import router as regions_router
 from onewindow.supervision.api import router as supervision_router
 from onewindow.supervision.calendar_api import router as calendar_router
@@ -47,6 +48,7 @@ api.add_router("/", accounts_router)
 api.add_router("/", catalog_router)
 api.add_router("/", catalog_public_router)
 api.add_router("/", licences_router)
+api.add_router("/", materials_router)
 api.add_router("/", cases_router)
 api.add_router("/", hall_router)
 api.add_router("/", tickets_router)
