@@ -249,7 +249,8 @@ def licence_copy_record(*, actor: Any, holder: sel.Holder, licence: Any, purpose
     now = now or timezone.now()
     today = timezone.localdate(now)
     until = rules.copy_valid_until(today=today, days=copy_valid_days(), material_until=licence.valid_until)
-    text = rules.watermark_a(issuer=licence.issuer_name, item_name=item_name or purpose, valid_until=until)
+    subject = item_name or (purpose[2:] if purpose.startswith("办理") and len(purpose) > 2 else purpose)
+    text = rules.watermark_a(issuer=licence.issuer_name, item_name=subject, valid_until=until)
     try:
         out = watermark_file(data, "application/pdf", text)[0]
     except WatermarkError:
