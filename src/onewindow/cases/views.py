@@ -718,15 +718,25 @@ def intake(request: HttpRequest) -> HttpResponse:
     enterprise = applicant if isinstance(applicant, Enterprise) else None
     version = item.current_version
     assert version is not None
+    from onewindow.materials.rules import material_key
+    from onewindow.materials.selectors import library_for_keys
+
     materials = list(version.materials.order_by("order", "id"))
     found = licences_for_materials(holder=applicant,
                                    material_licence_type_codes=[m.licence_type_code for m in materials])
+    keys = {m.pk: material_key(m.name, m.licence_type_code) for m in materials if "B" in m.trust_levels}
+    library = library_for_keys(holder=applicant, keys=keys.values()) if keys else {}
+    rows = []
+    for m in materials:
+        free = bool(m.licence_type_code and m.licence_type_code.upper() in found)
+        rows.append({"material": m, "free": free,
+                     "library": not free and keys.get(m.pk, "") in library,
+                     "promise": "D" in m.trust_levels})
     context.update({
         "item": item, "version": version, "person": person, "enterprise": enterprise,
         "item_text": version.name,
         "applicant_masked": mask_id_number(person.id_number) if person else enterprise.credit_code,  # type: ignore[union-attr]
-        "rows": [{"material": m, "free": bool(m.licence_type_code and m.licence_type_code.upper() in found)}
-                 for m in materials]})
+        "rows": rows})
     if data.get("step") != "take":
         return render(request, "cases/intake.html", context)
     uploads = {key.removeprefix("file_"): f for key, f in request.FILES.items() if key.startswith("file_")}
@@ -734,7 +744,7 @@ def intake(request: HttpRequest) -> HttpResponse:
         case = services.case_window_intake(
             actor=request.user, item=item, person=person, enterprise=enterprise,
             form_data={"申请说明": data.get("description", "")},
-            paper=data.getlist("paper"), uploads=uploads,
+            paper=data.getlist("paper"), uploads=uploads, commit=data.getlist("commit"),
             delivery_method=data.get("delivery_method", "pickup"),
             delivery_address=data.get("delivery_address", ""), accept=bool(data.get("accept")))
     except DomainError as error:

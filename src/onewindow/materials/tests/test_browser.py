@@ -17,7 +17,6 @@ import pytest
 from conftest import browser_login
 from onewindow.cases.constants import MaterialState
 from onewindow.cases.models import Case
-from onewindow.cases.tests.helpers import PDF_BYTES
 from onewindow.licences.tests.factories import licence_make
 from onewindow.materials.constants import CheckStatus
 from onewindow.materials.models import Commitment, CreditRecord, LibraryMaterial, MaterialUse
@@ -46,10 +45,17 @@ def start_application(page, item) -> Case:  # type: ignore[no-untyped-def]
     return Case.objects.filter(item=item).latest("id")
 
 
+def scan_pdf(title: str) -> bytes:
+    """A real one-page PDF (the copies made from it are watermarked page by page)."""
+    from weasyprint import HTML
+
+    return HTML(string=f"<h1>{title}</h1><p>扫描件（测试）</p>").write_pdf()  # type: ignore[no-any-return]
+
+
 def upload(page, row_id, name: str) -> None:  # type: ignore[no-untyped-def]
     row = page.locator(f"#m-{row_id}")
     row.locator("input[type=file]").set_input_files({"name": name, "mimeType": "application/pdf",
-                                                     "buffer": PDF_BYTES})
+                                                     "buffer": scan_pdf(name)})
     row.locator("button[type=submit]").click()
     page.locator(f"#m-{row_id} .badge-ok").wait_for()
 
@@ -101,6 +107,7 @@ def test_certificate_verified_once_is_reused_without_upload_or_check(page, world
     upload(page, declaration.public_id, "婚育情况声明.pdf")
     assert fits_phone(page)
     submit(page)
+    second.refresh_from_db()
     reused.refresh_from_db()
     assert reused.state == MaterialState.LIBRARY and reused.watermark.startswith("此件经与原件核对无误")
 
@@ -131,6 +138,7 @@ def test_declaration_accepted_on_commitment_and_picked_for_post_check(page, worl
     assert "告知承诺" in row.inner_text() and "D级" in row.inner_text() and "如有不实" in row.inner_text()
     assert fits_phone(page)
     submit(page)
+    case.refresh_from_db()
     commitment = Commitment.objects.get()
     assert commitment.check_status == CheckStatus.PENDING
 

@@ -106,3 +106,25 @@ def test_material_figures_page(world, citizen):  # type: ignore[no-untyped-def]
     page = as_user(world.leader_a.user).get(reverse("cases:material_figures")).content.decode()
     assert "材料分级统计" in page and item.current_version.name in page
     assert "50.0%" in page  # half the required materials promised (D), half uploaded
+
+
+def test_window_intake_page_skips_library_materials_and_takes_a_commitment(world, citizen):  # type: ignore[no-untyped-def]
+    from onewindow.cases.models import Case
+
+    item = marriage_item(world.dept_a, name="再生育审批", promise=True)
+    _verified(world, citizen, marriage_item(world.dept_b))
+    client = as_user(world.clerk.user)
+    name = item.current_version.name
+    step = client.post(reverse("cases:intake"), {"item": name, "item_id": str(item.public_id),
+                                                 "id_number": citizen.id_number, "name": citizen.name})
+    body = step.content.decode()
+    assert step.status_code == 200 and "材料库已有核验件（B级），无需核验" in body
+    cert, declaration = item.current_version.materials.order_by("order")
+    assert f'name="file_{cert.public_id}"' not in body and f'name="commit" value="{declaration.public_id}"' in body
+    response = client.post(reverse("cases:intake"), {
+        "item": name, "item_id": str(item.public_id), "id_number": citizen.id_number, "step": "take",
+        "commit": [str(declaration.public_id)], "delivery_method": "pickup"})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    case = Case.objects.get(item=item)
+    assert dict(case.materials.values_list("order", "trust_level")) == {0: "B", 1: "D"}
+    assert Commitment.objects.get().case_ref == case.number
