@@ -31,7 +31,7 @@ class DepartmentRef(Schema):
     name: str
 
 
-class MaterialOut(Schema):
+class CaseMaterialOut(Schema):
     id: UUID
     name: str
     is_required: bool
@@ -114,7 +114,7 @@ class StepOut(Schema):
     record: dict[str, Any]
 
 
-class EventOut(Schema):
+class CaseEventOut(Schema):
     at: datetime
     action: str
     title: str
@@ -176,9 +176,9 @@ class CaseOut(CaseSummary):
     supplement_items: list[dict[str, str]]
     delivery_method: str
     form_data: dict[str, str]
-    materials: list[MaterialOut]
+    materials: list[CaseMaterialOut]
     steps: list[StepOut]
-    timeline: list[EventOut]
+    timeline: list[CaseEventOut]
     allowed_actions: list[str]
     result: ResultOut | None
     ratings: list[RatingOut]
@@ -196,7 +196,7 @@ class ProgressOut(Schema):
     due_at: datetime | None
     decided_at: datetime | None
     supplement_items: list[dict[str, str]]
-    timeline: list[EventOut]
+    timeline: list[CaseEventOut]
 
 
 class CasePage(Schema):
@@ -236,7 +236,7 @@ class NoteIn(Schema):
     note: str = ""
 
 
-class ReasonIn(Schema):
+class CaseReasonIn(Schema):
     reason: str = ""
 
 
@@ -607,7 +607,7 @@ def draft_delete(request: HttpRequest, case_id: UUID) -> Status:
     return Status(204, None)
 
 
-@router.post("/cases/{uuid:case_id}/materials/{uuid:material_id}/file", response=MaterialOut, auth=API_AUTH,
+@router.post("/cases/{uuid:case_id}/materials/{uuid:material_id}/file", response=CaseMaterialOut, auth=API_AUTH,
              summary="上传材料（PDF/JPG/PNG，按内容识别）")
 def material_upload(request: HttpRequest, case_id: UUID, material_id: UUID,
                     file: File[UploadedFile]) -> dict[str, Any]:
@@ -617,7 +617,7 @@ def material_upload(request: HttpRequest, case_id: UUID, material_id: UUID,
     return _material(material)
 
 
-@router.post("/cases/{uuid:case_id}/materials/{uuid:material_id}/paper", response=MaterialOut, auth=API_AUTH,
+@router.post("/cases/{uuid:case_id}/materials/{uuid:material_id}/paper", response=CaseMaterialOut, auth=API_AUTH,
              summary="窗口核验纸质原件")
 def material_paper(request: HttpRequest, case_id: UUID, material_id: UUID) -> dict[str, Any]:
     case = _get(request, case_id)
@@ -625,7 +625,7 @@ def material_paper(request: HttpRequest, case_id: UUID, material_id: UUID) -> di
                                                   material=_material_of(case, material_id)))
 
 
-@router.post("/cases/{uuid:case_id}/materials/{uuid:material_id}/verify", response=MaterialOut, auth=API_AUTH,
+@router.post("/cases/{uuid:case_id}/materials/{uuid:material_id}/verify", response=CaseMaterialOut, auth=API_AUTH,
              summary="核验原件（B级），并存入申请人材料库")
 def material_verify(request: HttpRequest, case_id: UUID, material_id: UUID,
                     payload: CaseMaterialVerifyIn) -> dict[str, Any]:
@@ -635,7 +635,7 @@ def material_verify(request: HttpRequest, case_id: UUID, material_id: UUID,
         to_library=payload.to_library, method=payload.method))
 
 
-@router.post("/cases/{uuid:case_id}/materials/{uuid:material_id}/commitment", response=MaterialOut,
+@router.post("/cases/{uuid:case_id}/materials/{uuid:material_id}/commitment", response=CaseMaterialOut,
              auth=API_AUTH, summary="告知承诺（D级）：以书面承诺代替材料，或撤回承诺")
 def material_commit(request: HttpRequest, case_id: UUID, material_id: UUID,
                     payload: CaseMaterialCommitIn) -> dict[str, Any]:
@@ -690,7 +690,7 @@ def accept(request: HttpRequest, case_id: UUID) -> dict[str, Any]:
 
 @router.post("/cases/{uuid:case_id}/not-accept", response=CaseOut, auth=API_AUTH,
              summary="不予受理（须写明理由）")
-def not_accept(request: HttpRequest, case_id: UUID, payload: ReasonIn) -> dict[str, Any]:
+def not_accept(request: HttpRequest, case_id: UUID, payload: CaseReasonIn) -> dict[str, Any]:
     return _detail(request, services.case_not_accept(actor=request.user, case=_get(request, case_id),
                                                      reason=payload.reason))
 
@@ -732,14 +732,14 @@ def special_end(request: HttpRequest, case_id: UUID, payload: SpecialEndIn) -> d
 
 
 @router.post("/cases/{uuid:case_id}/approve", response=CaseOut, auth=API_AUTH, summary="准予许可（决定环节）")
-def approve(request: HttpRequest, case_id: UUID, payload: ReasonIn) -> dict[str, Any]:
+def approve(request: HttpRequest, case_id: UUID, payload: CaseReasonIn) -> dict[str, Any]:
     case = services.case_decide(actor=request.user, case=_get(request, case_id), approve=True,
                                 reason=payload.reason)
     return _detail(request, case)
 
 
 @router.post("/cases/{uuid:case_id}/refuse", response=CaseOut, auth=API_AUTH, summary="不予许可（须写明理由）")
-def refuse(request: HttpRequest, case_id: UUID, payload: ReasonIn) -> dict[str, Any]:
+def refuse(request: HttpRequest, case_id: UUID, payload: CaseReasonIn) -> dict[str, Any]:
     case = services.case_decide(actor=request.user, case=_get(request, case_id), approve=False,
                                 reason=payload.reason)
     return _detail(request, case)
@@ -764,7 +764,7 @@ def close(request: HttpRequest, case_id: UUID) -> dict[str, Any]:
 
 
 @router.post("/cases/{uuid:case_id}/withdraw", response=CaseOut, auth=API_AUTH, summary="撤回申请")
-def withdraw(request: HttpRequest, case_id: UUID, payload: ReasonIn) -> dict[str, Any]:
+def withdraw(request: HttpRequest, case_id: UUID, payload: CaseReasonIn) -> dict[str, Any]:
     return _detail(request, services.case_withdraw(actor=request.user, case=_get(request, case_id),
                                                    reason=payload.reason))
 

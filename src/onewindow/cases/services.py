@@ -387,7 +387,7 @@ def _materials_plan(version: ServiceItemVersion, *, holder: Person | Enterprise 
         if licence is not None:
             row.state = MaterialState.LICENCE
             row.licence_ref = licence.public_id
-            row.licence_number = licence.number[:80]
+            row.licence_number = licence.masked_number[:80]
             row.trust_level = "A"
             row.trust_source = f"电子证照库 · {licence.issuer_name}"[:200]
         elif m.source == MaterialSource.SHARED and not m.licence_type_code:
@@ -1274,11 +1274,39 @@ def _enqueue_result(case_id: int) -> None:
     case_result_issue_task.enqueue(case_id)
 
 
+def result_type_code(version: ServiceItemVersion) -> str:
+    """The licence type of an item's result document (an approval decision when it names none)."""
+    return _result_type(version)
+
+
 def _result_type(version: ServiceItemVersion) -> str:
     code = (version.result_licence_type_code or "").strip().upper()
     if version.result_type == "licence" and code:
         return code
     return "APPROVAL_DECISION"
+
+
+def _result_surface(case: Case, type_code: str) -> dict[str, str]:
+    """The result document's own items (licences.layouts), never the free 申请说明."""
+    import secrets
+
+    from onewindow.licences.layouts import ResultFacts, result_surface
+
+    person, enterprise = case.applicant_person, case.applicant_enterprise
+    local = timezone.localtime
+    return result_surface(ResultFacts(
+        type_code=type_code, item_name=case.item_name, holder_is_person=person is not None,
+        holder_name=person.name if person else (enterprise.name if enterprise else ""),
+        credit_code=enterprise.credit_code if enterprise else "",
+        legal_representative=enterprise.legal_representative if enterprise else "",
+        enterprise_address=enterprise.address if enterprise else "",
+        person_birth=f"{person.birth_date:%Y年%-m月%-d日}" if person and person.birth_date else "",
+        form={str(k): str(v) for k, v in (case.form_data or {}).items()},
+        accepted_on=f"{local(case.accepted_at):%Y年%-m月%-d日}" if case.accepted_at else "",
+        decided_on=f"{local(case.decided_at or timezone.now()):%Y年%-m月%-d日}",
+        district_code=str(settings.ONEWINDOW_DISTRICT_CODE),
+        department_name=case.department.name if case.department else "",
+        serial=secrets.randbelow(10**8)))
 
 
 def case_result_issue(*, actor: Any, case: Case) -> Case:
@@ -1299,14 +1327,11 @@ def case_result_issue(*, actor: Any, case: Case) -> Case:
     if case.status != S.APPROVED:
         raise Conflict("只有准予许可的办件才能出具结果", code="case_result_not_approved")
     version = case.item_version
-    data = {"事项": case.item_name, "办件编号": case.number or ""}
-    for key, value in list((case.form_data or {}).items())[:6]:
-        if value:
-            data[str(key)[:20]] = str(value)[:200]
+    type_code = _result_type(version)
     licence = licence_issue(
-        actor=actor, type_code=_result_type(version), holder_person=case.applicant_person,
-        holder_enterprise=case.applicant_enterprise, data=data, source_ref=case.number or "",
-        department=case.department, title=(version.result_name or None))
+        actor=actor, type_code=type_code, holder_person=case.applicant_person,
+        holder_enterprise=case.applicant_enterprise, data=_result_surface(case, type_code),
+        source_ref=case.number or "", department=case.department, title=(version.result_name or None))
     with transaction.atomic():
         locked = _lock(case)
         if locked.result_issued_at is not None:
@@ -1316,12 +1341,12 @@ def case_result_issue(*, actor: Any, case: Case) -> Case:
         locked.save(update_fields=["result_licence_ref", "result_issued_at", "updated_at"])
         _event(case=locked, action="result_issue", title=f"出具结果：{licence.licence_type.name}",
                actor=actor, role=SYSTEM if actor is None else REVIEWER,
-               data={"number": licence.number, "licence": str(licence.public_id)})
+               data={"number": licence.masked_number, "licence": str(licence.public_id)})
         audit_record(actor=actor, action=c.AUDIT_RESULT_ISSUE, obj=locked, summary={
             "number": locked.number, "licence": str(licence.public_id),
-            "licence_number": licence.number, "type": licence.licence_type.code})
+            "licence_number": licence.masked_number, "type": licence.licence_type.code})
         _tell_applicant(locked, title=f"您的办件{locked.number}：办理结果已出具",
-                        body=f"{licence.licence_type.name} {licence.number}，可在“我的证照”中查看",
+                        body=f"{licence.licence_type.name} {licence.masked_number}，可在“我的证照”中查看",
                         kind=NotificationKind.RESULT)
     return locked
 

@@ -136,7 +136,7 @@ class ItemCreateIn(ElementsIn):
     materials: list[MaterialIn] = []
 
 
-class MaterialOut(Schema):
+class CatalogMaterialOut(Schema):
     id: UUID = Field(..., alias="public_id")
     order: int
     name: str
@@ -200,7 +200,7 @@ class VersionOut(Schema):
     co_department_codes: list[str]
     is_placeholder: bool
     placeholder_fields: list[str]
-    materials: list[MaterialOut]
+    materials: list[CatalogMaterialOut]
 
     @staticmethod
     def resolve_item_id(obj: ServiceItemVersion) -> UUID:
@@ -263,7 +263,7 @@ class RetireIn(Schema):
     reason: str = Field("", examples=["职能调整，事项取消"])
 
 
-class ImportOut(Schema):
+class CatalogImportOut(Schema):
     created: int
     versioned: int
     drafted: int
@@ -382,7 +382,7 @@ def admin_retire(request: HttpRequest, item_id: UUID, payload: RetireIn) -> Serv
     return _version(services.item_retire(actor=request.user, item=item, reason=payload.reason))
 
 
-@router.post("/catalog/admin/items/{item_id}/draft/materials", response={201: MaterialOut},
+@router.post("/catalog/admin/items/{item_id}/draft/materials", response={201: CatalogMaterialOut},
              auth=API_AUTH, summary="为草稿添加申请材料")
 def admin_material_add(request: HttpRequest, item_id: UUID, payload: MaterialIn) -> Status:
     _require_manager(request)
@@ -391,7 +391,7 @@ def admin_material_add(request: HttpRequest, item_id: UUID, payload: MaterialIn)
     return Status(201, material)
 
 
-@router.patch("/catalog/admin/materials/{material_id}", response=MaterialOut, auth=API_AUTH,
+@router.patch("/catalog/admin/materials/{material_id}", response=CatalogMaterialOut, auth=API_AUTH,
               summary="修改草稿中的材料")
 def admin_material_update(request: HttpRequest, material_id: UUID, payload: MaterialPatch
                           ) -> Material:
@@ -401,7 +401,7 @@ def admin_material_update(request: HttpRequest, material_id: UUID, payload: Mate
                                     data=payload.dict(exclude_unset=True))
 
 
-@router.post("/catalog/admin/materials/{material_id}/files", response=MaterialOut,
+@router.post("/catalog/admin/materials/{material_id}/files", response=CatalogMaterialOut,
              auth=API_AUTH, summary="上传材料的空白表格或示例样表")
 def admin_material_files(
     request: HttpRequest, material_id: UUID,
@@ -428,7 +428,7 @@ def admin_material_delete(request: HttpRequest, material_id: UUID) -> Status:
     return Status(204, None)
 
 
-@router.post("/catalog/admin/import", response=ImportOut, auth=API_AUTH,
+@router.post("/catalog/admin/import", response=CatalogImportOut, auth=API_AUTH,
              summary="导入事项（.xlsx 或 .json；全部成功才生效，可重复导入）")
 def admin_import(request: HttpRequest, file: File[UploadedFile],
                  publish: Form[bool] = True) -> dict[str, int]:

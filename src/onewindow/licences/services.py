@@ -160,7 +160,9 @@ def licence_issue(
         licence.holder_credit_code = holder_enterprise.credit_code
 
     from .documents import document_pdf
+    from .signing import licence_sign
 
+    licence_sign(licence)
     pdf = document_pdf(licence)
     path = default_storage.save(f"licences/{today:%Y/%m}/{licence.public_id}.pdf", ContentFile(pdf))
     licence.file.name = path
