@@ -14,6 +14,7 @@ from onewindow.grid.api import router as grid_router
 from onewindow.hall.api import router as hall_router
 from onewindow.homecare.api import router as homecare_router
 from onewindow.licences.api import router as licences_router
+from onewindow.materials.api import router as materials_router
 from onewindow.news.api import router as news_router
 from onewindow.portal.api import router as portal_router
 from onewindow.regions.api import router as regions_router
@@ -55,6 +56,7 @@ api.add_router("/", accounts_router)
 api.add_router("/", catalog_router)
 api.add_router("/", catalog_public_router)
 api.add_router("/", licences_router)
+api.add_router("/", materials_router)
 api.add_router("/", cases_router)
 api.add_router("/", hall_router)
 api.add_router("/", tickets_router)

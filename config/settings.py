@@ -278,6 +278,13 @@ ONEWINDOW_REALNAME_PROVIDER = env("ONEWINDOW_REALNAME_PROVIDER",
                                   "onewindow.accounts.identity.DevelopmentRealNameProvider")
 ONEWINDOW_ALLOW_DEV_PROVIDERS = env_bool("ONEWINDOW_ALLOW_DEV_PROVIDERS", False)
 ONEWINDOW_SMS_CODE_TTL_SECONDS = int(env("ONEWINDOW_SMS_CODE_TTL_SECONDS", "300"))
+# Materials by trust level (issue 16, ADR 0014): how long a clerk's verification stands when no
+# expiry is given (years), how long a watermarked copy is valid (days), the share of cases with
+# commitments (告知承诺) drawn for post-check and the days allowed for the check.
+ONEWINDOW_LIBRARY_VALID_YEARS = int(env("ONEWINDOW_LIBRARY_VALID_YEARS", "5"))
+ONEWINDOW_COPY_VALID_DAYS = int(env("ONEWINDOW_COPY_VALID_DAYS", "90"))
+ONEWINDOW_POSTCHECK_SHARE = float(env("ONEWINDOW_POSTCHECK_SHARE", "0.2"))
+ONEWINDOW_POSTCHECK_DAYS = int(env("ONEWINDOW_POSTCHECK_DAYS", "30"))
 ONEWINDOW_SMS_CODE_MAX_ATTEMPTS = int(env("ONEWINDOW_SMS_CODE_MAX_ATTEMPTS", "5"))
 ONEWINDOW_SMS_LIMITS = {
     "interval_seconds": int(env("ONEWINDOW_SMS_INTERVAL_SECONDS", "60")),

@@ -26,6 +26,7 @@ urlpatterns = [
     path("staff/", include("onewindow.supervision.urls")),
     path("", include("onewindow.catalog.urls")),
     path("", include("onewindow.licences.urls")),
+    path("", include("onewindow.materials.urls")),
     path("", include("onewindow.tickets.urls")),
     path("", include("onewindow.grid.urls")),
     path("", include("onewindow.news.urls")),
