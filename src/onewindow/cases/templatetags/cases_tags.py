@@ -30,7 +30,7 @@ def state_label(value: str) -> str:
 
 @register.filter
 def state_class(value: str) -> str:
-    if value in (c.MaterialState.LICENCE, c.MaterialState.SHARED):
+    if value in c.MATERIAL_FREE:
         return "badge-free"
     if value in c.MATERIAL_PROVIDED:
         return "badge-ok"
