@@ -56,22 +56,33 @@ class _Echo:
         return value
 
 
+ROWS_PER_CHUNK = 500  # rows joined into one chunk of the response (fewer, larger writes)
+
+
 def _csv_stream(d: Any, columns: list[str], titles: list[str]) -> Iterator[str]:
     writer = csv.writer(_Echo())
-    yield "\ufeff"  # Excel reads UTF-8 with the BOM
-    yield writer.writerow(titles)
+    buffer = ["\ufeff", writer.writerow(titles)]  # Excel reads UTF-8 with the BOM
     for row in opendata.dataset_rows(dataset=d):
-        yield writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns])
+        buffer.append(writer.writerow(["" if row.get(c) is None else row.get(c) for c in columns]))
+        if len(buffer) >= ROWS_PER_CHUNK:
+            yield "".join(buffer)
+            buffer = []
+    yield "".join(buffer)
 
 
 def _json_stream(d: Any) -> Iterator[str]:
-    yield json.dumps({"identifier": d.slug, "title": d.title, "modified": d.refreshed_at.isoformat()
-                      if d.refreshed_at else None, "fields": d.fields}, ensure_ascii=False)[:-1] + ', "rows": ['
+    head = json.dumps({"identifier": d.slug, "title": d.title, "modified": d.refreshed_at.isoformat()
+                       if d.refreshed_at else None, "fields": d.fields}, ensure_ascii=False)[:-1]
+    buffer = [head + ', "rows": [']
     first = True
     for row in opendata.dataset_rows(dataset=d):
-        yield ("" if first else ",\n") + json.dumps(row, ensure_ascii=False)
+        buffer.append(("" if first else ",\n") + json.dumps(row, ensure_ascii=False))
         first = False
-    yield "]}\n"
+        if len(buffer) >= ROWS_PER_CHUNK:
+            yield "".join(buffer)
+            buffer = []
+    buffer.append("]}\n")
+    yield "".join(buffer)
 
 
 def download(request: HttpRequest, slug: str, fmt: str) -> StreamingHttpResponse:

@@ -164,8 +164,8 @@ def assessment_run(*, actor: Any, period: str, now: datetime | None = None) -> A
                                     name=t.name, region_path=t.region_path, indicator_points=points,
                                     indicator_max=maximum, details=details)
             scores[id(t)] = score
-        AssessmentScore.objects.bulk_create(scores.values())
-        pending: list[AssessmentDeduction] = []
+        # Deductions first (in memory), so every score is written once with its total and rank.
+        pending: list[tuple[int, AssessmentDeduction]] = []
         for rule in deduction_rules:
             per_target: dict[int, list[sources.Event]] = defaultdict(list)
             for e in events:
@@ -178,33 +178,46 @@ def assessment_run(*, actor: Any, period: str, now: datetime | None = None) -> A
                 for e, pts in zip(evs, rules.capped([rule.points] * len(evs), rule.cap), strict=True):
                     if pts <= 0:
                         continue
-                    pending.append(AssessmentDeduction(
-                        run=run, score=scores[key], rule=rule, event_kind=e.kind, object_type=e.object_type,
+                    scores[key].deducted += pts
+                    pending.append((key, AssessmentDeduction(
+                        run=run, rule=rule, event_kind=e.kind, object_type=e.object_type,
                         object_public_id=e.public_id, object_number=e.number, occurred_at=e.at, points=pts,
-                        note=e.note[:200]))
-        AssessmentDeduction.objects.bulk_create(pending, batch_size=2000)
+                        note=e.note[:200])))
         for b in bonuses:
             for score in scores.values():
                 if (b.department_id and score.department_id == b.department_id) or \
                         (b.region_id and score.region_id == b.region_id):
                     score.bonus += b.points
-        _totals_and_ranks(run, list(scores.values()))
+        _rank(list(scores.values()))
+        AssessmentScore.objects.bulk_create(scores.values(), batch_size=1000)
+        for key, d in pending:
+            d.score = scores[key]
+        AssessmentDeduction.objects.bulk_create([d for _, d in pending], batch_size=2000)
         audit_record(actor=actor, action=AUDIT_RUN, obj=run,
                      summary={"period": p.label, "scores": len(scores), "deductions": len(pending)})
     return run
 
 
-def _totals_and_ranks(run: AssessmentRun, scores: list[AssessmentScore]) -> None:
-    deducted = dict(AssessmentDeduction.objects.filter(run=run).exclude(status=DeductionStatus.CANCELLED)
-                    .values("score_id").annotate(s=Sum("points")).values_list("score_id", "s"))
+def _rank(scores: list[AssessmentScore]) -> None:
     for s in scores:
-        s.deducted = deducted.get(s.id, Decimal(0)) or Decimal(0)
         s.total = s.indicator_points - s.deducted + s.bonus
     for kind in TargetKind.values:
         group = [s for s in scores if s.target_kind == kind]
         for s, r in zip(group, rules.rank(group, key=lambda x: x.total), strict=True):
             s.rank = r
-    AssessmentScore.objects.bulk_update(scores, ["deducted", "total", "rank", "bonus"], batch_size=1000)
+
+
+def _totals_and_ranks(run: AssessmentRun, scores: list[AssessmentScore]) -> None:
+    """Recompute deductions, totals and ranks after an appeal; write only the rows that changed."""
+    deducted = dict(AssessmentDeduction.objects.filter(run=run).exclude(status=DeductionStatus.CANCELLED)
+                    .values("score_id").annotate(s=Sum("points")).values_list("score_id", "s"))
+    before = {s.pk: (s.deducted, s.total, s.rank) for s in scores}
+    for s in scores:
+        s.deducted = deducted.get(s.id, Decimal(0)) or Decimal(0)
+    _rank(scores)
+    for s in scores:
+        if before[s.pk] != (s.deducted, s.total, s.rank):
+            AssessmentScore.objects.filter(pk=s.pk).update(deducted=s.deducted, total=s.total, rank=s.rank)
 
 
 def assessment_publish(*, actor: Any, run: AssessmentRun, now: datetime | None = None) -> AssessmentRun:

@@ -294,9 +294,22 @@ def dataset_access(*, dataset: Dataset, actor: Any, key: str = "") -> None:
     raise PermissionDenied("该数据集为有条件开放，请先申请并使用获批的数据接口密钥", code="dataset_conditional")
 
 
+STREAM_CHUNK = 5000
+
+
 def dataset_rows(*, dataset: Dataset, offset: int = 0, limit: int | None = None) -> Iterator[dict[str, Any]]:
-    qs = DatasetRow.objects.filter(dataset=dataset).order_by("seq").values_list("data", flat=True)
+    """Rows in order. Without a limit (downloads): keyset pages of ``STREAM_CHUNK`` rows, each its
+    own short query on the (dataset, seq) index, so a stream of millions holds neither a cursor
+    nor a transaction open and memory stays flat."""
+    qs = DatasetRow.objects.filter(dataset=dataset).order_by("seq")
     if limit is not None:
-        yield from qs[offset:offset + limit]
-    else:
-        yield from qs.iterator(chunk_size=5000)
+        yield from qs.values_list("data", flat=True)[offset:offset + limit]
+        return
+    last = 0
+    while True:
+        page = list(qs.filter(seq__gt=last).values_list("seq", "data")[:STREAM_CHUNK])
+        if not page:
+            return
+        last = page[-1][0]
+        for _, data in page:
+            yield data

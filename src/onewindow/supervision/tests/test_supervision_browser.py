@@ -95,6 +95,9 @@ def test_monitor_order_assessment_appeal_dashboard_and_open_data(page, hotline, 
         assert page.get_by_test_id("dashboard-region").inner_text() == name
     assert "拓东社区第1网格" in page.get_by_test_id("crumbs").inner_text()
     page.wait_for_selector("#dash-map path.leaflet-interactive", state="attached")  # the grid polygon drawn
+    page.set_viewport_size({"width": 360, "height": 780})
+    assert fits_phone(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_test_id("fullscreen").click()
     page.goto(f"/staff/assessment/{period}/")
     with page.expect_download() as info:
