@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "onewindow.core",
     "onewindow.regions",
     "onewindow.accounts",
+    "onewindow.integrations",
     "onewindow.catalog",
     "onewindow.licences",
     "onewindow.cases",
@@ -401,6 +402,8 @@ LOGGING = {
 
 # --- Platform -------------------------------------------------------------------------------
 ONEWINDOW_DISTRICT_CODE = env("ONEWINDOW_DISTRICT_CODE", "530103000000")
+# Browser-based Open311 apps allowed to call /open311/ (CORS), comma-separated origins.
+ONEWINDOW_OPEN311_CORS_ORIGINS = env_list("ONEWINDOW_OPEN311_CORS_ORIGINS", "")
 ONEWINDOW_PLATFORM_NAME = env("ONEWINDOW_PLATFORM_NAME", "一窗通办")
 # Public address of the platform: printed in QR codes of issued licences (verification page).
 ONEWINDOW_PUBLIC_URL = env("ONEWINDOW_PUBLIC_URL", "http://127.0.0.1:8000")
