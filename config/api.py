@@ -12,6 +12,7 @@ from onewindow.core.api import OneWindowAPI, install_error_handlers
 from onewindow.grid.api import router as grid_router
 from onewindow.hall.api import router as hall_router
 from onewindow.licences.api import router as licences_router
+from onewindow.news.api import router as news_router
 from onewindow.regions.api import router as regions_router
 from onewindow.supervision.api import router as supervision_router
 from onewindow.supervision.calendar_api import router as calendar_router
@@ -51,5 +52,6 @@ api.add_router("/", cases_router)
 api.add_router("/", hall_router)
 api.add_router("/", tickets_router)
 api.add_router("/", grid_router)
+api.add_router("/", news_router)
 api.add_router("/", supervision_router)
 api.add_router("/", calendar_router)

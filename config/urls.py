@@ -28,6 +28,7 @@ urlpatterns = [
     path("", include("onewindow.licences.urls")),
     path("", include("onewindow.tickets.urls")),
     path("", include("onewindow.grid.urls")),
+    path("", include("onewindow.news.urls")),
     path("", include("onewindow.cases.urls")),
     path("", include("onewindow.hall.kiosk_urls")),
     path("", include("onewindow.hall.urls")),

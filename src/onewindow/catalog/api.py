@@ -114,6 +114,8 @@ class MaterialIn(Schema):
     source: str = Field("applicant", description="applicant / issuer / shared")
     spec: str = ""
     licence_type_code: str = Field("", examples=["BUSINESS_LICENCE"])
+    trust_levels: str = Field("ABC", description="可采信等级：A 政府签发 B 已核验 C 申请人上传 D 告知承诺",
+                              examples=["ABCD"])
 
 
 class MaterialPatch(Schema):
@@ -125,6 +127,7 @@ class MaterialPatch(Schema):
     source: str | None = None
     spec: str | None = None
     licence_type_code: str | None = None
+    trust_levels: str | None = Field(None, examples=["ABC"])
     order: int | None = Field(None, ge=0)
 
 
@@ -146,6 +149,7 @@ class CatalogMaterialOut(Schema):
     source: str
     spec: str
     licence_type_code: str
+    trust_levels: str
     blank_form: str | None = Field(None, description="空白表格下载地址")
     sample_file: str | None = Field(None, description="示例样表下载地址")
 

@@ -52,6 +52,19 @@ class VerificationOut(Schema):
     valid_until: date | None = Field(None, description="空表示长期有效")
     revoked_at: datetime | None = None
     revocation_reason: str = ""
+    signature_status: str = Field(
+        "", description="valid 签名有效 / invalid 内容与签发时不一致 / unsigned 外部导入未签名")
+    signature_label: str = ""
+    signature_algorithm: str = Field("", description="Ed25519")
+    signature_key: str = Field("", description="签名密钥标识，对应 /licences/signing-keys 中的公钥")
+    signature: str = Field("", description="base64 签名值")
+    signed_content: str = Field("", description="被签名的内容（UTF-8 规范化 JSON，不含明文个人信息）")
+
+
+class LicenceSigningKeyOut(Schema):
+    key_id: str
+    algorithm: str
+    public_key: str = Field(..., description="Ed25519 公钥（32 字节，base64）")
 
 
 class LicenceOut(Schema):
@@ -184,7 +197,17 @@ def licence_verify(request: HttpRequest, code: str) -> dict[str, Any]:
         "issuer_name": result.issuer_name, "issued_on": result.issued_on,
         "valid_from": result.valid_from, "valid_until": result.valid_until,
         "revoked_at": result.revoked_at, "revocation_reason": result.revocation_reason,
+        "signature_status": result.signature_status, "signature_label": result.signature_label,
+        "signature_algorithm": "Ed25519" if result.signature else "",
+        "signature_key": result.signature_key, "signature": result.signature,
+        "signed_content": result.signed_content,
     }
+
+
+@router.get("/licences/signing-keys", response=list[LicenceSigningKeyOut],
+            summary="证照电子签名公钥（公开，用于离线验签）")
+def licence_signing_keys(request: HttpRequest) -> list[dict[str, str]]:
+    return selectors.signing_public_keys()
 
 
 @router.get("/me/licences", response=list[MyLicenceOut], auth=API_AUTH, summary="我的证照")

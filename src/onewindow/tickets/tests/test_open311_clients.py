@@ -185,3 +185,23 @@ def test_keys_are_issued_shown_once_rotated_and_revoked_by_command(client, hotli
     out = StringIO()
     call_command("open311_client", "create", "第二个应用", "--by", admin, stdout=out)
     assert Open311Client.objects.count() == 2
+
+
+def test_an_administrator_issues_a_key_in_the_admin_and_sees_it_once(client, hotline, district):
+    from onewindow.accounts.constants import Role
+    from onewindow.accounts.tests.factories import staff_make
+    from onewindow.tickets.models import Open311Client
+
+    admin = staff_make(username="sysadmin", region=district.district, roles=[Role.ADMINISTRATOR], name="管理员")
+    admin.user.is_staff = admin.user.is_superuser = True
+    admin.user.save(update_fields=["is_staff", "is_superuser"])
+    client.force_login(admin.user)
+    for name in ("应用一", "应用二"):  # a second client no longer clashes on an empty key
+        response = client.post("/admin/tickets/open311client/add/", {"name": name, "contact": "x@example.org"},
+                               follow=True)
+        assert response.status_code == 200
+        shown = [str(m) for m in response.context["messages"] if "api_key" in str(m)]
+        assert len(shown) == 1 and "只显示这一次" in shown[0]
+    assert Open311Client.objects.count() == 2 and all(c.key_hash for c in Open311Client.objects.all())
+    key = shown[0].rsplit("：", 1)[1]
+    assert client.post(f"{BASE}/requests.json", _form(key)).status_code == 201

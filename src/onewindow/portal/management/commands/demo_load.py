@@ -28,6 +28,7 @@ STEPS: list[tuple[str, str]] = [
     ("服务大厅", "onewindow.hall.demo:demo_load_hall"),
     ("12345工单", "onewindow.tickets.demo:demo_load_tickets"),
     ("网格化治理", "onewindow.grid.demo:grid_demo_load"),
+    ("新闻与政务公开", "onewindow.news.demo:news_demo_load"),
 ]
 
 
