@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "onewindow.core",
     "onewindow.regions",
     "onewindow.accounts",
+    "onewindow.integrations",
     "onewindow.catalog",
     "onewindow.licences",
     "onewindow.materials",
@@ -429,6 +430,8 @@ LOGGING = {
 
 # --- Platform -------------------------------------------------------------------------------
 ONEWINDOW_DISTRICT_CODE = env("ONEWINDOW_DISTRICT_CODE", "530103000000")
+# Browser-based Open311 apps allowed to call /open311/ (CORS), comma-separated origins.
+ONEWINDOW_OPEN311_CORS_ORIGINS = env_list("ONEWINDOW_OPEN311_CORS_ORIGINS", "")
 ONEWINDOW_PLATFORM_NAME = env("ONEWINDOW_PLATFORM_NAME", "一窗通办")
 # The installable app shell: change to make every phone fetch the cached shell again.
 ONEWINDOW_SW_VERSION = env("ONEWINDOW_SW_VERSION", "1")

@@ -1,22 +1,24 @@
 """/api/v1: the signed-in user, people (scoped), departments, halls and API tokens."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
 
 from onewindow.core.api import ErrorOut
 from onewindow.core.clientip import client_ip
+from onewindow.core.concurrency import GET_EXTRA, WRITE_EXTRA, not_modified, require_if_match, version_tag
 from onewindow.core.errors import NotAuthenticated, PermissionDenied
 from onewindow.core.inputs import url_lookup_check
 from onewindow.core.masking import mask_address, mask_id_number, mask_phone
-from onewindow.core.pagination import PageNumberPagination, paginate
+from onewindow.core.pagination import OneWindowPagination
 from onewindow.regions.selectors import region_get
 
 from . import selectors, services, signup
@@ -172,7 +174,7 @@ def me(request: HttpRequest) -> dict[str, object]:
 @router.get("/people", response=list[PersonOut], auth=API_AUTH, summary="自然人列表（按权限范围）",
             description="q 在网址中只用于按姓名查询；按身份证号或手机号查询请用 POST /people/search"
                         "（号码出现在网址中返回 400 personal_lookup_in_url）。")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(OneWindowPagination)
 def people_list(request: HttpRequest, filters: Query[PersonFilterSchema]) -> QuerySet[Person]:
     url_lookup_check(filters.q, field="q")
     return selectors.person_list(
@@ -183,7 +185,7 @@ def people_list(request: HttpRequest, filters: Query[PersonFilterSchema]) -> Que
 
 @router.post("/people/search", response=list[PersonOut], auth=API_AUTH,
              summary="查询自然人（身份证号、手机号或姓名，条件在请求体中）")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(OneWindowPagination)
 def people_search(request: HttpRequest, payload: PersonFilterSchema) -> QuerySet[Person]:
     return selectors.person_list(
         actor=request.user,
@@ -201,17 +203,27 @@ def people_create(request: HttpRequest, payload: PersonIn) -> Status:
     return Status(201, person)
 
 
-@router.get("/people/{person_id}", response=PersonOut, auth=API_AUTH, summary="自然人详情（脱敏）")
-def people_get(request: HttpRequest, person_id: UUID) -> Person:
-    return selectors.person_get(actor=request.user, public_id=person_id)
-
-
-@router.patch("/people/{person_id}", response=PersonOut, auth=API_AUTH, summary="修改联系方式或所属区划")
-def people_update(request: HttpRequest, person_id: UUID, payload: PersonPatch) -> Person:
+@router.get("/people/{person_id}", response=PersonOut, auth=API_AUTH, summary="自然人详情（脱敏）",
+            openapi_extra=GET_EXTRA)
+def people_get(request: HttpRequest, person_id: UUID, response: HttpResponse) -> Any:
     person = selectors.person_get(actor=request.user, public_id=person_id)
+    tag = version_tag(person)
+    unchanged = not_modified(request, tag)
+    if unchanged:
+        return unchanged
+    response["ETag"] = tag
+    return person
+
+
+@router.patch("/people/{person_id}", response=PersonOut, auth=API_AUTH, summary="修改联系方式或所属区划",
+              description="需在 If-Match 中提供读取时的 ETag（缺少 428，过期 412）。", openapi_extra=WRITE_EXTRA)
+def people_update(request: HttpRequest, person_id: UUID, payload: PersonPatch, response: HttpResponse) -> Person:
+    person = selectors.person_get(actor=request.user, public_id=person_id)
+    require_if_match(request, version_tag(person))
     region = region_get(code=payload.region_code) if payload.region_code else None
     person = services.person_update(actor=request.user, person=person, phone=payload.phone,
                                     address=payload.address, region=region)
+    response["ETag"] = version_tag(person)
     return person
 
 

@@ -4,10 +4,11 @@ bundles (一件事), ratings, notifications and figures."""
 
 import json
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -15,10 +16,12 @@ from onewindow.accounts.auth import API_AUTH
 from onewindow.accounts.models import Enterprise, Person, ServiceHall, Staff
 from onewindow.accounts.scope import scope_for
 from onewindow.catalog.models import ServiceItem, Theme
+from onewindow.core.concurrency import GET_EXTRA, WRITE_EXTRA, not_modified, require_if_match, version_tag
 from onewindow.core.errors import DomainError, NotFound, ValidationFailed
 from onewindow.core.inputs import url_lookup_check
 from onewindow.core.masking import mask_name
-from onewindow.core.pagination import MAX_PAGE
+from onewindow.core.pagination import MAX_PAGE, MAX_PAGE_SIZE, page_links
+from onewindow.integrations.idempotency import idempotent
 
 from . import constants as c
 from . import rules, selectors, services
@@ -202,9 +205,13 @@ class ProgressOut(Schema):
 
 
 class CasePage(Schema):
-    items: list[CaseSummary]
+    count: int = Field(..., description="符合条件的办件总数")
     page: int
+    page_size: int
+    next: str | None = Field(None, description="下一页的完整地址；最后一页为 null")
+    previous: str | None = Field(None, description="上一页的完整地址；第一页为 null")
     has_next: bool
+    items: list[CaseSummary]
 
 
 class DraftIn(Schema):
@@ -362,22 +369,43 @@ class FiguresOut(Schema):
     average_rating: float | None
 
 
+CaseStatusQuery = Literal[("", *c.CaseStatus.values)]  # type: ignore[valid-type]
+CaseChannelQuery = Literal[("", *c.Channel.values)]  # type: ignore[valid-type]
+
+
 class WorkbenchFilters(Schema):
-    tab: str = Field("department", description="mine / department / warned / overdue / open / all")
-    status: str = ""
-    channel: str = ""
+    tab: Literal["mine", "department", "warned", "overdue", "open", "all"] = Field(
+        "department", description="mine / department / warned / overdue / open / all")
+    status: CaseStatusQuery = Field("", description="办件状态")
+    channel: CaseChannelQuery = Field("", description="受理渠道")
+    updated_since: datetime | None = Field(
+        None, description="只列出此时间（含）之后有变化的办件，用于增量同步（ISO 8601）")
     department: str = ""
     q: str = Field("", max_length=100, description="办件编号、申请人身份证号或申请人名称（精确）")
-    page: int = Field(1, ge=1, le=MAX_PAGE)
+    page: int = Field(1, ge=1, le=MAX_PAGE, description=f"页码，最大 {MAX_PAGE}")
+    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE, description=f"每页条数，最大 {MAX_PAGE_SIZE}")
+
+
+class MyCasesPage(Schema):
+    page: int = Field(1, ge=1, le=MAX_PAGE, description=f"页码，最大 {MAX_PAGE}")
+    page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE, description=f"每页条数，最大 {MAX_PAGE_SIZE}")
+
+
+def _case_page(request: HttpRequest, qs: Any, *, page: int, page_size: int) -> dict[str, Any]:
+    rows, has_next = selectors.page_rows(qs, page=page, size=page_size)
+    count = (page - 1) * page_size + len(rows) if (rows or page == 1) and not has_next else qs.count()
+    next_link, previous = page_links(request, page=page, page_size=page_size, count=count, has_next=has_next)
+    return {"count": count, "page": page, "page_size": page_size, "next": next_link, "previous": previous,
+            "has_next": has_next, "items": [_summary_row(x) for x in rows]}
 
 
 # --- Serialisation ----------------------------------------------------------------------------
 class _Encoder(json.JSONEncoder):
-    """The same text as pydantic gives (ISO datetimes, UTC as "Z"), without validating again."""
+    """The same text as the API's renderer gives (ISO datetimes in +08:00), without validating again."""
 
     def default(self, o: Any) -> Any:
-        if isinstance(o, datetime):
-            return o.isoformat().replace("+00:00", "Z")
+        if isinstance(o, datetime):  # the API's one convention: +08:00 (core.api.LocalTimeJSONEncoder)
+            return timezone.localtime(o).isoformat() if o.tzinfo else o.isoformat()
         if isinstance(o, date | UUID):
             return str(o)
         return super().default(o)
@@ -539,10 +567,9 @@ def progress(request: HttpRequest, number: str, id_tail: str) -> dict[str, Any]:
 
 # --- My applications --------------------------------------------------------------------------
 @router.get("/me/cases", response=CasePage, auth=API_AUTH, summary="我的办件")
-def my_cases(request: HttpRequest, page: int = Query(1, ge=1, le=MAX_PAGE)) -> HttpResponse:
+def my_cases(request: HttpRequest, paging: Query[MyCasesPage]) -> HttpResponse:
     qs = selectors.case_list_for_applicant(user=request.user)
-    rows, has_next = selectors.page_rows(qs, page=page, size=20)
-    return fast_json({"items": [_summary_row(x) for x in rows], "page": page, "has_next": has_next})
+    return fast_json(_case_page(request, qs, page=paging.page, page_size=paging.page_size))
 
 
 @router.get("/me/notifications", response=list[NotificationOut], auth=API_AUTH, summary="我的消息")
@@ -577,6 +604,7 @@ def _enterprise(request: HttpRequest, enterprise_id: UUID | None) -> Enterprise 
 
 
 @router.post("/cases/drafts", response={201: CaseOut}, auth=API_AUTH, summary="新建申请草稿（网上/自助终端）")
+@idempotent
 def draft_create(request: HttpRequest, payload: DraftIn) -> Status:
     hall = None
     if payload.hall_id:
@@ -589,17 +617,28 @@ def draft_create(request: HttpRequest, payload: DraftIn) -> Status:
     return Status(201, _detail(request, case))
 
 
-@router.get("/cases/{uuid:case_id}", response=CaseOut, auth=API_AUTH, summary="办件详情（含时间线）")
-def case_get(request: HttpRequest, case_id: UUID) -> dict[str, Any]:
-    return case_detail(request, _get(request, case_id))
+@router.get("/cases/{uuid:case_id}", response=CaseOut, auth=API_AUTH, summary="办件详情（含时间线）",
+            openapi_extra=GET_EXTRA)
+def case_get(request: HttpRequest, case_id: UUID, response: HttpResponse) -> Any:
+    case = _get(request, case_id)
+    tag = version_tag(case)
+    unchanged = not_modified(request, tag)
+    if unchanged:
+        return unchanged
+    response["ETag"] = tag
+    return case_detail(request, case)
 
 
-@router.patch("/cases/{uuid:case_id}", response=CaseOut, auth=API_AUTH, summary="修改草稿")
-def draft_update(request: HttpRequest, case_id: UUID, payload: DraftPatch) -> dict[str, Any]:
-    case = services.case_draft_update(actor=request.user, case=_get(request, case_id),
+@router.patch("/cases/{uuid:case_id}", response=CaseOut, auth=API_AUTH, summary="修改草稿",
+              description="需在 If-Match 中提供读取时的 ETag（缺少 428，过期 412）。", openapi_extra=WRITE_EXTRA)
+def draft_update(request: HttpRequest, case_id: UUID, payload: DraftPatch, response: HttpResponse) -> dict[str, Any]:
+    case = _get(request, case_id)
+    require_if_match(request, version_tag(case))
+    case = services.case_draft_update(actor=request.user, case=case,
                                       form_data=payload.form_data, contact_phone=payload.contact_phone,
                                       delivery_method=payload.delivery_method,
                                       delivery_address=payload.delivery_address)
+    response["ETag"] = version_tag(case)
     return _detail(request, case)
 
 
@@ -611,6 +650,7 @@ def draft_delete(request: HttpRequest, case_id: UUID) -> Status:
 
 @router.post("/cases/{uuid:case_id}/materials/{uuid:material_id}/file", response=CaseMaterialOut, auth=API_AUTH,
              summary="上传材料（PDF/JPG/PNG，按内容识别）")
+@idempotent
 def material_upload(request: HttpRequest, case_id: UUID, material_id: UUID,
                     file: File[UploadedFile]) -> dict[str, Any]:
     case = _get(request, case_id)
@@ -772,6 +812,7 @@ def withdraw(request: HttpRequest, case_id: UUID, payload: CaseReasonIn) -> dict
 
 
 @router.post("/cases/{uuid:case_id}/ratings", response={201: RatingOut}, auth=API_AUTH, summary="好差评")
+@idempotent
 def rate(request: HttpRequest, case_id: UUID, payload: RatingIn) -> Status:
     case = _get(request, case_id)
     step = None
@@ -798,6 +839,7 @@ def _person(person_id: UUID | None) -> Person | None:
              summary="窗口收件（综合受理，可当场受理）",
              description="multipart/form-data：字段 data 为 JSON（IntakeIn）；材料文件的字段名为"
                          " file_<目录材料编号>。")
+@idempotent
 def intake(request: HttpRequest, data: Form[str]) -> Status:
     try:
         payload = IntakeIn(**json.loads(data))
@@ -831,9 +873,8 @@ def workbench_search(request: HttpRequest, payload: WorkbenchFilters) -> HttpRes
 def _workbench(request: HttpRequest, filters: WorkbenchFilters) -> HttpResponse:
     qs = selectors.case_list(actor=request.user, filters=selectors.CaseFilters(
         tab=filters.tab, status=filters.status, channel=filters.channel,
-        department_code=filters.department, q=filters.q))
-    rows, has_next = selectors.page_rows(qs, page=filters.page)
-    return fast_json({"items": [_summary_row(x) for x in rows], "page": filters.page, "has_next": has_next})
+        department_code=filters.department, q=filters.q, updated_since=filters.updated_since))
+    return fast_json(_case_page(request, qs, page=filters.page, page_size=filters.page_size))
 
 
 @router.post("/cases/assign", response=list[CaseSummary], auth=API_AUTH, summary="批量分派承办人")
@@ -923,6 +964,7 @@ def _bundle(bundle: CaseBundle) -> dict[str, Any]:
 
 
 @router.post("/bundles", response={201: BundleOut}, auth=API_AUTH, summary="新建“一件事”申请（多部门并联）")
+@idempotent
 def bundle_create(request: HttpRequest, payload: BundleIn) -> Status:
     theme = Theme.objects.filter(code=payload.theme_code).first() if payload.theme_code else None
     bundle = services.bundle_draft_create(
@@ -938,6 +980,7 @@ def bundle_get(request: HttpRequest, bundle_id: UUID) -> dict[str, Any]:
 
 @router.post("/bundles/{uuid:bundle_id}/materials/file", response=BundleOut, auth=API_AUTH,
              summary="上传“一件事”共用材料（key 见 checklist）")
+@idempotent
 def bundle_upload(request: HttpRequest, bundle_id: UUID, key: Form[str], file: File[UploadedFile]) -> dict[str, Any]:
     bundle = selectors.bundle_get(actor=request.user, public_id=bundle_id)
     services.bundle_material_upload(actor=request.user, bundle=bundle, key=key, upload=file)

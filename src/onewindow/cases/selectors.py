@@ -284,6 +284,7 @@ class CaseFilters:
     channel: str = ""
     department_code: str = ""
     q: str = ""
+    updated_since: datetime | None = None
 
 
 LIST_FIELDS = (
@@ -320,6 +321,8 @@ def case_list(*, actor: Any, filters: CaseFilters | None = None,
         qs = qs.filter(status__in=OPEN_STATUSES)
     if filters.status:
         qs = qs.filter(status=filters.status)
+    if filters.updated_since:
+        qs = qs.filter(updated_at__gte=filters.updated_since)
     if filters.channel:
         qs = qs.filter(channel=filters.channel)
     if filters.department_code:

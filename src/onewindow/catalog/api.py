@@ -14,11 +14,13 @@ from uuid import UUID
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
+from ninja.pagination import paginate
 
 from onewindow.accounts.auth import API_AUTH
 from onewindow.accounts.selectors import department_get
 from onewindow.core.errors import PermissionDenied
-from onewindow.core.pagination import PageNumberPagination, paginate
+from onewindow.core.pagination import OneWindowPagination
+from onewindow.integrations.idempotency import idempotent
 
 from . import selectors, services, transfer
 from .models import (
@@ -301,7 +303,7 @@ def _version(version: ServiceItemVersion) -> ServiceItemVersion:
 # --- Endpoints --------------------------------------------------------------------------------
 @router.get("/catalog/admin/items", response=list[ItemOut], auth=API_AUTH,
             summary="可管理的事项列表")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(OneWindowPagination)
 def admin_items(request: HttpRequest, filters: Query[ItemFilterSchema]) -> QuerySet[ServiceItem]:
     _require_manager(request)
     return selectors.item_list(actor=request.user, filters=selectors.ItemFilters(
@@ -310,6 +312,7 @@ def admin_items(request: HttpRequest, filters: Query[ItemFilterSchema]) -> Query
 
 @router.post("/catalog/admin/items", response={201: ItemOut}, auth=API_AUTH,
              summary="新建事项（生成第1版草稿）")
+@idempotent
 def admin_item_create(request: HttpRequest, payload: ItemCreateIn) -> Status:
     _require_manager(request)
     data = payload.dict(exclude_unset=True)
@@ -384,6 +387,7 @@ def admin_retire(request: HttpRequest, item_id: UUID, payload: RetireIn) -> Serv
 
 @router.post("/catalog/admin/items/{item_id}/draft/materials", response={201: CatalogMaterialOut},
              auth=API_AUTH, summary="为草稿添加申请材料")
+@idempotent
 def admin_material_add(request: HttpRequest, item_id: UUID, payload: MaterialIn) -> Status:
     _require_manager(request)
     item = selectors.item_get_for_staff(actor=request.user, public_id=item_id)
@@ -517,6 +521,7 @@ def admin_power_put(request: HttpRequest, item_id: UUID, payload: PowerIn) -> Po
 @router.post("/catalog/admin/items/{item_id}/responsibilities",
              response={201: ResponsibilityOut}, auth=API_AUTH,
              summary="添加事项的责任清单条目（须重新公布部门清单）")
+@idempotent
 def admin_responsibility_add(request: HttpRequest, item_id: UUID, payload: ResponsibilityIn
                              ) -> Status:
     _require_manager(request)

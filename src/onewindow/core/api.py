@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import logging
+import re
+from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.operation import PathView
+from ninja.renderers import JSONRenderer
+from ninja.responses import NinjaJSONEncoder
 
 from .errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
 from .inputs import bad_input_error
@@ -28,9 +33,27 @@ class ErrorOut(Schema):
     request_id: str = ""
 
 
+class LocalTimeJSONEncoder(NinjaJSONEncoder):
+    """One time convention: ISO 8601 with the platform's offset (+08:00), never "Z" or UTC."""
+
+    def default(self, o: Any) -> Any:
+        if isinstance(o, datetime) and o.tzinfo is not None:
+            return timezone.localtime(o).isoformat()
+        return super().default(o)
+
+
+class LocalTimeRenderer(JSONRenderer):
+    encoder_class = LocalTimeJSONEncoder
+
+
 class OneWindowAPI(NinjaAPI):
-    """The platform's NinjaAPI: readable operation ids (the view function's name) and the error
-    shape documented on every operation (see onewindow.core.openapi)."""
+    """The platform's NinjaAPI: readable operation ids (``<app>_<view>``), the error shape
+    documented on every operation (see onewindow.core.openapi), times in +08:00, Location on
+    201 answers."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("renderer", LocalTimeRenderer())
+        super().__init__(**kwargs)
 
     def get_openapi_operation_id(self, operation: Any) -> str:
         # onewindow.tickets.api.accept -> tickets_accept
@@ -45,6 +68,36 @@ class OneWindowAPI(NinjaAPI):
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         add_error_responses(schema)
         return schema
+
+    def create_response(self, request: HttpRequest, data: Any, *, status: int | None = None,
+                        temporal_response: HttpResponse | None = None) -> HttpResponse:
+        response = super().create_response(request, data, status=status, temporal_response=temporal_response)
+        if response.status_code == 201 and not response.has_header("Location"):
+            location = self.created_location(request, data)
+            if location:
+                response["Location"] = location
+        return response
+
+    def created_location(self, request: HttpRequest, data: Any) -> str | None:
+        """Where a created record can be read: ``<collection>/<id>`` when the API has such a GET."""
+        from .openapi import get_path_matcher
+
+        record_id = data.get("id") if isinstance(data, dict) else getattr(data, "id", None)
+        if record_id is None:
+            return None
+        path = request.path.rstrip("/")
+        candidates = [f"{path}/{record_id}"]
+        parent, _, last = path.rpartition("/")
+        if not _ID_SEGMENT.match(last) and not _ID_SEGMENT.match(parent.rpartition("/")[2]):
+            candidates.append(f"{parent}/{record_id}")  # /cases/intake -> /cases/<id>
+        matcher = get_path_matcher(self)
+        for candidate in candidates:
+            if matcher(candidate):
+                return request.build_absolute_uri(candidate)
+        return None
+
+
+_ID_SEGMENT = re.compile(r"^([0-9a-fA-F-]{32,36}|[0-9]+|v1|api)$")
 
 
 def _json_method_not_allowed(self: PathView) -> HttpResponse:

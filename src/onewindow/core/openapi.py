@@ -9,7 +9,8 @@ check the schema while any exist, so ``make lint`` fails on a collision.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ninja import NinjaAPI
@@ -111,3 +112,23 @@ def add_error_responses(schema: dict[str, Any]) -> dict[str, Any]:
                 }
             operation.pop("x-errors", None)
     return schema
+
+
+_matchers: dict[int, Callable[[str], bool]] = {}
+
+
+def get_path_matcher(api: NinjaAPI) -> Callable[[str], bool]:
+    """Whether a concrete path (/api/v1/tickets/<uuid>) is a GET operation of the API."""
+    if id(api) not in _matchers:
+        root = "/" + api.get_root_path({}).strip("/")
+        patterns = []
+        for router in api._get_bound_routers():
+            for path, path_view in router.path_operations.items():
+                if not any("GET" in op.methods for op in path_view.operations):
+                    continue
+                full = "/".join(p.strip("/") for p in (root, router.prefix, path) if p.strip("/"))
+                parts = re.split(r"(\{[^}]+\})", "/" + full)
+                patterns.append(re.compile("^" + "".join(
+                    "[^/]+" if part.startswith("{") else re.escape(part) for part in parts) + "$"))
+        _matchers[id(api)] = lambda candidate: any(p.match(candidate) for p in patterns)
+    return _matchers[id(api)]

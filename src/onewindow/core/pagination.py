@@ -1,28 +1,72 @@
-"""Page-number pagination for every API list, with bounds the database can hold.
+"""One pagination shape for every list of the API.
 
-django-ninja's own class takes any integer as ``page`` and ``page_size``: ``page=2**66`` makes
-an offset no database integer can hold (an OverflowError, a 500). These bounds make such a
-request a ``422 validation_failed`` naming the parameter; ``page_size`` above the list's maximum
-is still cut to it (as before), but a number of eleven digits is refused.
+``{count, page, page_size, next, previous, items}``: ``page`` from 1 to MAX_PAGE, ``page_size``
+from 1 to MAX_PAGE_SIZE (default DEFAULT_PAGE_SIZE); ``next``/``previous`` are absolute links to
+the neighbouring pages (null at the ends). Values outside the bounds answer 422. Lists that
+change while a client walks them (tickets, cases) also take ``updated_since`` so a client can
+sync by time instead of paging deep.
 """
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest
 from ninja import Field, Schema
-from ninja.pagination import PageNumberPagination as _NinjaPageNumberPagination
-from ninja.pagination import paginate
+from ninja.pagination import PaginationBase
 
-#: The highest page number any list answers (a million pages of 100 rows is past every table).
-MAX_PAGE = 1_000_000
-#: The largest ``page_size`` a client may ask for; lists cut it further to their own maximum.
-MAX_PAGE_SIZE_PARAM = 1000
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+MAX_PAGE = 10_000
 
 
-class PageNumberPagination(_NinjaPageNumberPagination):
-    class Input(Schema):
-        page: int = Field(1, ge=1, le=MAX_PAGE, description="页码，从 1 开始")
-        page_size: int | None = Field(None, ge=1, le=MAX_PAGE_SIZE_PARAM,
-                                      description="每页条数（超过该列表上限时按上限返回）")
+class PageParams(Schema):
+    page: int = Field(1, ge=1, le=MAX_PAGE, description=f"页码，从 1 开始，最大 {MAX_PAGE}")
+    page_size: int = Field(DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE,
+                           description=f"每页条数，默认 {DEFAULT_PAGE_SIZE}，最大 {MAX_PAGE_SIZE}")
 
 
-__all__ = ["MAX_PAGE", "PageNumberPagination", "paginate"]
+def page_links(request: HttpRequest, *, page: int, page_size: int, count: int | None,
+               has_next: bool | None = None) -> tuple[str | None, str | None]:
+    """Absolute links to the next and previous pages (None at either end)."""
+
+    def link(number: int) -> str:
+        query = request.GET.copy()
+        query["page"] = str(number)
+        query["page_size"] = str(page_size)
+        return request.build_absolute_uri(f"{request.path}?{urlencode(sorted(query.items()))}")
+
+    more = has_next if has_next is not None else (count is not None and page * page_size < count)
+    return (link(page + 1) if more and page < MAX_PAGE else None), (link(page - 1) if page > 1 else None)
+
+
+def page_body(request: HttpRequest, *, items: list[Any], count: int, page: int, page_size: int) -> dict[str, Any]:
+    next_link, previous = page_links(request, page=page, page_size=page_size, count=count)
+    return {"count": count, "page": page, "page_size": page_size, "next": next_link,
+            "previous": previous, "items": items}
+
+
+class OneWindowPagination(PaginationBase):
+    """``@paginate(OneWindowPagination)`` on a list operation returning a queryset or list."""
+
+    class Input(PageParams):
+        pass
+
+    class Output(Schema):
+        count: int = Field(..., description="符合条件的总条数")
+        page: int
+        page_size: int
+        next: str | None = Field(None, description="下一页的完整地址；最后一页为 null")
+        previous: str | None = Field(None, description="上一页的完整地址；第一页为 null")
+        items: list[Any]
+
+    items_attribute = "items"
+
+    def paginate_queryset(self, queryset: Any, pagination: Input, request: HttpRequest,
+                          **params: Any) -> Any:
+        size, page = pagination.page_size, pagination.page
+        offset = (page - 1) * size
+        count = self._items_count(queryset)
+        items = list(queryset[offset:offset + size]) if offset < count else []
+        return page_body(request, items=items, count=count, page=page, page_size=size)

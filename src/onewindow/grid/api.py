@@ -12,10 +12,12 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from ninja.pagination import paginate
 
 from onewindow.accounts.auth import API_AUTH
 from onewindow.core.errors import NotFound, ValidationFailed
-from onewindow.core.pagination import PageNumberPagination, paginate
+from onewindow.core.pagination import OneWindowPagination
+from onewindow.integrations.idempotency import idempotent
 
 from . import constants as c
 from . import selectors, services
@@ -426,7 +428,7 @@ def _resident(request: HttpRequest, household: Household, resident_id: Any) -> R
 
 # --- Houses -----------------------------------------------------------------------------------
 @router.get("/grid/houses", response=list[GridHouseOut], auth=API_AUTH, summary="房屋列表（本网格/社区/街道）")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(OneWindowPagination)
 def house_list(request: HttpRequest, filters: Query[GridFilterSchema], use: str = "") -> Any:
     qs = selectors.house_list(actor=request.user, filters=selectors.HouseFilters(
         grid_code=filters.grid, q=filters.q, use=use)).select_related("owner_person", "owner_enterprise")
@@ -451,6 +453,7 @@ class _Mapped:
 
 @router.post("/grid/houses", response={201: GridHouseDetailOut}, auth=API_AUTH,
              summary="登记房屋（房屋编码 = 社区代码-楼栋-单元-户室）")
+@idempotent
 def house_create(request: HttpRequest, payload: GridHouseIn) -> Status:
     if payload.building_code:
         building = selectors.building_get(actor=request.user, code=payload.building_code.strip())
@@ -486,7 +489,7 @@ def house_get(request: HttpRequest, house_id: UUID) -> dict[str, Any]:
 
 # --- Households -------------------------------------------------------------------------------
 @router.get("/grid/households", response=list[GridHouseholdListOut], auth=API_AUTH, summary="住户列表")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(OneWindowPagination)
 def household_list(request: HttpRequest, filters: Query[GridFilterSchema]) -> Any:
     return _Mapped(selectors.household_list(actor=request.user, filters=selectors.HouseholdFilters(
         grid_code=filters.grid, q=filters.q, special=filters.special, floating=filters.floating)),
@@ -506,6 +509,7 @@ def household_due(request: HttpRequest, limit: int = 50) -> dict[str, Any]:
 
 
 @router.post("/grid/households", response={201: GridHouseholdOut}, auth=API_AUTH, summary="登记住户及成员")
+@idempotent
 def household_create(request: HttpRequest, payload: GridHouseholdIn) -> Status:
     house = selectors.house_get(actor=request.user, public_id=payload.house_id)
     members = [_member(request, m, house.grid) for m in payload.members]
@@ -522,6 +526,7 @@ def household_get(request: HttpRequest, household_id: UUID) -> dict[str, Any]:
 
 @router.post("/grid/households/{household_id}/members", response={201: GridHouseholdOut}, auth=API_AUTH,
              summary="新增成员")
+@idempotent
 def member_add(request: HttpRequest, household_id: UUID, payload: GridMemberIn) -> Status:
     household = selectors.household_get(actor=request.user, public_id=household_id)
     services.resident_add(actor=request.user, household=household, member=_member(request, payload, household.grid),
@@ -549,6 +554,7 @@ def member_reveal(request: HttpRequest, household_id: UUID, resident_id: UUID, p
 @router.post("/grid/households/{household_id}/members/{resident_id}/residence-registration",
              response={201: GridRegistrationOut}, auth=API_AUTH,
              summary="居住登记（核实后发布电子居住登记证明）")
+@idempotent
 def member_register(request: HttpRequest, household_id: UUID, resident_id: UUID,
                     payload: GridRegistrationIn) -> Status:
     household = selectors.household_get(actor=request.user, public_id=household_id)
@@ -561,7 +567,7 @@ def member_register(request: HttpRequest, household_id: UUID, resident_id: UUID,
 
 # --- Visits -----------------------------------------------------------------------------------
 @router.get("/grid/visits", response=list[GridVisitOut], auth=API_AUTH, summary="走访记录")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(OneWindowPagination)
 def visit_list(request: HttpRequest, month: str = "", mine: bool = False) -> Any:
     qs = selectors.visit_list(actor=request.user, month=_month(month), mine=mine).prefetch_related("photos")
     return _Mapped(qs, _visit_out)
@@ -569,6 +575,7 @@ def visit_list(request: HttpRequest, month: str = "", mine: bool = False) -> Any
 
 @router.post("/grid/visits", response={201: GridVisitOut}, auth=API_AUTH,
              summary="记录走访（定位、照片、现场更正；multipart/form-data）")
+@idempotent
 def visit_create(request: HttpRequest, household_id: Form[UUID], notes: Form[str], lng: Form[str] = "",
                  lat: Form[str] = "", location_note: Form[str] = "", house_use: Form[str] = "",
                  corrections: Form[str] = "", photos: File[list[UploadedFile]] = None,  # type: ignore[assignment]
@@ -605,7 +612,7 @@ def _corrections(request: HttpRequest, household: Household, house_use: str, raw
 
 # --- Events -----------------------------------------------------------------------------------
 @router.get("/grid/events", response=list[GridEventOut], auth=API_AUTH, summary="网格事件")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(OneWindowPagination)
 def event_list(request: HttpRequest, kind: str = "", open_only: bool = False, mine: bool = False,
                grid: str = "") -> Any:
     qs = selectors.event_list(actor=request.user, filters=selectors.EventFilters(
@@ -615,6 +622,7 @@ def event_list(request: HttpRequest, kind: str = "", open_only: bool = False, mi
 
 @router.post("/grid/events", response={201: GridEventDetailOut}, auth=API_AUTH,
              summary="上报事件（进入12345，渠道“网格上报”）或记录自处置；multipart/form-data")
+@idempotent
 def event_create(request: HttpRequest, category: Form[str], text: Form[str], title: Form[str] = "",
                  lng: Form[str] = "", lat: Form[str] = "", location_note: Form[str] = "", address: Form[str] = "",
                  grid: Form[str] = "", self_handled: Form[bool] = False, handled_note: Form[str] = "",
@@ -691,6 +699,7 @@ def my_declarations(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.post("/grid/me/declarations", response={201: GridDeclarationOut}, auth=API_AUTH,
              summary="自主申报（新增/迁出成员、信息更正、房东申报租客、居住登记）")
+@idempotent
 def my_declaration_create(request: HttpRequest, payload: GridDeclarationIn) -> Status:
     house = None
     if payload.house_id is not None:

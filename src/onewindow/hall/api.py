@@ -13,6 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 from onewindow.accounts.auth import API_AUTH
 from onewindow.accounts.models import ServiceWindow
 from onewindow.core.errors import NotFound, ValidationFailed
+from onewindow.integrations.idempotency import idempotent
 
 from . import figures as hall_figures_module
 from . import kiosk, selectors, services
@@ -336,6 +337,7 @@ def hall_detail(request: HttpRequest, hall_id: UUID) -> dict[str, Any]:
              description="市民：在大厅附近（latitude/longitude）或当日有预约时在线取号。工作人员：导服台代取号，"
                          "可填证件号码（老年人自动优先）并登记材料预审、残疾人、孕妇（特呼号）。"
                          "非办公时间、节假日、当日号源已满、已有未办号均返回 409。")
+@idempotent
 def ticket_take(request: HttpRequest, hall_id: UUID, payload: HallTakeIn) -> Status:
     hall = selectors.hall_get(public_id=hall_id)
     business_type = selectors.business_type_get(hall=hall, public_id=payload.business_type_id)
@@ -482,6 +484,7 @@ def slots(request: HttpRequest, hall_id: UUID, business_type_id: UUID, start: da
 
 @router.post("/appointments", response={201: HallAppointmentOut}, auth=API_AUTH, summary="预约",
              description="为指定事项预约某时段。时段已满、已过、节假日返回 409；多次爽约暂停预约返回 403。")
+@idempotent
 def book(request: HttpRequest, payload: HallBookIn) -> Status:
     from onewindow.catalog.models import ServiceItem
 
@@ -521,6 +524,7 @@ def appointment_cancel(request: HttpRequest, appointment_id: UUID) -> dict[str, 
 
 @router.post("/halls/{uuid:hall_id}/check-in", response={201: HallTicketOut}, auth=API_AUTH,
              summary="预约签到（导服台），取得优先号")
+@idempotent
 def check_in(request: HttpRequest, hall_id: UUID, payload: HallCheckInIn) -> Status:
     hall = selectors.hall_for_staff(actor=request.user, public_id=hall_id)
     appointment = selectors.appointment_by_code(hall=hall, code=payload.code)

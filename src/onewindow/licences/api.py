@@ -8,9 +8,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from ninja.pagination import paginate
 
 from onewindow.accounts.auth import API_AUTH
-from onewindow.core.pagination import PageNumberPagination, paginate
+from onewindow.core.pagination import OneWindowPagination
+from onewindow.integrations.idempotency import idempotent
 
 from . import selectors, services
 from .constants import LicenceSource
@@ -228,7 +230,7 @@ def my_licence_uses(request: HttpRequest, licence_id: UUID) -> QuerySet[LicenceU
 
 @router.get("/licences", response=list[LicenceOut], auth=API_AUTH,
             summary="本部门签发的证照（发证部门管理员，按权限范围）")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(OneWindowPagination)
 def licence_list(request: HttpRequest, filters: Query[LicenceFilterSchema]) -> QuerySet[Licence]:
     return selectors.licence_list(actor=request.user, filters=selectors.LicenceFilters(
         q=filters.q, type_code=filters.type_code, status=filters.status))
@@ -254,6 +256,7 @@ def licence_revoke(request: HttpRequest, licence_id: UUID, payload: RevokeIn) ->
 
 @router.post("/licences/import", response={201: LicenceImportOut}, auth=API_AUTH,
              summary="接口导入证照（全部成功或全部不写入；按类型+编号幂等）")
+@idempotent
 def licence_import(request: HttpRequest, payload: LicenceImportIn) -> Status:
     rows = [{**row.model_dump(), "_row": index} for index, row in enumerate(payload.rows, start=1)]
     result = services.licence_import_rows(actor=request.user, rows=rows, source=LicenceSource.API,
@@ -263,6 +266,7 @@ def licence_import(request: HttpRequest, payload: LicenceImportIn) -> Status:
 
 @router.post("/licences/import/file", response={201: LicenceImportOut}, auth=API_AUTH,
              summary="文件导入证照（CSV 或 Excel .xlsx）")
+@idempotent
 def licence_import_file(request: HttpRequest, file: File[UploadedFile]) -> Status:
     result = services.licence_import_file(actor=request.user, filename=file.name or "upload",
                                           content=file.read())

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from ninja import Router, Schema
+from ninja.pagination import paginate
 
 from onewindow.accounts.auth import API_AUTH
 from onewindow.accounts.constants import Role
@@ -12,7 +13,7 @@ from onewindow.accounts.scope import scope_for
 from onewindow.core.audit import audit_verify_chain
 from onewindow.core.errors import PermissionDenied
 from onewindow.core.models import AuditEntry
-from onewindow.core.pagination import PageNumberPagination, paginate
+from onewindow.core.pagination import OneWindowPagination
 
 router = Router(tags=["电子监察 supervision"])
 
@@ -42,7 +43,7 @@ class ChainOut(Schema):
 
 
 @router.get("/audit", response=list[AuditEntryOut], auth=API_AUTH, summary="审计记录（监督人员）")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(OneWindowPagination)
 def audit_list(request: HttpRequest, action: str = "", object_id: str = ""):  # type: ignore[no-untyped-def]
     if not scope_for(request.user).has_role(*AUDIT_READERS):
         raise PermissionDenied()

@@ -70,8 +70,42 @@ class KnowledgeArticleAdmin(AuditedAdmin):
 
 @admin.register(Open311Client)
 class Open311ClientAdmin(admin.ModelAdmin):
+    """Keys are issued by the service (shown once in a message, stored hashed): adding a client
+    issues its first key; "rotate" issues a new one, "revoke" switches the key off."""
+
     list_display = ("name", "key_prefix", "contact", "is_active", "last_used_at")
-    readonly_fields = ("key_prefix", "key_hash", "last_used_at")
+    fields = ("name", "contact", "key_prefix", "is_active", "last_used_at")
+    readonly_fields = ("key_prefix", "is_active", "last_used_at")
+    actions = ("rotate_keys", "revoke_keys")
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        from django.contrib import messages
+
+        from . import services
+
+        if change:
+            obj.save(update_fields=["name", "contact", "updated_at"])
+            return
+        client, key = services.open311_client_create(actor=request.user, name=obj.name, contact=obj.contact)
+        obj.pk, obj.key_prefix = client.pk, client.key_prefix
+        messages.warning(request, f"“{client.name}”的 api_key（只显示这一次，请立即复制交给对方）：{key}")
+
+    @admin.action(description="重新签发 api_key（旧 key 立即失效）")
+    def rotate_keys(self, request: HttpRequest, queryset: Any) -> None:
+        from django.contrib import messages
+
+        from . import services
+
+        for client in queryset:
+            _, key = services.open311_client_rotate(actor=request.user, client=client)
+            messages.warning(request, f"“{client.name}”的新 api_key（只显示这一次）：{key}")
+
+    @admin.action(description="吊销 api_key")
+    def revoke_keys(self, request: HttpRequest, queryset: Any) -> None:
+        from . import services
+
+        for client in queryset:
+            services.open311_client_revoke(actor=request.user, client=client)
 
 
 @admin.register(Ticket)

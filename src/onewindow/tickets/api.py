@@ -8,19 +8,23 @@ scope is a 404.
 """
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils import timezone
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from ninja.pagination import paginate
 
 from onewindow.accounts.auth import API_AUTH
 from onewindow.accounts.models import Department
 from onewindow.accounts.selectors import department_get
+from onewindow.core.concurrency import GET_EXTRA, WRITE_EXTRA, not_modified, require_if_match, version_tag
 from onewindow.core.errors import NotFound, PermissionDenied, ValidationFailed
-from onewindow.core.pagination import PageNumberPagination, paginate
+from onewindow.core.pagination import OneWindowPagination
+from onewindow.integrations.idempotency import idempotent
 from onewindow.regions.selectors import region_get
 
 from . import constants as c
@@ -120,6 +124,9 @@ class TicketOut(TicketListOut):
     events: list[TicketEventOut]
 
 
+TicketKindIn = Literal[tuple(c.TicketKind.values)]  # type: ignore[valid-type]
+
+
 class IntakeIn(Schema):
     kind: str = Field(..., description="consult 咨询 / help 求助 / complaint 投诉 / report 举报 / "
                                        "suggestion 建议 / praise 表扬", examples=["help"])
@@ -139,19 +146,57 @@ class IntakeIn(Schema):
     answer_text: str = ""
 
 
+class TicketCallIn(Schema):
+    """A call registered by the 12345 telephony system (or its CTI middleware)."""
+
+    call_id: str = Field(..., min_length=1, max_length=64, description="话务系统的来电编号：同一来电只建一张工单",
+                         examples=["CTI-20261207-000123"])
+    caller_number: str = Field("", description="来电号码（与诉求人联系电话分开保存，加密）", examples=["13812345678"])
+    received_at: datetime | None = Field(None, description="来电接入时间（ISO 8601），默认当前时间")
+    recording_ref: str = Field("", max_length=200, description="录音编号或录音系统中的地址",
+                               examples=["rec/2026/12/07/000123.wav"])
+    kind: TicketKindIn = Field(..., description="诉求类型")  # type: ignore[valid-type]
+    text: str = Field(..., examples=["拓东路12号小区从今天早上开始停水，至今没有来水。"])
+    title: str = ""
+    urgency: Literal["normal", "urgent"] = "normal"
+    address: str = ""
+    lng: float | None = None
+    lat: float | None = None
+    requester_name: str = ""
+    requester_phone: str = ""
+    confidential: bool = False
+    category_code: str | None = None
+
+
+class TicketExportQuery(Schema):
+    received_from: datetime = Field(..., description="受理时间起（含，ISO 8601）")
+    received_to: datetime = Field(..., description="受理时间止（不含，ISO 8601），跨度不超过 366 天")
+    format: Literal["csv", "jsonl"] = Field(
+        "csv", description="csv（UTF-8 带 BOM，Excel 可直接打开）或 jsonl（每行一个 JSON）")
+
+
+_STATUS_RE = "|".join(c.Status.values)
+TicketKindQuery = Literal[("", *c.TicketKind.values)]  # type: ignore[valid-type]
+TicketChannelQuery = Literal[("", *c.Channel.values)]  # type: ignore[valid-type]
+
+
 class TicketFilterSchema(Schema):
-    status: str = Field("", description="逗号分隔，如 dispatched,accepted")
+    status: str = Field("", description="逗号分隔的状态，如 dispatched,accepted；取值：" + "、".join(c.Status.values),
+                        pattern=f"^(({_STATUS_RE})(,({_STATUS_RE}))*)?$")
     department: str = Field("", description="部门代码")
     category: str = Field("", description="分类代码（含下级）")
     region: str = Field("", description="区划代码（含下级）")
-    kind: str = ""
-    channel: str = ""
+    kind: TicketKindQuery = ""
+    channel: TicketChannelQuery = ""
     overdue: bool | None = None
     warned: bool | None = None
     q: str = Field("", description="工单编号开头，或标题/地址中的文字")
     received_from: datetime | None = None
     received_to: datetime | None = None
-    order: str = Field("due", description="due（时限最近在前）/ newest（最新在前）")
+    updated_since: datetime | None = Field(
+        None, description="只列出此时间（含）之后有变化的工单，用于增量同步（ISO 8601）")
+    order: Literal["due", "newest", "updated"] = Field(
+        "due", description="due（时限最近在前）/ newest（最新在前）/ updated（按最后变化时间）")
 
 
 class DispatchIn(Schema):
@@ -417,6 +462,7 @@ def kb_search(request: HttpRequest, q: str = "") -> list[dict[str, Any]]:
 
 
 @router.post("/tickets/kb", response={201: KbOut}, auth=API_AUTH, summary="新增知识库条目")
+@idempotent
 def kb_create(request: HttpRequest, payload: KbIn) -> Status:
     article = services.kb_article_save(actor=request.user, title=payload.title, answer=payload.answer,
                                        question=payload.question, keywords=payload.keywords,
@@ -465,6 +511,7 @@ def rules_list(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post("/tickets/dispatch-rules", response={201: RuleOut}, auth=API_AUTH, summary="新增派单规则")
+@idempotent
 def rules_create(request: HttpRequest, payload: RuleIn) -> Status:
     return Status(201, _rule_out(services.dispatch_rule_save(actor=request.user, **_rule_args(payload))))
 
@@ -478,9 +525,28 @@ def _rule(rule_id: UUID) -> Any:
     return rule
 
 
-@router.put("/tickets/dispatch-rules/{rule_id}", response=RuleOut, auth=API_AUTH, summary="修改派单规则")
-def rules_update(request: HttpRequest, rule_id: UUID, payload: RuleIn) -> dict[str, Any]:
-    return _rule_out(services.dispatch_rule_save(actor=request.user, rule=_rule(rule_id), **_rule_args(payload)))
+@router.get("/tickets/dispatch-rules/{rule_id}", response=RuleOut, auth=API_AUTH, summary="派单规则详情",
+            openapi_extra=GET_EXTRA)
+def rules_get(request: HttpRequest, rule_id: UUID, response: HttpResponse) -> Any:
+    if not selectors.is_dispatcher(request.user):
+        raise PermissionDenied()
+    rule = _rule(rule_id)
+    tag = version_tag(rule)
+    unchanged = not_modified(request, tag)
+    if unchanged:
+        return unchanged
+    response["ETag"] = tag
+    return _rule_out(rule)
+
+
+@router.put("/tickets/dispatch-rules/{rule_id}", response=RuleOut, auth=API_AUTH, summary="修改派单规则",
+            description="需在 If-Match 中提供读取时的 ETag（缺少 428，过期 412）。", openapi_extra=WRITE_EXTRA)
+def rules_update(request: HttpRequest, rule_id: UUID, payload: RuleIn, response: HttpResponse) -> dict[str, Any]:
+    rule = _rule(rule_id)
+    require_if_match(request, version_tag(rule))
+    saved = services.dispatch_rule_save(actor=request.user, rule=rule, **_rule_args(payload))
+    response["ETag"] = version_tag(saved)
+    return _rule_out(saved)
 
 
 @router.delete("/tickets/dispatch-rules/{rule_id}", response={204: None}, auth=API_AUTH, summary="删除派单规则")
@@ -504,7 +570,7 @@ QUEUES = {
 @router.get("/tickets/queues/{queue}", response=list[TicketListOut], auth=API_AUTH,
             summary="工作队列：triage 待派单 / department 本部门待办 / overdue 超期 / warnings 预警 / "
                     "callback 待回访 / reopen 待决定重办 / duplicates 疑似重复")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(OneWindowPagination)
 def queue(request: HttpRequest, queue: str) -> Any:
     selector = QUEUES.get(queue)
     if selector is None:
@@ -616,9 +682,96 @@ def monthly(request: HttpRequest, month: str = "") -> dict[str, Any]:
             "worst_overdue": [t.number for t in data.worst_overdue]}
 
 
+# --- 12345 call-centre intake and bulk export ---------------------------------------------------
+@router.post("/tickets/calls", response={201: TicketOut, 200: TicketOut}, auth=API_AUTH,
+             summary="话务系统登记来电（按来电编号幂等）",
+             description="同一 call_id 再次提交时返回 200 和已登记的工单，不会重复建单。需要话务员权限。")
+def call_intake(request: HttpRequest, payload: TicketCallIn) -> Status:
+    ticket, created = services.ticket_call_intake(
+        actor=request.user, call_id=payload.call_id, caller_phone=payload.caller_number,
+        recording_ref=payload.recording_ref, received_at=payload.received_at, kind=payload.kind,
+        text=payload.text, title=payload.title, urgency=payload.urgency, address=payload.address,
+        lng=payload.lng, lat=payload.lat, requester_name=payload.requester_name,
+        requester_phone=payload.requester_phone, confidential=payload.confidential,
+        requester_user=None, category=_category(payload.category_code))
+    return Status(201 if created else 200, _detail_out(request, ticket))
+
+
+EXPORT_COLUMNS = ("number", "received_at", "channel", "kind", "status", "title", "category_code", "category",
+                  "department_code", "department", "region_code", "address", "due_at", "replied_at", "overdue",
+                  "call_id", "recording_ref", "updated_at")
+
+
+def _export_row(t: Ticket) -> dict[str, Any]:
+    local = lambda v: timezone.localtime(v).isoformat() if v else ""  # noqa: E731
+    return {"number": t.number, "received_at": local(t.received_at), "channel": t.channel, "kind": t.kind,
+            "status": t.status, "title": t.title, "category_code": t.category.code if t.category else "",
+            "category": t.category.name if t.category else "",
+            "department_code": t.department.code if t.department else "",
+            "department": t.department.name if t.department else "",
+            "region_code": t.region.code if t.region else "", "address": t.address, "due_at": local(t.due_at),
+            "replied_at": local(t.replied_at), "overdue": t.overdue, "call_id": t.call_id,
+            "recording_ref": t.recording_ref, "updated_at": local(t.updated_at)}
+
+
+@router.get("/tickets/export", response={200: None}, auth=API_AUTH, summary="批量导出工单（流式 CSV / JSON Lines）",
+            description="按受理时间段导出权限范围内的工单，逐行流式输出；不含诉求人姓名和电话。",
+            openapi_extra={"responses": {200: {"description": "CSV 或 JSON Lines", "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/x-ndjson": {"schema": {"type": "string"}}}}}})
+def export(request: HttpRequest, query: Query[TicketExportQuery]) -> StreamingHttpResponse:
+    import csv
+    import io
+    import json
+
+    if not all(2000 <= v.year <= 2100 for v in (query.received_from, query.received_to)):
+        raise ValidationFailed("导出时间应在 2000 年到 2100 年之间", code="export_period_invalid",
+                               fields={"received_from": "导出时间应在 2000 年到 2100 年之间"})
+    aware = lambda v: v if timezone.is_aware(v) else timezone.make_aware(v)  # noqa: E731
+    query.received_from, query.received_to = aware(query.received_from), aware(query.received_to)
+    if query.received_to <= query.received_from or (query.received_to - query.received_from).days > 366:
+        raise ValidationFailed("导出时间段应在 1 天到 366 天之间", code="export_period_invalid",
+                               fields={"received_to": "导出时间段应在 1 天到 366 天之间"})
+    qs = selectors.ticket_list(actor=request.user, filters=selectors.TicketFilters(
+        received_from=query.received_from, received_to=query.received_to, order="newest")).defer(None) \
+        .select_related("category", "department", "region").only(
+        "number", "received_at", "channel", "kind", "status", "title", "category__code", "category__name",
+        "department__code", "department__name", "region__code", "address", "due_at", "replied_at", "overdue",
+        "call_id", "recording_ref", "updated_at")
+    services.ticket_export_record(actor=request.user, received_from=query.received_from,
+                                  received_to=query.received_to, fmt=query.format)
+
+    def csv_rows() -> Any:
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS)
+        buffer.write("\ufeff")
+        writer.writeheader()
+        for ticket in qs.iterator(chunk_size=500):
+            writer.writerow(_export_row(ticket))
+            if buffer.tell() > 32_000:
+                yield buffer.getvalue()
+                buffer.seek(0)
+                buffer.truncate()
+        yield buffer.getvalue()
+
+    def jsonl_rows() -> Any:
+        for ticket in qs.iterator(chunk_size=500):
+            yield json.dumps(_export_row(ticket), ensure_ascii=False) + "\n"
+
+    if query.format == "jsonl":
+        response = StreamingHttpResponse(jsonl_rows(), content_type="application/x-ndjson; charset=utf-8")
+    else:
+        response = StreamingHttpResponse(csv_rows(), content_type="text/csv; charset=utf-8")
+    name = f"tickets-{timezone.localtime(query.received_from):%Y%m%d}-{timezone.localtime(query.received_to):%Y%m%d}"
+    response["Content-Disposition"] = f'attachment; filename="{name}.{query.format}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 # --- Tickets ------------------------------------------------------------------------------------
 # Routes with a {ticket_id} come last: they would shadow the fixed paths above.
 @router.post("/tickets", response={201: TicketOut}, auth=API_AUTH, summary="受理诉求（各渠道统一入口）")
+@idempotent
 def intake(request: HttpRequest, payload: IntakeIn) -> Status:
     if payload.channel not in (c.Channel.HOTLINE, c.Channel.WEB, c.Channel.MOBILE, c.Channel.API, c.Channel.GRID):
         raise ValidationFailed("渠道取值无效", code="channel_invalid", fields={"channel": "渠道取值无效"})
@@ -635,7 +788,7 @@ def intake(request: HttpRequest, payload: IntakeIn) -> Status:
 
 
 @router.get("/tickets", response=list[TicketListOut], auth=API_AUTH, summary="工单列表（按权限范围）")
-@paginate(PageNumberPagination, page_size=50)
+@paginate(OneWindowPagination)
 def ticket_list(request: HttpRequest, filters: Query[TicketFilterSchema]) -> Any:
     department_id = _department(filters.department, "department").id if filters.department else None
     category = _category(filters.category, "category")
@@ -647,6 +800,7 @@ def ticket_list(request: HttpRequest, filters: Query[TicketFilterSchema]) -> Any
         category_path=category.path if category else "", region_path=region_path, kind=filters.kind,
         channel=filters.channel, overdue=filters.overdue, warned=filters.warned, q=filters.q,
         received_from=filters.received_from, received_to=filters.received_to, order=filters.order,
+        updated_since=filters.updated_since,
     ))
     return _LazyOut(page)
 
@@ -681,6 +835,7 @@ def ticket_detail(request: HttpRequest, ticket_id: UUID) -> dict[str, Any]:
 
 
 @router.post("/tickets/{ticket_id}/attachments", response={201: dict}, auth=API_AUTH, summary="上传附件")
+@idempotent
 def attachment_add(request: HttpRequest, ticket_id: UUID, file: File[UploadedFile]) -> Status:
     ticket = _ticket(request, ticket_id)
     if not (selectors.is_dispatcher(request.user) or selectors.is_department_handler(request.user,
@@ -719,6 +874,7 @@ def return_(request: HttpRequest, ticket_id: UUID, payload: TicketReasonIn) -> d
 
 
 @router.post("/tickets/{ticket_id}/cohandlers", response={201: TicketOut}, auth=API_AUTH, summary="增加协办单位")
+@idempotent
 def cohandler_add(request: HttpRequest, ticket_id: UUID, payload: CoHandlerIn) -> Status:
     ticket = _ticket(request, ticket_id)
     services.ticket_cohandler_add(actor=request.user, ticket=ticket, department=_department(payload.department_code),
@@ -793,6 +949,7 @@ def reveal(request: HttpRequest, ticket_id: UUID, payload: TicketReasonIn) -> di
 
 
 @router.post("/tickets/{ticket_id}/supervision-orders", response={201: OrderOut}, auth=API_AUTH, summary="督办")
+@idempotent
 def order_create(request: HttpRequest, ticket_id: UUID, payload: OrderIn) -> Status:
     order = services.supervision_order_create(actor=request.user, ticket=_ticket(request, ticket_id),
                                               reason=payload.reason, due_at=payload.due_at)
@@ -800,6 +957,7 @@ def order_create(request: HttpRequest, ticket_id: UUID, payload: OrderIn) -> Sta
 
 
 @router.post("/tickets/{ticket_id}/extensions", response={201: ExtensionOut}, auth=API_AUTH, summary="申请延期")
+@idempotent
 def extension_create(request: HttpRequest, ticket_id: UUID, payload: ExtensionIn) -> Status:
     ext = services.extension_request_create(actor=request.user, ticket=_ticket(request, ticket_id),
                                             reason=payload.reason, amount=payload.amount, unit=payload.unit)

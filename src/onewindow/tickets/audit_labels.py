@@ -49,3 +49,5 @@ audit_action_register("ticket.category_seed", "导入诉求分类")
 audit_action_register("ticket.kb_change", "修改知识库")
 audit_action_register("ticket.config_change", "修改热线设置")
 audit_action_register("ticket.open311_client", "登记 Open311 客户端")
+audit_action_register("ticket.export", "批量导出工单", summarize=lambda s, n: (
+    f"{s.get('from', '—')[:10]} 至 {s.get('to', '—')[:10]}，格式 {s.get('format', '')}"))

@@ -205,6 +205,7 @@ AUDIT_CATEGORY_SEED = "ticket.category_seed"
 AUDIT_KB_CHANGE = "ticket.kb_change"
 AUDIT_CONFIG_CHANGE = "ticket.config_change"
 AUDIT_OPEN311_CLIENT = "ticket.open311_client"
+AUDIT_TICKET_EXPORT = "ticket.export"
 AUDIT_CLASSIFIER_PROMOTE = "ticket.classifier_promote"
 AUDIT_CLASSIFIER_TRAIN = "ticket.classifier_train"
 

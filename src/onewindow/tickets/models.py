@@ -247,6 +247,14 @@ class Ticket(BaseModel):
     kb_article = models.ForeignKey(KnowledgeArticle, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     external_id = models.CharField(max_length=64, blank=True)
+    media_url = models.URLField("图片链接", max_length=500, blank=True)  # Open311 media_url, kept as posted
+    requester_email = EncryptedTextField("电子邮箱", blank=True)
+    # 12345 call-centre intake: the telephony system's call id (one ticket per call), the number
+    # that called (apart from the requester's contact phone), the recording's reference.
+    call_id = models.CharField("来电编号", max_length=64, blank=True)
+    caller_phone = EncryptedTextField("来电号码", blank=True)
+    caller_phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    recording_ref = models.CharField("录音编号", max_length=200, blank=True)
     supporters = models.PositiveIntegerField(default=0)
     # Reported by a grid worker (channel 网格): the reporter confirms the fix on site (现场核实)
     # instead of the hotline's callback, before the ticket closes.
@@ -284,6 +292,10 @@ class Ticket(BaseModel):
             models.Index(fields=["region_path", "received_at"], name="ticket_open_place_idx",
                          opclasses=["varchar_pattern_ops", ""], include=["category"],
                          condition=Q(status__in=list(OPEN_STATUSES))),
+        ]
+        constraints = [
+            # One ticket per call of the telephony system (a retried post finds the first).
+            models.UniqueConstraint(fields=["call_id"], name="ticket_call_id_unique", condition=~Q(call_id="")),
         ]
 
     def __str__(self) -> str:

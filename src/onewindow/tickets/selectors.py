@@ -358,7 +358,8 @@ class TicketFilters:
     q: str = ""
     received_from: datetime | None = None
     received_to: datetime | None = None
-    order: str = "due"  # due | newest
+    order: str = "due"  # due | newest | updated (oldest change first: incremental sync)
+    updated_since: datetime | None = None
 
 
 # Columns a list never shows: long texts, sealed personal data (decrypting costs), region shapes.
@@ -388,6 +389,8 @@ def _filters_q(filters: TicketFilters) -> Q:
         q &= Q(received_at__gte=filters.received_from)
     if filters.received_to:
         q &= Q(received_at__lt=filters.received_to)
+    if filters.updated_since:
+        q &= Q(updated_at__gte=filters.updated_since)
     text = filters.q.strip()
     if text:
         if text.startswith("12345-"):
@@ -416,6 +419,8 @@ def _ticket_list(parts: list[Q], filters: TicketFilters) -> QuerySet[Ticket]:
     qs = qs.select_related("category", "department", "region").defer(*LIST_DEFERRED)
     if filters.order == "newest":
         return qs.order_by("-received_at", "-id")
+    if filters.order == "updated":
+        return qs.order_by("updated_at", "id")
     return qs.order_by("due_at", "id")
 
 

@@ -568,6 +568,65 @@ def _intake_permission(actor: Any, channel: str) -> None:
                  "not_grid_worker")
 
 
+@dataclass(frozen=True)
+class CallInfo:
+    """What the telephony system knows about the call a ticket came from."""
+
+    call_id: str
+    caller_phone: str = ""
+    recording_ref: str = ""
+
+
+CALL_ID_RE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+def ticket_export_record(*, actor: Any, received_from: datetime, received_to: datetime, fmt: str) -> None:
+    """Bulk exports are for dispatchers and departments (their own scope), and audited."""
+    scope = scope_for(actor)
+    _require(selectors.is_dispatcher(actor) or bool(scope.department_ids) or scope.all_departments,
+             "只有派单员和承办部门可以导出工单", "export_forbidden")
+    with transaction.atomic():
+        audit_record(actor=actor, action=c.AUDIT_TICKET_EXPORT, object_type="ticket", object_id="export",
+                     summary={"from": received_from.isoformat(), "to": received_to.isoformat(), "format": fmt})
+
+
+def ticket_call_intake(*, actor: Any, call_id: str, caller_phone: str = "", recording_ref: str = "",
+                       received_at: datetime | None = None, **intake: Any) -> tuple[Ticket, bool]:
+    """A call from the 12345 telephony system: one ticket per ``call_id``. Returns the ticket and
+    whether it was created now (False: the call was already registered, e.g. a retried post)."""
+    _intake_permission(actor, c.Channel.HOTLINE)
+    call_id = (call_id or "").strip()
+    if not CALL_ID_RE.match(call_id):
+        msg = "来电编号应为 1–64 位字母、数字或 . _ : -"
+        raise ValidationFailed(msg, code="call_id_invalid", fields={"call_id": msg})
+    existing = Ticket.objects.filter(call_id=call_id).first()
+    if existing is not None:
+        return existing, False
+    caller = phone_clean(caller_phone, field_name="caller_phone") if (caller_phone or "").strip() else ""
+    recording_ref = (recording_ref or "").strip()
+    if len(recording_ref) > 200:
+        msg = "录音编号最多 200 个字符"
+        raise ValidationFailed(msg, code="recording_ref_too_long", fields={"recording_ref": msg})
+    if received_at is not None:
+        if timezone.is_naive(received_at):
+            received_at = timezone.make_aware(received_at)
+        if received_at > timezone.now() + timedelta(minutes=5):
+            msg = "来电时间不能晚于当前时间"
+            raise ValidationFailed(msg, code="received_at_future", fields={"received_at": msg})
+        if received_at < timezone.now() - timedelta(days=366):
+            msg = "来电时间不能早于一年前"
+            raise ValidationFailed(msg, code="received_at_too_old", fields={"received_at": msg})
+    from django.db import IntegrityError
+
+    try:
+        ticket = ticket_intake(actor=actor, channel=c.Channel.HOTLINE, received_at=received_at,
+                               call=CallInfo(call_id=call_id, caller_phone=caller, recording_ref=recording_ref),
+                               **intake)
+    except IntegrityError:  # the same call posted twice at once: the other post registered it
+        return Ticket.objects.get(call_id=call_id), False
+    return ticket, True
+
+
 def ticket_intake(
     *,
     actor: Any,
@@ -591,6 +650,9 @@ def ticket_intake(
     supporters: int = 0,
     answer_article: KnowledgeArticle | None = None,
     answer_text: str = "",
+    media_url: str = "",
+    requester_email: str = "",
+    call: CallInfo | None = None,
     now: datetime | None = None,
 ) -> Ticket:
     """Register a request from any channel, classify it, dispatch it (or queue it for a person),
@@ -633,6 +695,10 @@ def ticket_intake(
         requester_phone_hash=lookup_hash(requester_phone) if requester_phone else "",
         requester_user=requester_user if getattr(requester_user, "is_authenticated", False) else None,
         confidential=bool(confidential), category=effective, external_id=(external_id or "")[:64],
+        media_url=(media_url or "")[:500], requester_email=(requester_email or "").strip()[:254],
+        call_id=call.call_id if call else "", caller_phone=call.caller_phone if call else "",
+        caller_phone_hash=lookup_hash(call.caller_phone) if call and call.caller_phone else "",
+        recording_ref=call.recording_ref if call else "",
         supporters=max(int(supporters or 0), 0), created_by_id=_actor_id(actor),
         site_check=channel == c.Channel.GRID,
     )
@@ -1641,6 +1707,27 @@ def open311_client_create(*, actor: Any, name: str, contact: str = "") -> tuple[
                                               key_hash=open311_key_hash(key))
         audit_record(actor=actor, action=c.AUDIT_OPEN311_CLIENT, obj=client, summary={"name": name})
     return client, key
+
+
+def open311_client_rotate(*, actor: Any, client: Open311Client) -> tuple[Open311Client, str]:
+    """A new api_key for the client (shown once); the old one stops working at once."""
+    _require_admin(actor)
+    key = OPEN311_KEY_PREFIX + secrets.token_urlsafe(24)
+    with transaction.atomic():
+        client.key_prefix, client.key_hash, client.is_active = key[:10], open311_key_hash(key), True
+        client.save(update_fields=["key_prefix", "key_hash", "is_active", "updated_at"])
+        audit_record(actor=actor, action=c.AUDIT_OPEN311_CLIENT, obj=client, summary={"rotated": True})
+    return client, key
+
+
+def open311_client_revoke(*, actor: Any, client: Open311Client) -> Open311Client:
+    """The client's key stops working (the client and its history stay)."""
+    _require_admin(actor)
+    with transaction.atomic():
+        client.is_active = False
+        client.save(update_fields=["is_active", "updated_at"])
+        audit_record(actor=actor, action=c.AUDIT_OPEN311_CLIENT, obj=client, summary={"revoked": True})
+    return client
 
 
 def open311_client_authenticate(*, key: str) -> Open311Client | None:

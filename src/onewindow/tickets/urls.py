@@ -16,6 +16,7 @@ urlpatterns: list = [
     re_path(r"^open311/v2/requests" + FMT, open311.requests, name="open311_requests"),
     re_path(r"^open311/v2/requests/(?P<request_id>[\w-]+)" + FMT, open311.request_detail, name="open311_request"),
     re_path(r"^open311/v2/tokens/(?P<token_id>[\w-]+)" + FMT, open311.token, name="open311_token"),
+    re_path(r"^open311/(?P<rest>.*)$", open311.not_found, name="open311_not_found"),
 ]
 
 # Pages

@@ -16,12 +16,13 @@ from onewindow.cases.constants import CaseStatus
 from onewindow.cases.models import Case
 from onewindow.cases.tests.helpers import fill_missing, online_submitted, pdf, png_bytes, review_to_decision
 from onewindow.core.models import AuditEntry
+from onewindow.core.tests.openapi_contract import OpenAPIClient
 
 pytestmark = pytest.mark.django_db
 
 
 def as_user(user: Any) -> Client:
-    client = Client()
+    client = OpenAPIClient()
     if user is not None:
         client.force_login(user)
     return client
@@ -316,8 +317,9 @@ def test_draft_upload_and_submit_over_the_api(world, citizen, item_simple):
         ok = client.post(f"/api/v1/cases/{draft['id']}/materials/{material['id']}/file",
                          {"file": pdf("营业执照.pdf")})
         assert ok.status_code == 200 and ok.json()["state"] == "uploaded"
+    etag = client.get(f"/api/v1/cases/{draft['id']}")["ETag"]
     patched = client.patch(f"/api/v1/cases/{draft['id']}", json.dumps({"delivery_method": "post"}),
-                           content_type="application/json")
+                           content_type="application/json", HTTP_IF_MATCH=etag)
     assert patched.status_code == 400 and patched.json()["code"] == "case_delivery_address"
     submitted = client.post(f"/api/v1/cases/{draft['id']}/submit")
     assert submitted.status_code == 200 and submitted.json()["number"]

@@ -238,9 +238,10 @@ def test_dispatch_rules_are_editable_by_supervisors(client, hotline):
     assert too_broad.status_code == 400 and too_broad.json()["code"] == "rule_too_broad"
     assert post(client, "/api/v1/tickets/dispatch-rules", {"department_code": "ENV", "category_code": "0102001"},
                 hotline.operator.user).status_code == 403
+    etag = client.get(f"/api/v1/tickets/dispatch-rules/{rule_id}", **bearer(sup))["ETag"]
     updated = client.put(f"/api/v1/tickets/dispatch-rules/{rule_id}",
                          {"department_code": "ENV", "category_code": "0102001", "priority": 4},
-                         content_type="application/json", **bearer(sup))
+                         content_type="application/json", HTTP_IF_MATCH=etag, **bearer(sup))
     assert updated.json()["department"]["code"] == "ENV"
     assert client.delete(f"/api/v1/tickets/dispatch-rules/{rule_id}", **bearer(sup)).status_code == 204
     assert AuditEntry.objects.filter(action="ticket.dispatch_rule").count() == 3

@@ -25,7 +25,7 @@ def test_discovery_points_to_the_v2_endpoint(client, hotline):
     body = client.get("/open311/discovery.json").json()
     endpoint = body["endpoints"][0]
     assert endpoint["specification"] == "http://wiki.open311.org/GeoReport_v2"
-    assert endpoint["url"].endswith("/open311/v2/") and "text/xml" in endpoint["formats"]
+    assert endpoint["url"].endswith("/open311/v2") and "text/xml" in endpoint["formats"]
     xml = ET.fromstring(client.get(f"{BASE}/discovery.xml").content)
     assert xml.tag == "discovery" and xml.find("endpoints/endpoint/specification").text.endswith("GeoReport_v2")
 

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class IntegrationsConfig(AppConfig):
+    name = "onewindow.integrations"
+    label = "integrations"
+    verbose_name = "系统对接"
+
+    def ready(self) -> None:
+        from . import tasks  # noqa: F401  (register periodic jobs)
