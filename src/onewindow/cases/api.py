@@ -16,7 +16,9 @@ from onewindow.accounts.models import Enterprise, Person, ServiceHall, Staff
 from onewindow.accounts.scope import scope_for
 from onewindow.catalog.models import ServiceItem, Theme
 from onewindow.core.errors import DomainError, NotFound, ValidationFailed
+from onewindow.core.inputs import url_lookup_check
 from onewindow.core.masking import mask_name
+from onewindow.core.pagination import MAX_PAGE
 
 from . import constants as c
 from . import rules, selectors, services
@@ -365,8 +367,8 @@ class WorkbenchFilters(Schema):
     status: str = ""
     channel: str = ""
     department: str = ""
-    q: str = Field("", description="办件编号、申请人身份证号或申请人名称（精确）")
-    page: int = 1
+    q: str = Field("", max_length=100, description="办件编号、申请人身份证号或申请人名称（精确）")
+    page: int = Field(1, ge=1, le=MAX_PAGE)
 
 
 # --- Serialisation ----------------------------------------------------------------------------
@@ -537,7 +539,7 @@ def progress(request: HttpRequest, number: str, id_tail: str) -> dict[str, Any]:
 
 # --- My applications --------------------------------------------------------------------------
 @router.get("/me/cases", response=CasePage, auth=API_AUTH, summary="我的办件")
-def my_cases(request: HttpRequest, page: int = 1) -> HttpResponse:
+def my_cases(request: HttpRequest, page: int = Query(1, ge=1, le=MAX_PAGE)) -> HttpResponse:
     qs = selectors.case_list_for_applicant(user=request.user)
     rows, has_next = selectors.page_rows(qs, page=page, size=20)
     return fast_json({"items": [_summary_row(x) for x in rows], "page": page, "has_next": has_next})
@@ -812,8 +814,21 @@ def intake(request: HttpRequest, data: Form[str]) -> Status:
     return Status(201, _detail(request, case))
 
 
-@router.get("/cases", response=CasePage, auth=API_AUTH, summary="工作台办件列表（按权限范围，每页50件）")
+@router.get("/cases", response=CasePage, auth=API_AUTH, summary="工作台办件列表（按权限范围，每页50件）",
+            description="q 在网址中只用于办件编号或申请人名称；按身份证号查询请用 POST /cases/search"
+                        "（号码出现在网址中返回 400 personal_lookup_in_url）。")
 def workbench(request: HttpRequest, filters: Query[WorkbenchFilters]) -> HttpResponse:
+    url_lookup_check(filters.q, field="q")
+    return _workbench(request, filters)
+
+
+@router.post("/cases/search", response=CasePage, auth=API_AUTH,
+             summary="查询工作台办件（条件在请求体中，可按申请人身份证号）")
+def workbench_search(request: HttpRequest, payload: WorkbenchFilters) -> HttpResponse:
+    return _workbench(request, payload)
+
+
+def _workbench(request: HttpRequest, filters: WorkbenchFilters) -> HttpResponse:
     qs = selectors.case_list(actor=request.user, filters=selectors.CaseFilters(
         tab=filters.tab, status=filters.status, channel=filters.channel,
         department_code=filters.department, q=filters.q))

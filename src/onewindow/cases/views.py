@@ -58,8 +58,9 @@ def progress(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         number = request.POST.get("number", "")
-        tail = request.POST.get("id_tail", "")
+        tail = request.POST.get("id_tail", "")[:6]
         context["number"] = number
+        context["tail"] = tail  # kept in the form after an error (a POST answer, never a URL)
         if not services.progress_query_allowed(client_ip=str(request.META.get("REMOTE_ADDR", "")),
                                                number=number):
             context["error"] = "查询过于频繁，请稍后再试"
@@ -192,8 +193,10 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         if roles & {rules.REVIEWER, rules.LEADER} and case.status in c.OPEN_STATUSES else [],
         "special_kinds": c.SpecialKind.choices, "delivery_methods": c.DeliveryMethod.choices,
         "ratings": ratings,
-        "ratable_steps": [s for s in selectors.case_steps(case=case)
-                          if s.kind in ("intake", "delivery") and s.status == "done" and s.pk not in rated_steps],
+        # once the applicant rated the case as a whole, the step links go too (one rating each)
+        "ratable_steps": [] if any(r.step_id is None for r in ratings) else [
+            s for s in selectors.case_steps(case=case)
+            if s.kind in ("intake", "delivery") and s.status == "done" and s.pk not in rated_steps],
         "can_rate_case": c.APPLICANT in roles and case.status in c.FINISHED_STATUSES
         and not any(r.step_id is None for r in ratings),
         "masked_id": mask_id_number(case.applicant_person.id_number) if case.applicant_person else "",
