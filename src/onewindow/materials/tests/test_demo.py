@@ -1,9 +1,9 @@
 import pytest
 
 from onewindow.accounts.models import Person
+from onewindow.cases.demo_materials import demo_load_materials
 from onewindow.catalog.models import Material
 from onewindow.materials.constants import CheckStatus
-from onewindow.materials.demo import demo_load_materials
 from onewindow.materials.models import Commitment, LibraryMaterial
 
 accounts_demo = pytest.importorskip("onewindow.accounts.demo")
