@@ -19,6 +19,7 @@ from onewindow.cases.constants import (
     WarningLevel,
 )
 from onewindow.core.errors import Conflict, PermissionDenied, ValidationFailed
+from onewindow.core.tests.helpers import raises_code
 from onewindow.core.workdays import SHANGHAI, WorkCalendar
 
 CLERK, REVIEWER, LEADER = rules.CLERK, rules.REVIEWER, rules.LEADER
@@ -123,7 +124,7 @@ def test_steps_gate_completion_and_decision():
     with pytest.raises(Conflict) as err:
         rules.transition_check(action="complete_step", status="accepted", roles=[REVIEWER], step=None)
     assert err.value.code == "case_no_step"
-    with pytest.raises(PermissionDenied):
+    with raises_code(PermissionDenied, "case_role_forbidden"):
         rules.transition_check(action="approve", status="in_review", roles=[REVIEWER], step=LEADER_DECIDES)
 
 
@@ -131,7 +132,7 @@ def test_resume_needs_a_valid_previous_status():
     with pytest.raises(Conflict) as err:
         rules.transition_check(action="resubmit", status="supplement", roles=[APPLICANT], resume_status="")
     assert err.value.code == "case_resume_invalid"
-    with pytest.raises(Conflict):
+    with raises_code(Conflict, "case_resume_invalid"):
         rules.transition_check(action="end_special", status="special", roles=[LEADER],
                                resume_status="submitted")
 
@@ -292,7 +293,7 @@ def test_case_numbers_are_readable_and_sortable():
     assert numbers[0] == "5301032026112200001"
     assert numbers == sorted(numbers)
     assert rules.case_number_format(rules.case_number_key("530103", date(2026, 11, 23)), 1) > numbers[-1]
-    with pytest.raises(Conflict):
+    with raises_code(Conflict, "case_number_exhausted"):
         rules.case_number_format(key, 100000)
     with pytest.raises(ValueError):
         rules.case_number_key("53a1", date(2026, 1, 1))
@@ -341,9 +342,9 @@ def test_materials_and_supplement_lists():
     with pytest.raises(ValidationFailed) as err:
         rules.materials_check(views)
     assert err.value.code == "case_materials_missing" and "营业执照" in err.value.message
-    with pytest.raises(ValidationFailed):
+    with raises_code(ValidationFailed, "case_supplement_items_required"):
         rules.supplement_items_clean([{"name": " "}])
-    with pytest.raises(ValidationFailed):
+    with raises_code(ValidationFailed, "case_supplement_material"):
         rules.supplement_items_clean([{"name": "x", "material_id": "other"}], known=["m1"])
     assert rules.supplement_items_clean([{"name": "营业执照", "reason": "模糊"}]) == [
         {"name": "营业执照", "reason": "模糊", "material_id": ""}]
@@ -354,7 +355,7 @@ def test_ratings():
         assert rules.rating_level_check(str(level)) == level
         assert rules.rating_is_bad(level) is bad
     for wrong in (0, 6, "x", None):
-        with pytest.raises(ValidationFailed):
+        with raises_code(ValidationFailed, "rating_level_invalid"):
             rules.rating_level_check(wrong)
     with pytest.raises(ValidationFailed) as err:
         rules.rating_comment_check(1, "")
