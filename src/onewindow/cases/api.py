@@ -33,19 +33,74 @@ class DepartmentRef(Schema):
     name: str
 
 
-class MaterialOut(Schema):
+class CaseMaterialOut(Schema):
     id: UUID
     name: str
     is_required: bool
     state: str
     state_label: str
-    free: bool = Field(..., description="免提交（电子证照或部门共享）")
+    free: bool = Field(..., description="免提交（电子证照、部门共享或材料库已核验材料）")
     original_name: str
     content_type: str
     size: int
     licence_number: str
     note: str
     catalogue_material_id: UUID | None
+    trust_level: str = Field(..., description="材料等级：A 政府签发 B 已核验 C 申请人上传 D 申请人承诺；未提供时为空",
+                             examples=["B"])
+    trust_source: str = Field(..., description="材料来源", examples=["材料库 · 综合窗口小李于2026年12月1日核验原件"])
+    accepted_levels: str = Field(..., description="该材料可采信的等级", examples=["ABCD"])
+    watermark: str = Field(..., description="办件中副本所加的水印内容")
+    commitment_text: str = Field(..., description="告知承诺内容（D级）")
+
+
+class CaseMaterialCommitIn(Schema):
+    commit: bool = Field(True, description="true 作出承诺，false 撤回承诺")
+
+
+class CaseMaterialVerifyIn(Schema):
+    valid_until: date | None = Field(None, description="核验件有效期至（空：默认期限）")
+    to_library: bool = Field(True, description="存入申请人材料库（B级，可复用）")
+    method: str = Field("window", description="window 窗口核验原件 / post 邮寄原件 / data 数据比对")
+
+
+class CaseMaterialLevelsOut(Schema):
+    a: int
+    b: int
+    d: int
+    fresh: int
+    missing: int
+    share_a: float = Field(..., description="A级满足比例（0–1）")
+    share_b: float
+    share_d: float
+    share_fresh: float
+    uploads_saved: int = Field(..., description="免提交材料数（A+B+D）")
+
+
+class CasePostcheckCountsOut(Schema):
+    commitments: int
+    drawn: int
+    passed: int
+    failed: int
+    open: int
+
+
+class CaseMaterialFiguresRowOut(Schema):
+    department: str
+    department_name: str
+    item_name: str
+    cases: int
+    levels: CaseMaterialLevelsOut
+    stored_in_library: int = Field(..., description="本时段核验原件并存入材料库的材料数（C→B）")
+    visits_saved: int = Field(..., description="无需核验任何原件的办件数")
+    postchecks: CasePostcheckCountsOut
+
+
+class CaseMaterialFiguresOut(Schema):
+    start: date
+    end: date
+    rows: list[CaseMaterialFiguresRowOut]
+    total: CaseMaterialFiguresRowOut
 
 
 class StepOut(Schema):
@@ -61,7 +116,7 @@ class StepOut(Schema):
     record: dict[str, Any]
 
 
-class EventOut(Schema):
+class CaseEventOut(Schema):
     at: datetime
     action: str
     title: str
@@ -123,9 +178,9 @@ class CaseOut(CaseSummary):
     supplement_items: list[dict[str, str]]
     delivery_method: str
     form_data: dict[str, str]
-    materials: list[MaterialOut]
+    materials: list[CaseMaterialOut]
     steps: list[StepOut]
-    timeline: list[EventOut]
+    timeline: list[CaseEventOut]
     allowed_actions: list[str]
     result: ResultOut | None
     ratings: list[RatingOut]
@@ -143,7 +198,7 @@ class ProgressOut(Schema):
     due_at: datetime | None
     decided_at: datetime | None
     supplement_items: list[dict[str, str]]
-    timeline: list[EventOut]
+    timeline: list[CaseEventOut]
 
 
 class CasePage(Schema):
@@ -183,7 +238,7 @@ class NoteIn(Schema):
     note: str = ""
 
 
-class ReasonIn(Schema):
+class CaseReasonIn(Schema):
     reason: str = ""
 
 
@@ -368,10 +423,12 @@ def _material(m: CaseMaterial) -> dict[str, Any]:
     return {
         "id": m.public_id, "name": m.name, "is_required": m.is_required, "state": m.state,
         "state_label": str(c.MaterialState(m.state).label),
-        "free": m.state in (c.MaterialState.LICENCE, c.MaterialState.SHARED),
+        "free": m.state in c.MATERIAL_FREE,
         "original_name": m.original_name, "content_type": m.content_type, "size": m.size,
         "licence_number": m.licence_number, "note": m.note,
         "catalogue_material_id": m.material.public_id if m.material_id and m.material else None,
+        "trust_level": m.trust_level, "trust_source": m.trust_source, "accepted_levels": m.accepted_levels,
+        "watermark": m.watermark, "commitment_text": m.commitment_text,
     }
 
 
@@ -552,7 +609,7 @@ def draft_delete(request: HttpRequest, case_id: UUID) -> Status:
     return Status(204, None)
 
 
-@router.post("/cases/{uuid:case_id}/materials/{uuid:material_id}/file", response=MaterialOut, auth=API_AUTH,
+@router.post("/cases/{uuid:case_id}/materials/{uuid:material_id}/file", response=CaseMaterialOut, auth=API_AUTH,
              summary="上传材料（PDF/JPG/PNG，按内容识别）")
 def material_upload(request: HttpRequest, case_id: UUID, material_id: UUID,
                     file: File[UploadedFile]) -> dict[str, Any]:
@@ -562,12 +619,31 @@ def material_upload(request: HttpRequest, case_id: UUID, material_id: UUID,
     return _material(material)
 
 
-@router.post("/cases/{uuid:case_id}/materials/{uuid:material_id}/paper", response=MaterialOut, auth=API_AUTH,
+@router.post("/cases/{uuid:case_id}/materials/{uuid:material_id}/paper", response=CaseMaterialOut, auth=API_AUTH,
              summary="窗口核验纸质原件")
 def material_paper(request: HttpRequest, case_id: UUID, material_id: UUID) -> dict[str, Any]:
     case = _get(request, case_id)
     return _material(services.case_material_paper(actor=request.user,
                                                   material=_material_of(case, material_id)))
+
+
+@router.post("/cases/{uuid:case_id}/materials/{uuid:material_id}/verify", response=CaseMaterialOut, auth=API_AUTH,
+             summary="核验原件（B级），并存入申请人材料库")
+def material_verify(request: HttpRequest, case_id: UUID, material_id: UUID,
+                    payload: CaseMaterialVerifyIn) -> dict[str, Any]:
+    case = _get(request, case_id)
+    return _material(services.case_material_paper(
+        actor=request.user, material=_material_of(case, material_id), valid_until=payload.valid_until,
+        to_library=payload.to_library, method=payload.method))
+
+
+@router.post("/cases/{uuid:case_id}/materials/{uuid:material_id}/commitment", response=CaseMaterialOut,
+             auth=API_AUTH, summary="告知承诺（D级）：以书面承诺代替材料，或撤回承诺")
+def material_commit(request: HttpRequest, case_id: UUID, material_id: UUID,
+                    payload: CaseMaterialCommitIn) -> dict[str, Any]:
+    case = _get(request, case_id)
+    return _material(services.case_material_commit(actor=request.user, material=_material_of(case, material_id),
+                                                   commit=payload.commit))
 
 
 @router.get("/cases/{uuid:case_id}/materials/{uuid:material_id}/file", auth=API_AUTH, summary="下载材料",
@@ -616,7 +692,7 @@ def accept(request: HttpRequest, case_id: UUID) -> dict[str, Any]:
 
 @router.post("/cases/{uuid:case_id}/not-accept", response=CaseOut, auth=API_AUTH,
              summary="不予受理（须写明理由）")
-def not_accept(request: HttpRequest, case_id: UUID, payload: ReasonIn) -> dict[str, Any]:
+def not_accept(request: HttpRequest, case_id: UUID, payload: CaseReasonIn) -> dict[str, Any]:
     return _detail(request, services.case_not_accept(actor=request.user, case=_get(request, case_id),
                                                      reason=payload.reason))
 
@@ -658,14 +734,14 @@ def special_end(request: HttpRequest, case_id: UUID, payload: SpecialEndIn) -> d
 
 
 @router.post("/cases/{uuid:case_id}/approve", response=CaseOut, auth=API_AUTH, summary="准予许可（决定环节）")
-def approve(request: HttpRequest, case_id: UUID, payload: ReasonIn) -> dict[str, Any]:
+def approve(request: HttpRequest, case_id: UUID, payload: CaseReasonIn) -> dict[str, Any]:
     case = services.case_decide(actor=request.user, case=_get(request, case_id), approve=True,
                                 reason=payload.reason)
     return _detail(request, case)
 
 
 @router.post("/cases/{uuid:case_id}/refuse", response=CaseOut, auth=API_AUTH, summary="不予许可（须写明理由）")
-def refuse(request: HttpRequest, case_id: UUID, payload: ReasonIn) -> dict[str, Any]:
+def refuse(request: HttpRequest, case_id: UUID, payload: CaseReasonIn) -> dict[str, Any]:
     case = services.case_decide(actor=request.user, case=_get(request, case_id), approve=False,
                                 reason=payload.reason)
     return _detail(request, case)
@@ -690,7 +766,7 @@ def close(request: HttpRequest, case_id: UUID) -> dict[str, Any]:
 
 
 @router.post("/cases/{uuid:case_id}/withdraw", response=CaseOut, auth=API_AUTH, summary="撤回申请")
-def withdraw(request: HttpRequest, case_id: UUID, payload: ReasonIn) -> dict[str, Any]:
+def withdraw(request: HttpRequest, case_id: UUID, payload: CaseReasonIn) -> dict[str, Any]:
     return _detail(request, services.case_withdraw(actor=request.user, case=_get(request, case_id),
                                                    reason=payload.reason))
 
@@ -788,6 +864,33 @@ def figures(request: HttpRequest, start: date, end: date, department: str = "") 
             "overdue": f.overdue, "licence_materials": f.licence_materials,
             "visits_saved": f.visits_saved, "ratings": f.ratings, "satisfaction": f.satisfaction,
             "average_rating": f.average_rating}
+
+
+def _material_figures_row(r: selectors.MaterialFigures) -> dict[str, Any]:
+    lv = r.levels
+    return {"department": r.department_code, "department_name": r.department_name, "item_name": r.item_name,
+            "cases": r.cases, "levels": {
+                "a": lv.a, "b": lv.b, "d": lv.d, "fresh": lv.fresh, "missing": lv.missing,
+                "share_a": lv.share(lv.a), "share_b": lv.share(lv.b), "share_d": lv.share(lv.d),
+                "share_fresh": lv.share(lv.fresh), "uploads_saved": lv.saved},
+            "stored_in_library": r.stored, "visits_saved": r.visits_saved,
+            "postchecks": {"commitments": r.postcheck.commitments, "drawn": r.postcheck.drawn,
+                           "passed": r.postcheck.passed, "failed": r.postcheck.failed, "open": r.postcheck.open}}
+
+
+@router.get("/cases-figures/materials", response=CaseMaterialFiguresOut, auth=API_AUTH,
+            summary="材料分级统计：按事项和部门，A/B/D/现场核验占比、免提交与少跑、事后核查")
+def material_figures(request: HttpRequest, start: date, end: date, department: str = "") -> dict[str, Any]:
+    dept = None
+    if department:
+        dept = selectors.figure_departments(actor=request.user).filter(code=department).first()
+        if dept is None:
+            raise NotFound("找不到该部门", code="department_not_found")
+    if end < start or (end - start).days > 366:
+        raise ValidationFailed("统计时段无效（不超过一年）", code="period_invalid", fields={"end": "时段无效"})
+    rows, total = selectors.material_figures(actor=request.user, start=start, end=end, department=dept)
+    return {"start": start, "end": end, "rows": [_material_figures_row(r) for r in rows],
+            "total": _material_figures_row(total)}
 
 
 def _follow_up(f: RatingFollowUp) -> dict[str, Any]:

@@ -485,3 +485,11 @@ def test_visits_saved_and_figures():
                             ratings=3, satisfied=2, rating_points=11)
     assert figures.online_share == 66.7 and figures.early_rate == 33.3 and figures.average_working_days == 3.3
     assert figures.satisfaction == 66.7 and figures.average_rating == 3.67
+
+
+def test_review_plan_never_puts_issuing_the_result_before_the_decision():
+    """个体工商户设立登记: 网上申请 → 审核登记 → 发照; 发照 is the result issue after 决定."""
+    plan = rules.review_plan([{"name": "网上申请"}, {"name": "审核登记"}, {"name": "发照"}])
+    assert [(p.name, p.kind) for p in plan] == [("审核登记", "review"), ("决定", "decision")]
+    plan = rules.review_plan([{"name": "审查"}, {"name": "审批决定"}, {"name": "制证发证"}])
+    assert [p.name for p in plan] == ["审查", "审批决定"] and plan[-1].is_decision
