@@ -19,7 +19,10 @@ from onewindow.regions.tests.factories import region_make, square
 # Property tests judge behaviour, not speed: on a loaded CI machine input generation may be slow,
 # so neither a deadline nor the "too slow" health check may fail a test.
 hypothesis_settings.register_profile("onewindow", deadline=None, suppress_health_check=[HealthCheck.too_slow])
-hypothesis_settings.load_profile("onewindow")
+# make mutation runs each rules module's tests once per mutant: fewer examples per property
+hypothesis_settings.register_profile("mutation", parent=hypothesis_settings.get_profile("onewindow"),
+                                     max_examples=25, database=None)
+hypothesis_settings.load_profile(os.environ.get("ONEWINDOW_HYPOTHESIS_PROFILE", "onewindow"))
 
 
 @dataclass

@@ -19,6 +19,7 @@ from onewindow.accounts.rules import (
     username_validate,
 )
 from onewindow.core.errors import ValidationFailed
+from onewindow.core.tests.helpers import raises_code
 
 # Published examples: GB 11643 sample and a real, public credit code (国家电网有限公司).
 VALID_ID = "11010519491231002X"
@@ -60,7 +61,7 @@ def test_any_body_with_its_check_char_is_valid_and_any_other_char_is_not(body):
     assert id_number_parse(good).number == good
     for wrong in "0123456789X":
         if wrong != good[-1]:
-            with pytest.raises(ValidationFailed):
+            with raises_code(ValidationFailed, "id_number_checksum"):
                 id_number_parse(body + wrong)
             break
 

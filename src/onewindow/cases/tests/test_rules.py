@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import chinese_calendar
 import pytest
@@ -19,6 +19,7 @@ from onewindow.cases.constants import (
     WarningLevel,
 )
 from onewindow.core.errors import Conflict, PermissionDenied, ValidationFailed
+from onewindow.core.tests.helpers import raises_code
 from onewindow.core.workdays import SHANGHAI, WorkCalendar
 
 CLERK, REVIEWER, LEADER = rules.CLERK, rules.REVIEWER, rules.LEADER
@@ -123,7 +124,7 @@ def test_steps_gate_completion_and_decision():
     with pytest.raises(Conflict) as err:
         rules.transition_check(action="complete_step", status="accepted", roles=[REVIEWER], step=None)
     assert err.value.code == "case_no_step"
-    with pytest.raises(PermissionDenied):
+    with raises_code(PermissionDenied, "case_role_forbidden"):
         rules.transition_check(action="approve", status="in_review", roles=[REVIEWER], step=LEADER_DECIDES)
 
 
@@ -131,7 +132,7 @@ def test_resume_needs_a_valid_previous_status():
     with pytest.raises(Conflict) as err:
         rules.transition_check(action="resubmit", status="supplement", roles=[APPLICANT], resume_status="")
     assert err.value.code == "case_resume_invalid"
-    with pytest.raises(Conflict):
+    with raises_code(Conflict, "case_resume_invalid"):
         rules.transition_check(action="end_special", status="special", roles=[LEADER],
                                resume_status="submitted")
 
@@ -292,7 +293,7 @@ def test_case_numbers_are_readable_and_sortable():
     assert numbers[0] == "5301032026112200001"
     assert numbers == sorted(numbers)
     assert rules.case_number_format(rules.case_number_key("530103", date(2026, 11, 23)), 1) > numbers[-1]
-    with pytest.raises(Conflict):
+    with raises_code(Conflict, "case_number_exhausted"):
         rules.case_number_format(key, 100000)
     with pytest.raises(ValueError):
         rules.case_number_key("53a1", date(2026, 1, 1))
@@ -341,9 +342,9 @@ def test_materials_and_supplement_lists():
     with pytest.raises(ValidationFailed) as err:
         rules.materials_check(views)
     assert err.value.code == "case_materials_missing" and "营业执照" in err.value.message
-    with pytest.raises(ValidationFailed):
+    with raises_code(ValidationFailed, "case_supplement_items_required"):
         rules.supplement_items_clean([{"name": " "}])
-    with pytest.raises(ValidationFailed):
+    with raises_code(ValidationFailed, "case_supplement_material"):
         rules.supplement_items_clean([{"name": "x", "material_id": "other"}], known=["m1"])
     assert rules.supplement_items_clean([{"name": "营业执照", "reason": "模糊"}]) == [
         {"name": "营业执照", "reason": "模糊", "material_id": ""}]
@@ -354,7 +355,7 @@ def test_ratings():
         assert rules.rating_level_check(str(level)) == level
         assert rules.rating_is_bad(level) is bad
     for wrong in (0, 6, "x", None):
-        with pytest.raises(ValidationFailed):
+        with raises_code(ValidationFailed, "rating_level_invalid"):
             rules.rating_level_check(wrong)
     with pytest.raises(ValidationFailed) as err:
         rules.rating_comment_check(1, "")
@@ -370,6 +371,120 @@ def test_figures_and_visits():
     assert rules.Figures().online_share is None
     cases = itertools.product(["online", "window"], ["online", "pickup", "post"])
     assert [rules.visits_saved(channel=c, delivery_method=d) for c, d in cases] == [2, 1, 2, 1, 0, 1]
+
+
+# --- Edges the mutation run found untested (make mutation) ------------------------------------
+def test_a_supplement_may_name_a_known_material_or_none():
+    known = ["m1", "m2"]
+    assert rules.supplement_items_clean([{"name": "营业执照", "material_id": "m1"}], known=known) == [
+        {"name": "营业执照", "reason": "", "material_id": "m1"}]
+    # no material named: free text items are fine even when the case has materials
+    assert rules.supplement_items_clean([{"material": " 现场照片 ", "reason": " 缺 "}], known=known) == [
+        {"name": "现场照片", "reason": "缺", "material_id": ""}]
+    # no known materials to compare with: the id is kept as given
+    assert rules.supplement_items_clean([{"name": "x", "material_id": "m9"}])[0]["material_id"] == "m9"
+    with pytest.raises(ValidationFailed) as err:
+        rules.supplement_items_clean([{"name": "x", "material_id": "m9"}], known=known)
+    assert err.value.code == "case_supplement_material" and set(err.value.fields) == {"items"}
+    with pytest.raises(ValidationFailed) as err:
+        rules.supplement_items_clean(None)
+    assert err.value.code == "case_supplement_items_required"
+    long = rules.supplement_items_clean([{"name": "名" * 300, "reason": "因" * 600}])[0]
+    assert len(long["name"]) == 200 and len(long["reason"]) == 500
+    # empty names are skipped, the rest kept in order
+    rows = rules.supplement_items_clean([{"name": ""}, {"name": "甲"}, {"name": "乙"}])
+    assert [r["name"] for r in rows] == ["甲", "乙"]
+
+
+def test_a_rating_comment_is_kept_trimmed_and_bounded():
+    assert rules.rating_comment_check(5, "  办事很快  ") == "办事很快"
+    assert rules.rating_comment_check(2, "太慢") == "太慢"  # two characters explain a bad rating
+    assert rules.rating_comment_check(3, "") == ""  # 基本满意 needs no reason
+    for bad_level in (1, 2):
+        with pytest.raises(ValidationFailed) as err:
+            rules.rating_comment_check(bad_level, " 慢 ")
+        assert err.value.code == "rating_comment_required" and set(err.value.fields) == {"comment"}
+    assert len(rules.rating_comment_check(5, "好" * 1000)) == 1000
+    with pytest.raises(ValidationFailed) as err:
+        rules.rating_comment_check(5, "好" * 1001)
+    assert err.value.code == "rating_comment_too_long" and set(err.value.fields) == {"comment"}
+    with pytest.raises(ValidationFailed) as err:
+        rules.rating_level_check(7)
+    assert err.value.code == "rating_level_invalid" and set(err.value.fields) == {"level"}
+
+
+def test_warning_and_overdue_exactly_at_the_moments():
+    cal = official()
+    due = rules.due_compute(cal, start=at(9, 30), days=5, unit="working_day").at
+    warn = rules.warn_at_compute(cal, due=due, total_days=5, share=0.25)
+    assert warn is not None
+    assert rules.warning_level(now=due, due_at=due, warn_at=warn) == WarningLevel.YELLOW  # due, not yet late
+    assert rules.warning_level(now=warn, due_at=due, warn_at=warn) == WarningLevel.YELLOW
+    before = warn - timedelta(microseconds=1)
+    assert rules.warning_level(now=before, due_at=due, warn_at=warn) == WarningLevel.NONE
+    assert rules.warning_level(now=due, due_at=due, warn_at=None) == WarningLevel.NONE
+    on_the_dot = rules.completion_compute(cal, accepted_at=at(9, 30), completed_at=due, paused_days=0, due_at=due)
+    assert not on_the_dot.overdue and not on_the_dot.early
+    no_limit = rules.completion_compute(cal, accepted_at=at(9, 30), completed_at=at(10, 20), paused_days=0,
+                                        due_at=None)
+    assert no_limit == rules.Completion(10, False, False)
+    more_paused = rules.completion_compute(cal, accepted_at=at(9, 30), completed_at=at(10, 9), paused_days=9,
+                                           due_at=due)
+    assert more_paused.working_days_used == 0
+    assert rules.warn_at_compute(cal, due=due, total_days=0, share=0.25) is None
+    assert rules.warning_threshold(4, 0.5) == 1 and rules.warning_threshold(3, 0.34) == 1
+
+
+def test_open_and_zero_length_pauses():
+    cal = official()
+    start = at(10, 12)
+    assert rules.pause_days(cal, rules.Pause(start=start, end=start)) == 0
+    assert rules.pause_days(cal, rules.Pause(start=start, end=None)) == 0  # open, no "now" given
+    assert rules.pause_days(cal, rules.Pause(start=start, end=None), now=at(10, 14)) == 2
+    assert rules.pause_days(cal, rules.Pause(start=start, end=None), now=at(10, 11)) == 0  # clock skew
+    assert rules.pause_days(cal, rules.Pause(start=start, end=at(10, 19)), unit="natural") == 7
+    assert rules.pause_days(cal, rules.Pause(start=start, end=at(10, 19)), unit="working") == 5
+    assert rules.pause_days(cal, rules.Pause(start=start, end=at(10, 19)), unit="anything") == 5
+    assert rules.calendar_unit("natural_day") == "natural" and rules.calendar_unit("") == "working"
+    # a negative pause never shortens a limit
+    negative = rules.due_compute(cal, start=at(10, 12), days=1, unit="working_day", paused_days=-3)
+    assert negative.day == date(2026, 10, 13)
+    assert rules.due_compute(cal, start=at(10, 12), days=1, unit="natural", paused_days=2).day == date(2026, 10, 15)
+
+
+def test_step_roles_are_intersected_with_the_actions_roles():
+    odd = rules.StepPlan("审查", StepKind.REVIEW, (REVIEWER, "supervisor"))
+    assert rules.transition_check(action=A.COMPLETE_STEP, status=S.IN_REVIEW, roles={REVIEWER}, channel=C.ONLINE,
+                                  step=odd) == S.IN_REVIEW
+    with pytest.raises(PermissionDenied) as err:
+        rules.transition_check(action=A.COMPLETE_STEP, status=S.IN_REVIEW, roles={"supervisor"}, channel=C.ONLINE,
+                               step=odd)
+    assert err.value.code == "case_role_forbidden" and err.value.detail["roles"] == [REVIEWER]
+    odd_decision = rules.StepPlan("决定", StepKind.DECISION, (LEADER, CLERK))
+    with pytest.raises(PermissionDenied) as err:
+        rules.transition_check(action=A.APPROVE, status=S.IN_REVIEW, roles={CLERK}, channel=C.ONLINE,
+                               step=odd_decision)
+    assert err.value.code == "case_role_forbidden"
+    assert rules.transition_check(action=A.APPROVE, status=S.IN_REVIEW, roles={LEADER}, channel=C.ONLINE,
+                                  step=odd_decision) == S.APPROVED
+    with pytest.raises(Conflict) as conflict:
+        rules.transition_check(action=A.REFUSE, status=S.IN_REVIEW, roles={LEADER}, channel=C.ONLINE, step=REVIEW)
+    assert conflict.value.code == "case_decision_not_reached" and "审查" in conflict.value.message
+
+
+def test_visits_saved_and_figures():
+    assert rules.visits_saved(channel=C.ONLINE, delivery_method="post") == 2
+    assert rules.visits_saved(channel=C.ONLINE, delivery_method="online") == 2
+    assert rules.visits_saved(channel=C.ONLINE, delivery_method="window") == 1
+    assert rules.visits_saved(channel=C.WINDOW, delivery_method="post") == 1
+    assert rules.visits_saved(channel=C.WINDOW, delivery_method="window") == 0
+    empty = rules.Figures()
+    assert (empty.online_share, empty.early_rate, empty.average_working_days, empty.satisfaction,
+            empty.average_rating) == (None, None, None, None, None)
+    figures = rules.Figures(cases=3, online=2, finished=3, early=1, working_days_total=10, working_days_count=3,
+                            ratings=3, satisfied=2, rating_points=11)
+    assert figures.online_share == 66.7 and figures.early_rate == 33.3 and figures.average_working_days == 3.3
+    assert figures.satisfaction == 66.7 and figures.average_rating == 3.67
 
 
 def test_review_plan_never_puts_issuing_the_result_before_the_decision():

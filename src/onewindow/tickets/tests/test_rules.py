@@ -146,3 +146,80 @@ def test_warning_is_never_after_the_deadline(hours, ratio):
 def test_callback_closes_unless_unsatisfied():
     assert rules.callback_closes("satisfied") and rules.callback_closes("basic")
     assert not rules.callback_closes("unsatisfied")
+
+
+# --- Edges the mutation run found untested (make mutation) ------------------------------------
+def test_overdue_exactly_at_the_deadline_is_not_late():
+    due = datetime(2026, 3, 2, 18, 0, tzinfo=SH)
+    assert not rules.is_overdue(due_at=due, now=due)
+    assert rules.is_overdue(due_at=due, now=due + timedelta(microseconds=1))
+    assert not rules.is_overdue(due_at=None, now=due + timedelta(days=9))
+    # a finished ticket is judged by when it finished, not by now
+    assert not rules.is_overdue(due_at=due, now=due + timedelta(days=3), finished_at=due)
+    assert rules.is_overdue(due_at=due, now=due, finished_at=due + timedelta(seconds=1))
+
+
+def test_warning_moment_clamps_the_ratio_and_the_span():
+    start = datetime(2026, 3, 2, 8, 0, tzinfo=SH)
+    due = start + timedelta(hours=10)
+    assert rules.warning_at_for(start=start, due_at=due, ratio=0.8) == start + timedelta(hours=8)
+    assert rules.warning_at_for(start=start, due_at=due, ratio=1.5) == due
+    assert rules.warning_at_for(start=start, due_at=due, ratio=-1) == start
+    assert rules.warning_at_for(start=start, due_at=start - timedelta(hours=1), ratio=0.5) == start
+
+
+def test_return_window_edges():
+    monday = datetime(2026, 3, 2, 9, 0, tzinfo=SH)
+    assert rules.return_allowed(dispatched_at=monday, now=monday - timedelta(minutes=1), limit_working_days=1,
+                                calendar=PLAIN)
+    assert rules.return_allowed(dispatched_at=monday, now=monday + timedelta(days=1), limit_working_days=1,
+                                calendar=PLAIN)  # exactly the limit
+    assert not rules.return_allowed(dispatched_at=monday, now=monday + timedelta(days=2), limit_working_days=1,
+                                    calendar=PLAIN)
+
+
+def test_ticket_number_edges():
+    day = date(2026, 11, 22)
+    assert rules.ticket_number(day, 1) == "12345-20261122-000001"
+    assert rules.ticket_number(day, 999_999) == "12345-20261122-999999"
+    for bad in (0, 1_000_000):
+        with pytest.raises(ValueError, match="sequence out of range"):
+            rules.ticket_number(day, bad)
+    assert rules.ticket_number_parse(" 12345-20261122-000007 ") == (day, 7)
+    for wrong in ("", "12346-20261122-000007", "12345-2026112-000007", "12345-20261122-00a007",
+                  "12345-20261322-000007", "12345-20261122", "12345-20261122-1-2"):
+        assert rules.ticket_number_parse(wrong) is None
+
+
+def test_callbacks_site_checks_and_reopening():
+    assert rules.callback_closes("satisfied") and rules.callback_closes("basic")
+    assert not rules.callback_closes("unsatisfied")
+    assert rules.site_check_outcome(solved=True, satisfaction="basic") == "basic"
+    assert rules.site_check_outcome(solved=False, satisfaction="satisfied") == "unsatisfied"
+    assert rules.reopen_allowed(reopen_count=0, satisfaction="unsatisfied")
+    assert not rules.reopen_allowed(reopen_count=1, satisfaction="unsatisfied")
+    assert rules.reopen_allowed(reopen_count=1, satisfaction="unsatisfied", limit=2)
+    assert not rules.reopen_allowed(reopen_count=0, satisfaction="basic")
+
+
+def test_confidence_levels_at_their_edges():
+    assert rules.confidence_level(None, 0.5) == "low"
+    assert rules.confidence_level(0.49, 0.5) == "low"
+    assert rules.confidence_level(0.5, 0.5) == "medium"
+    assert rules.confidence_level(0.74, 0.5) == "medium"
+    assert rules.confidence_level(0.75, 0.5) == "high"
+    assert rules.confidence_level(1.0, 0.5) == "high"
+
+
+def test_category_refine_counts_distinct_longest_keywords_and_refuses_ties():
+    cands = [rules.KeywordCategory("01", ("垃圾",)),  # the path itself is never a refinement
+             rules.KeywordCategory("0101", ("垃圾", "清运")),
+             rules.KeywordCategory("0102", ("建筑垃圾",)),
+             rules.KeywordCategory("02", ("垃圾", "清运", "噪音"))]  # not below the path
+    assert rules.category_refine(path="01", text="小区垃圾没人清运", candidates=cands) == ("0101", "垃圾")
+    # "建筑垃圾" is counted once, not also as "垃圾": one keyword each → a tie → nothing
+    assert rules.category_refine(path="01", text="路边堆了建筑垃圾", candidates=cands) is None
+    assert rules.category_refine(path="01", text="路灯坏了", candidates=cands) is None
+    assert rules.category_refine(path="01", text="建筑垃圾", candidates=cands[2:3]) == ("0102", "建筑垃圾")
+    empty = [rules.KeywordCategory("0103", ("", "x"))]
+    assert rules.category_refine(path="01", text="abc", candidates=empty) is None
