@@ -13,6 +13,7 @@ from onewindow.core.api import OneWindowAPI, install_error_handlers
 from onewindow.grid.api import router as grid_router
 from onewindow.hall.api import router as hall_router
 from onewindow.licences.api import router as licences_router
+from onewindow.lifecycle.api import router as lifecycle_router
 from onewindow.news.api import router as news_router
 from onewindow.portal.api import router as portal_router
 from onewindow.regions.api import router as regions_router
@@ -56,6 +57,7 @@ api.add_router("/", tickets_router)
 api.add_router("/", grid_router)
 api.add_router("/", news_router)
 api.add_router("/", consult_router)
+api.add_router("/", lifecycle_router)
 api.add_router("/", portal_router)
 api.add_router("/", supervision_router)
 api.add_router("/", calendar_router)

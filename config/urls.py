@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("onewindow.grid.urls")),
     path("", include("onewindow.news.urls")),
     path("", include("onewindow.consult.urls")),
+    path("", include("onewindow.lifecycle.urls")),
     path("", include("onewindow.cases.urls")),
     path("", include("onewindow.hall.kiosk_urls")),
     path("", include("onewindow.hall.urls")),
