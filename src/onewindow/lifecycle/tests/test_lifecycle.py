@@ -104,3 +104,24 @@ def test_assigning_needs_a_manager_and_a_valid_graph(world, agent, catering):
     with pytest.raises(DomainError) as exc:
         services.map_assign(actor=world.leader_a.user, enterprise=enterprise, template=bad, officer=None)
     assert exc.value.code == "lifecycle_bad_graph"
+
+
+def test_demo_is_idempotent(world, district):
+    from django.contrib.auth import get_user_model
+
+    from onewindow.accounts.constants import Role
+    from onewindow.accounts.tests.factories import staff_make
+    from onewindow.cases.tests.factories import citizen_make, enterprise_make
+    from onewindow.lifecycle.demo import lifecycle_demo_load
+    from onewindow.lifecycle.models import EnterpriseMap
+
+    staff_make(username="leader", region=district.district, roles=[Role.LEADER])
+    staff_make(username="reviewer_market", region=district.district, roles=[Role.DEPT_REVIEWER],
+               departments=[world.dept_a])
+    agent_person = citizen_make(username="enterprise")
+    enterprise_make(name="昆明春城云创科技有限公司", user=get_user_model().objects.get(username="enterprise"))
+    assert agent_person.user.enterprises.count() == 1
+    assert lifecycle_demo_load() == {"新增模板": 1, "新增企业图谱": 1}
+    assert lifecycle_demo_load() == {"新增模板": 0, "新增企业图谱": 0}
+    emap = EnterpriseMap.objects.get()
+    assert emap.officer.user.username == "reviewer_market" and emap.template.nodes.count() == 8
