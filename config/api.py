@@ -14,6 +14,7 @@ from onewindow.grid.api import router as grid_router
 from onewindow.hall.api import router as hall_router
 from onewindow.homecare.api import router as homecare_router
 from onewindow.licences.api import router as licences_router
+from onewindow.lifecycle.api import router as lifecycle_router
 from onewindow.materials.api import router as materials_router
 from onewindow.news.api import router as news_router
 from onewindow.portal.api import router as portal_router
@@ -63,6 +64,7 @@ api.add_router("/", tickets_router)
 api.add_router("/", grid_router)
 api.add_router("/", news_router)
 api.add_router("/", consult_router)
+api.add_router("/", lifecycle_router)
 api.add_router("/", portal_router)
 
 api.add_router("/", homecare_router)

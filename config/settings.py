@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "onewindow.tickets",
     "onewindow.news",
     "onewindow.consult",
+    "onewindow.lifecycle",
     "onewindow.grid",
     "onewindow.homecare",
     "onewindow.supervision",

@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("onewindow.grid.urls")),
     path("", include("onewindow.news.urls")),
     path("", include("onewindow.consult.urls")),
+    path("", include("onewindow.lifecycle.urls")),
 
     path("", include("onewindow.homecare.urls")),
     path("", include("onewindow.cases.urls")),

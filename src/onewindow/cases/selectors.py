@@ -561,6 +561,12 @@ def case_licence_check(*, actor: Any, case_ref: str, holder_id_number_hash: str 
     return False
 
 
+def case_facts_for_enterprise(*, enterprise: Any) -> list[dict[str, Any]]:
+    """The enterprise's applications as facts for its lifecycle map: item id, status, current
+    deadline, number and public id (newest first; drafts left out)."""
+    rows = (Case.objects.filter(applicant_enterprise=enterprise).exclude(status=CaseStatus.DRAFT)
+            .order_by("-id").values("item_id", "status", "due_at", "number", "public_id")[:500])
+    return [dict(row) for row in rows]
 # --- Figures of materials by trust level (issue 16) -------------------------------------------
 @dataclass(frozen=True)
 class MaterialFigures:

@@ -329,3 +329,13 @@ def signing_public_keys() -> list[dict[str, str]]:
     from onewindow.core.docsign import public_keys
 
     return public_keys()
+
+
+def licence_type_codes_for_enterprise(*, enterprise: Any) -> set[str]:
+    """Codes of the licence types the enterprise holds in force (valid and not expired)."""
+    from django.utils import timezone as _tz
+
+    today = _tz.localdate()
+    return set(Licence.objects.filter(holder_enterprise=enterprise, status=LicenceStatus.VALID)
+               .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+               .values_list("licence_type__code", flat=True))

@@ -1,0 +1,129 @@
+"""News list and detail at N published items (issue 12): the public API's list (first page,
+a department filter, a deep page, a search), a detail, and the same with a warm cache
+(If-None-Match → 304), through Django's test client (no network), and the HTML list page.
+
+Usage:  .venv/bin/python bench/bench_news.py [--items 20000] [--requests 200]
+Runs against DATABASE_URL with a "_bench" suffix (PostgreSQL) or a temporary SQLite file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "src")]
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+
+def _prepare_database_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgres"):
+        base, _, name = url.rpartition("/")
+        return f"{base}/{name or 'onewindow'}_bench"
+    return f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
+
+
+os.environ["DATABASE_URL"] = _prepare_database_url()
+os.environ.setdefault("ONEWINDOW_TESTING", "1")
+os.environ["ONEWINDOW_AUDIT_CHECKPOINTS"] = f"file:{tempfile.mkdtemp()}/checkpoints.jsonl"
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))]
+
+
+def line(label: str, samples: list[float]) -> None:
+    print(f"{label:<44} median {statistics.median(samples):7.2f} ms  p99 {pct(samples, 99):7.2f} ms  "
+          f"(n={len(samples)})")
+
+
+def timed(fn, n: int) -> list[float]:  # type: ignore[no-untyped-def]
+    out = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=20000)
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.ALLOWED_HOSTS = ["*"]
+    call_command("migrate", verbosity=0)
+    from datetime import timedelta
+
+    from django.test import Client
+    from django.utils import timezone
+
+    from onewindow.accounts.models import Department
+    from onewindow.news import rules
+    from onewindow.news.constants import NewsKind, NewsStatus
+    from onewindow.news.models import NewsItem
+    from onewindow.regions.models import Region
+
+    region, _ = Region.objects.get_or_create(code="530103000000", defaults={"name": "盘龙区", "level": "district",
+                                                                           "path": "/530103000000/"})
+    depts = [Department.objects.get_or_create(code=f"BENCH-{i}", defaults={"name": f"测试部门{i}", "kind": "bureau",
+                                                                          "region": region})[0] for i in range(20)]
+    have = NewsItem.objects.count()
+    now = timezone.now()
+    started = time.perf_counter()
+    batch = []
+    kinds = [NewsKind.NEWS, NewsKind.NOTICE, NewsKind.POLICY]
+    for i in range(have, args.items):
+        title = f"第{i}号 关于开展专项检查工作的通知"
+        d = depts[i % len(depts)]
+        batch.append(NewsItem(kind=kinds[i % 3], title=title, summary="摘要" * 20, body="正文内容。" * 80,
+                              department=d,
+                              region=region, region_path=region.path, status=NewsStatus.PUBLISHED,
+                              published_at=now - timedelta(minutes=i), title_key=rules.title_key(title),
+                              open_category="services" if i % 4 == 0 else ""))
+        if len(batch) == 2000:
+            NewsItem.objects.bulk_create(batch)
+            batch = []
+    if batch:
+        NewsItem.objects.bulk_create(batch)
+    print(f"data: {NewsItem.objects.count()} published items ({time.perf_counter() - started:.1f} s to load); "
+          f"{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}; "
+          f"{platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} CPUs (shared, loaded)")
+    client = Client()
+    one = NewsItem.objects.order_by("-published_at").first()
+    assert one is not None
+    cases = {
+        "GET /news (first page)": "/api/v1/news",
+        "GET /news?department=… (page 1)": f"/api/v1/news?department={depts[3].code}",
+        "GET /news?kind=policy&page=50": "/api/v1/news?kind=policy&page=50",
+        "GET /news?q=第1234号 (search)": "/api/v1/news?q=第1234号",
+        "GET /news/items/{id}": f"/api/v1/news/items/{one.public_id}",
+    }
+    n = args.requests
+    for label, url in cases.items():
+        client.get(url)
+        line(label, timed(lambda url=url: client.get(url), n))
+        etag = client.get(url)["ETag"]
+        line("  warm (If-None-Match → 304)",
+             timed(lambda url=url, etag=etag: client.get(url, HTTP_IF_NONE_MATCH=etag), n))
+    print("page /news/ (HTML)")
+    line("GET /news/", timed(lambda: client.get("/news/"), max(n // 4, 10)))
+
+
+if __name__ == "__main__":
+    main()
