@@ -2,23 +2,24 @@
 
 from django.db import connection
 from django.http import HttpRequest
-from ninja import NinjaAPI, Schema
+from ninja import Schema
 
 from onewindow.accounts.api import router as accounts_router
 from onewindow.cases.api import router as cases_router
 from onewindow.catalog.api import router as catalog_router
 from onewindow.catalog.api_public import router as catalog_public_router
-from onewindow.core.api import install_error_handlers
+from onewindow.core.api import OneWindowAPI, install_error_handlers
 from onewindow.grid.api import router as grid_router
 from onewindow.hall.api import router as hall_router
 from onewindow.homecare.api import router as homecare_router
 from onewindow.licences.api import router as licences_router
+from onewindow.news.api import router as news_router
 from onewindow.regions.api import router as regions_router
 from onewindow.supervision.api import router as supervision_router
 from onewindow.supervision.calendar_api import router as calendar_router
 from onewindow.tickets.api import router as tickets_router
 
-api = NinjaAPI(
+api = OneWindowAPI(
     title="OneWindow 一窗通办 API",
     version="1.0.0",
     description=(
@@ -53,5 +54,6 @@ api.add_router("/", hall_router)
 api.add_router("/", tickets_router)
 api.add_router("/", grid_router)
 api.add_router("/", homecare_router)
+api.add_router("/", news_router)
 api.add_router("/", supervision_router)
 api.add_router("/", calendar_router)

@@ -69,6 +69,13 @@ ONEWINDOW_LOOKUP_KEY = env("ONEWINDOW_LOOKUP_KEY") or _local_secret("LOOKUP_KEY"
 # "version:key" pairs separated by commas (the highest version signs new entries; keep the
 # old versions listed to verify older entries).
 ONEWINDOW_AUDIT_KEY = env("ONEWINDOW_AUDIT_KEY") or _local_secret("AUDIT_KEY", 32)
+# Private Ed25519 key(s) signing issued licences and approval documents (core.docsign): the
+# base64 of a 32-byte seed, or "version:seed" pairs (highest version signs; keep old versions
+# listed so that what they signed still verifies).
+ONEWINDOW_SIGNING_KEY = env("ONEWINDOW_SIGNING_KEY") or ("" if PRODUCTION else _local_secret("SIGNING_KEY", 32))
+# Public address of the platform: printed in the QR codes of issued licences (verification
+# page). Checked at start; production refuses a loopback, placeholder or plain-http address.
+ONEWINDOW_PUBLIC_URL = env("ONEWINDOW_PUBLIC_URL", "" if PRODUCTION else "http://127.0.0.1:8000")
 # Where signed checkpoints of the audit chain go (core.audit_anchor): "file" (default:
 # <storage>/audit/checkpoints.jsonl), "file:/abs/path", a second database URL
 # (postgres://… or sqlite:////abs/path), or "python:dotted.path.Class".
@@ -82,10 +89,18 @@ if PRODUCTION:
 
     _secret_problems = production_secret_problems(
         secret_key=SECRET_KEY, data_keys=ONEWINDOW_DATA_KEYS, lookup_key=ONEWINDOW_LOOKUP_KEY,
-        audit_key=ONEWINDOW_AUDIT_KEY)
+        audit_key=ONEWINDOW_AUDIT_KEY, signing_key=ONEWINDOW_SIGNING_KEY,
+        public_url=ONEWINDOW_PUBLIC_URL)
     if _secret_problems:
         raise ImproperlyConfigured("Refusing to start in production: " + "; ".join(_secret_problems)
                                    + ". Generate keys as docs/deploy.md shows.")
+else:
+    from onewindow.core.secretcheck import public_url_problem
+
+    if _url_problem := public_url_problem(ONEWINDOW_PUBLIC_URL, production=False):
+        from django.core.exceptions import ImproperlyConfigured
+
+        raise ImproperlyConfigured(_url_problem)
 
 ALLOWED_HOSTS = env_list("ONEWINDOW_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("ONEWINDOW_CSRF_TRUSTED_ORIGINS")
@@ -114,9 +129,11 @@ INSTALLED_APPS = [
     "onewindow.accounts",
     "onewindow.catalog",
     "onewindow.licences",
+    "onewindow.materials",
     "onewindow.cases",
     "onewindow.hall",
     "onewindow.tickets",
+    "onewindow.news",
     "onewindow.grid",
     "onewindow.homecare",
     "onewindow.supervision",
@@ -403,8 +420,6 @@ LOGGING = {
 # --- Platform -------------------------------------------------------------------------------
 ONEWINDOW_DISTRICT_CODE = env("ONEWINDOW_DISTRICT_CODE", "530103000000")
 ONEWINDOW_PLATFORM_NAME = env("ONEWINDOW_PLATFORM_NAME", "一窗通办")
-# Public address of the platform: printed in QR codes of issued licences (verification page).
-ONEWINDOW_PUBLIC_URL = env("ONEWINDOW_PUBLIC_URL", "http://127.0.0.1:8000")
 NINJA_PAGINATION_PER_PAGE = 50
 # Longest address (path and query) a page answers; longer ones get a Chinese 414 page. The
 # web server's request-line limit (gunicorn.conf.py) is set above it.

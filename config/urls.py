@@ -29,6 +29,7 @@ urlpatterns = [
     path("", include("onewindow.tickets.urls")),
     path("", include("onewindow.grid.urls")),
     path("", include("onewindow.homecare.urls")),
+    path("", include("onewindow.news.urls")),
     path("", include("onewindow.cases.urls")),
     path("", include("onewindow.hall.kiosk_urls")),
     path("", include("onewindow.hall.urls")),

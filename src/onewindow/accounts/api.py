@@ -88,7 +88,7 @@ class RevealIn(Schema):
     reason: str = Field(..., description="查看完整信息的事由（记入审计）", examples=["办理低保申请核对身份"])
 
 
-class RevealOut(Schema):
+class PersonRevealOut(Schema):
     id_number: str
     phone: str
     address: str
@@ -118,7 +118,7 @@ class WindowOut(Schema):
         return obj.department.code if obj.department else None
 
 
-class HallOut(Schema):
+class AccountHallOut(Schema):
     id: UUID = Field(..., alias="public_id")
     name: str
     region_code: str
@@ -201,7 +201,7 @@ def people_update(request: HttpRequest, person_id: UUID, payload: PersonPatch) -
     return person
 
 
-@router.post("/people/{person_id}/reveal", response=RevealOut, auth=API_AUTH,
+@router.post("/people/{person_id}/reveal", response=PersonRevealOut, auth=API_AUTH,
              summary="查看完整个人信息（记入审计）")
 def people_reveal(request: HttpRequest, person_id: UUID, payload: RevealIn) -> dict[str, str]:
     person = selectors.person_get(actor=request.user, public_id=person_id)
@@ -217,7 +217,7 @@ def departments(request: HttpRequest) -> list[dict[str, str]]:
     ]
 
 
-@router.get("/halls", response=list[HallOut], summary="服务大厅与窗口（公开）")
+@router.get("/service-halls", response=list[AccountHallOut], summary="服务大厅与窗口（公开）")
 def halls(request: HttpRequest, region: str = "") -> list[ServiceHall]:
     path = region_get(code=region).path if region else None
     return list(selectors.hall_list(region_path=path))

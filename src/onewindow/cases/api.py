@@ -31,7 +31,7 @@ class DepartmentRef(Schema):
     name: str
 
 
-class MaterialOut(Schema):
+class CaseMaterialOut(Schema):
     id: UUID
     name: str
     is_required: bool
@@ -59,7 +59,7 @@ class StepOut(Schema):
     record: dict[str, Any]
 
 
-class EventOut(Schema):
+class CaseEventOut(Schema):
     at: datetime
     action: str
     title: str
@@ -121,9 +121,9 @@ class CaseOut(CaseSummary):
     supplement_items: list[dict[str, str]]
     delivery_method: str
     form_data: dict[str, str]
-    materials: list[MaterialOut]
+    materials: list[CaseMaterialOut]
     steps: list[StepOut]
-    timeline: list[EventOut]
+    timeline: list[CaseEventOut]
     allowed_actions: list[str]
     result: ResultOut | None
     ratings: list[RatingOut]
@@ -141,7 +141,7 @@ class ProgressOut(Schema):
     due_at: datetime | None
     decided_at: datetime | None
     supplement_items: list[dict[str, str]]
-    timeline: list[EventOut]
+    timeline: list[CaseEventOut]
 
 
 class CasePage(Schema):
@@ -181,7 +181,7 @@ class NoteIn(Schema):
     note: str = ""
 
 
-class ReasonIn(Schema):
+class CaseReasonIn(Schema):
     reason: str = ""
 
 
@@ -550,7 +550,7 @@ def draft_delete(request: HttpRequest, case_id: UUID) -> Status:
     return Status(204, None)
 
 
-@router.post("/cases/{uuid:case_id}/materials/{uuid:material_id}/file", response=MaterialOut, auth=API_AUTH,
+@router.post("/cases/{uuid:case_id}/materials/{uuid:material_id}/file", response=CaseMaterialOut, auth=API_AUTH,
              summary="上传材料（PDF/JPG/PNG，按内容识别）")
 def material_upload(request: HttpRequest, case_id: UUID, material_id: UUID,
                     file: File[UploadedFile]) -> dict[str, Any]:
@@ -560,7 +560,7 @@ def material_upload(request: HttpRequest, case_id: UUID, material_id: UUID,
     return _material(material)
 
 
-@router.post("/cases/{uuid:case_id}/materials/{uuid:material_id}/paper", response=MaterialOut, auth=API_AUTH,
+@router.post("/cases/{uuid:case_id}/materials/{uuid:material_id}/paper", response=CaseMaterialOut, auth=API_AUTH,
              summary="窗口核验纸质原件")
 def material_paper(request: HttpRequest, case_id: UUID, material_id: UUID) -> dict[str, Any]:
     case = _get(request, case_id)
@@ -614,7 +614,7 @@ def accept(request: HttpRequest, case_id: UUID) -> dict[str, Any]:
 
 @router.post("/cases/{uuid:case_id}/not-accept", response=CaseOut, auth=API_AUTH,
              summary="不予受理（须写明理由）")
-def not_accept(request: HttpRequest, case_id: UUID, payload: ReasonIn) -> dict[str, Any]:
+def not_accept(request: HttpRequest, case_id: UUID, payload: CaseReasonIn) -> dict[str, Any]:
     return _detail(request, services.case_not_accept(actor=request.user, case=_get(request, case_id),
                                                      reason=payload.reason))
 
@@ -656,14 +656,14 @@ def special_end(request: HttpRequest, case_id: UUID, payload: SpecialEndIn) -> d
 
 
 @router.post("/cases/{uuid:case_id}/approve", response=CaseOut, auth=API_AUTH, summary="准予许可（决定环节）")
-def approve(request: HttpRequest, case_id: UUID, payload: ReasonIn) -> dict[str, Any]:
+def approve(request: HttpRequest, case_id: UUID, payload: CaseReasonIn) -> dict[str, Any]:
     case = services.case_decide(actor=request.user, case=_get(request, case_id), approve=True,
                                 reason=payload.reason)
     return _detail(request, case)
 
 
 @router.post("/cases/{uuid:case_id}/refuse", response=CaseOut, auth=API_AUTH, summary="不予许可（须写明理由）")
-def refuse(request: HttpRequest, case_id: UUID, payload: ReasonIn) -> dict[str, Any]:
+def refuse(request: HttpRequest, case_id: UUID, payload: CaseReasonIn) -> dict[str, Any]:
     case = services.case_decide(actor=request.user, case=_get(request, case_id), approve=False,
                                 reason=payload.reason)
     return _detail(request, case)
@@ -688,7 +688,7 @@ def close(request: HttpRequest, case_id: UUID) -> dict[str, Any]:
 
 
 @router.post("/cases/{uuid:case_id}/withdraw", response=CaseOut, auth=API_AUTH, summary="撤回申请")
-def withdraw(request: HttpRequest, case_id: UUID, payload: ReasonIn) -> dict[str, Any]:
+def withdraw(request: HttpRequest, case_id: UUID, payload: CaseReasonIn) -> dict[str, Any]:
     return _detail(request, services.case_withdraw(actor=request.user, case=_get(request, case_id),
                                                    reason=payload.reason))
 

@@ -104,11 +104,15 @@ class MaterialState(models.TextChoices):
     SHARED = "shared", "免提交（部门共享）"
     PAPER = "paper", "纸质材料已核验"
     REJECTED = "rejected", "需补正"
+    LIBRARY = "library", "免提交（材料库已核验）"
+    COMMITTED = "committed", "告知承诺"
 
 
 #: States in which a material counts as provided.
 MATERIAL_PROVIDED = (MaterialState.UPLOADED, MaterialState.LICENCE, MaterialState.SHARED,
-                     MaterialState.PAPER)
+                     MaterialState.PAPER, MaterialState.LIBRARY, MaterialState.COMMITTED)
+#: States in which nobody has to bring or check anything (A or B level, or a commitment).
+MATERIAL_FREE = (MaterialState.LICENCE, MaterialState.SHARED, MaterialState.LIBRARY)
 
 
 class PauseKind(models.TextChoices):

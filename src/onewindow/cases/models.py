@@ -249,6 +249,17 @@ class CaseMaterial(BaseModel):
     bundle_key = models.CharField(max_length=220, blank=True)
     note = models.CharField("补正说明", max_length=500, blank=True)
     uploaded_at = models.DateTimeField(null=True, blank=True)
+    # Trust level (A/B/C/D, see materials) of how the material is provided, and where it came
+    # from in words ("电子证照库 · 民政局", "材料库 · 2026-11-02 张三核验"); empty while missing.
+    trust_level = models.CharField("材料等级", max_length=1, blank=True)
+    trust_source = models.CharField("材料来源", max_length=200, blank=True)
+    # The levels the catalogue accepts for it (copied at planning: the version may change).
+    accepted_levels = models.CharField("可采信等级", max_length=4, default="ABC")
+    library_ref = models.UUIDField("材料库材料", null=True, blank=True)
+    # The watermark printed on the copy the case holds (library copies), or on the e-licence's use.
+    watermark = models.CharField("水印内容", max_length=300, blank=True)
+    commitment_text = models.CharField("承诺内容", max_length=500, blank=True)
+    committed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["case_id", "order", "id"]

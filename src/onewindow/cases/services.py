@@ -12,11 +12,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.core.files.base import File
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -359,25 +359,48 @@ def _materials_build(case: Case, version: ServiceItemVersion, *,
 def _materials_plan(version: ServiceItemVersion, *, holder: Person | Enterprise | None,
                     catalogue: Iterable[Material] | None = None) -> list[CaseMaterial]:
     """The checklist rows, not yet saved and not yet attached to a case. ``catalogue``: the
-    version's materials when the caller has already read them."""
+    version's materials when the caller has already read them.
+
+    Each row gets the trust level it is satisfied at, where the catalogue accepts that level:
+    A (the holder's current e-licence, or shared government data), else B (a verified material
+    of the holder's material library that may be reused); the rest waits for an upload (C), a
+    clerk's check of the original (B) or, where allowed, the applicant's commitment (D).
+    """
     from onewindow.licences.selectors import licences_for_materials
+    from onewindow.materials.rules import date_cn, material_key
+    from onewindow.materials.selectors import library_for_keys
 
     catalogue = sorted(version.materials.all() if catalogue is None else catalogue,
                        key=lambda m: (m.order, m.id))
     found = licences_for_materials(holder=holder, material_licence_type_codes=[
-        m.licence_type_code for m in catalogue if m.licence_type_code])
+        m.licence_type_code for m in catalogue if m.licence_type_code and "A" in m.trust_levels])
+    keys = {m.pk: material_key(m.name, m.licence_type_code) for m in catalogue if "B" in m.trust_levels}
+    library = library_for_keys(holder=holder, keys=keys.values()) if keys and holder is not None else {}
     rows = []
     for m in catalogue:
         row = CaseMaterial(material=m, order=m.order, name=m.name,
                            is_required=m.is_required, licence_type_code=m.licence_type_code,
-                           bundle_key=_bundle_key(m.name, m.licence_type_code))
+                           bundle_key=_bundle_key(m.name, m.licence_type_code),
+                           accepted_levels=m.trust_levels)
         licence = found.get(m.licence_type_code.upper()) if m.licence_type_code else None
+        entry = library.get(keys.get(m.pk, ""))
         if licence is not None:
             row.state = MaterialState.LICENCE
             row.licence_ref = licence.public_id
-            row.licence_number = licence.number[:80]
+            row.licence_number = licence.masked_number[:80]
+            row.trust_level = "A"
+            row.trust_source = f"电子证照库 · {licence.issuer_name}"[:200]
         elif m.source == MaterialSource.SHARED and not m.licence_type_code:
             row.state = MaterialState.SHARED
+            row.trust_level = "A"
+            row.trust_source = "政府部门共享数据"
+        elif entry is not None:
+            row.state = MaterialState.LIBRARY
+            row.library_ref = entry.public_id
+            row.trust_level = "B"
+            who = f"{entry.verifier_department} {entry.verifier_name}".strip()
+            row.trust_source = (f"材料库 · {who}于{date_cn(timezone.localdate(entry.verified_at))}核验原件，"
+                                f"有效期至{date_cn(entry.valid_until)}")[:200]
         rows.append(row)
     return rows
 
@@ -438,10 +461,17 @@ def _material_apply_file(material: CaseMaterial, stored: StoredFile, now: dateti
     material.state = MaterialState.UPLOADED
     material.uploaded_at = now
     material.note = ""
+    material.trust_level = "C"
+    material.trust_source = "申请人上传，待核验原件"
+    material.library_ref = None
+    material.watermark = ""
+    material.commitment_text = ""
+    material.committed_at = None
 
 
 MATERIAL_FILE_FIELDS = ["file", "original_name", "content_type", "size", "sha256", "state",
-                        "uploaded_at", "note", "updated_at"]
+                        "uploaded_at", "note", "trust_level", "trust_source", "library_ref",
+                        "watermark", "commitment_text", "committed_at", "updated_at"]
 
 
 def _material_editable(actor: Any, case: Case) -> str:
@@ -484,22 +514,162 @@ def case_material_upload(*, actor: Any, material: CaseMaterial, upload: Any,
     return current
 
 
-def case_material_paper(*, actor: Any, material: CaseMaterial, now: datetime | None = None) -> CaseMaterial:
-    """At the window: the clerk checked the paper original (纸质原件核验)."""
+def case_material_paper(*, actor: Any, material: CaseMaterial, now: datetime | None = None,
+                        to_library: bool = True, valid_until: date | None = None,
+                        method: str = "window") -> CaseMaterial:
+    """At the window: the clerk checked the original (纸质原件核验), which makes the material
+    B level. When the applicant's copy is in the case (an upload, C level), it goes into the
+    applicant's material library with who checked it and until when, so later cases reuse it
+    without a new check (unless ``to_library`` is off)."""
+    from onewindow.materials.constants import VerifyMethod
+    from onewindow.materials.rules import material_key
+    from onewindow.materials.services import library_material_store
+
     case = material.case
     role = _material_editable(actor, case)
     if role != CLERK:
         raise PermissionDenied("只有窗口受理人员可以核验纸质材料", code="case_role_forbidden")
+    if method not in VerifyMethod.values:
+        raise ValidationFailed("核验方式无效", code="case_verify_method_invalid",
+                               fields={"method": "核验方式无效"})
+    if material.state in c.MATERIAL_FREE:
+        raise Conflict("该材料已由电子证照、共享数据或材料库提供，无需核验", code="case_material_not_needed")
+    now = now or timezone.now()
+    staff = staff_of_user(user=actor)
+    who = staff.name if staff else _actor_label(actor)
     with transaction.atomic():
         locked = _lock(case)
         current = CaseMaterial.objects.select_for_update().get(pk=material.pk)
+        holder = locked.applicant_person or locked.applicant_enterprise
+        stored = None
+        if to_library and current.file and holder is not None and current.state == MaterialState.UPLOADED:
+            stored = library_material_store(
+                actor=actor, holder=holder, name=current.name,
+                key=material_key(current.name, current.licence_type_code), source_file=str(current.file.name),
+                content_type=current.content_type, original_name=current.original_name,
+                valid_until=valid_until, verify_method=method, case_ref=locked.number or "",
+                case_uuid=locked.public_id, region_path=locked.region_path, now=now)
         current.state = MaterialState.PAPER
         current.note = ""
-        current.uploaded_at = now or timezone.now()
-        current.save(update_fields=["state", "note", "uploaded_at", "updated_at"])
+        current.uploaded_at = now
+        current.trust_level = "B"
+        label = dict(VerifyMethod.choices)[method]
+        current.trust_source = (f"{label} · {who} {timezone.localdate(now):%Y-%m-%d}"
+                                + ("，已存入申请人材料库" if stored else ""))[:200]
+        current.library_ref = stored.public_id if stored else None
+        current.commitment_text = ""
+        current.committed_at = None
+        current.save(update_fields=["state", "note", "uploaded_at", "trust_level", "trust_source",
+                                    "library_ref", "commitment_text", "committed_at", "updated_at"])
         audit_record(actor=actor, action=c.AUDIT_MATERIAL_UPLOAD, obj=locked,
-                     summary={"number": locked.number or "", "material": current.name, "paper": True})
+                     summary={"number": locked.number or "", "material": current.name, "paper": True,
+                              "method": method, "library": bool(stored)})
     return current
+
+
+def _commit_apply(row: CaseMaterial, *, now: datetime, at_window: bool = False) -> None:
+    from onewindow.materials.services import commitment_text
+
+    row.state = MaterialState.COMMITTED
+    row.trust_level = "D"
+    row.trust_source = ("申请人在窗口书面承诺（告知承诺制）" if at_window else "申请人书面承诺（告知承诺制）")
+    row.commitment_text = commitment_text(row.name)
+    row.committed_at = now
+
+
+def case_material_commit(*, actor: Any, material: CaseMaterial, commit: bool = True,
+                         now: datetime | None = None) -> CaseMaterial:
+    """告知承诺制: the applicant (or the clerk, for the applicant at the window) commits in
+    writing instead of providing a D-level material the catalogue allows to be promised."""
+    case = material.case
+    role = _material_editable(actor, case)
+    if "D" not in (material.accepted_levels or ""):
+        raise Conflict(f"“{material.name}”不适用告知承诺制，请按要求提交材料",
+                       code="case_commitment_not_allowed")
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _lock(case)
+        current = CaseMaterial.objects.select_for_update().get(pk=material.pk)
+        if current.state in c.MATERIAL_FREE:
+            raise Conflict("该材料已免提交，无需承诺", code="case_material_not_needed")
+        if commit:
+            _commit_apply(current, now=now, at_window=role != APPLICANT)
+        else:
+            current.state = MaterialState.UPLOADED if current.file else MaterialState.MISSING
+            current.trust_level = "C" if current.file else ""
+            current.trust_source = "申请人上传，待核验原件" if current.file else ""
+            current.commitment_text = ""
+            current.committed_at = None
+        current.note = ""
+        current.save(update_fields=["state", "trust_level", "trust_source", "commitment_text",
+                                    "committed_at", "note", "updated_at"])
+        if locked.status != S.DRAFT:
+            _event(case=locked, action="material_commit", actor=actor, role=role, at=now,
+                   title=(f"告知承诺：{current.name}" if commit else f"撤回承诺：{current.name}"),
+                   data={"material": current.name})
+        audit_record(actor=actor, action=f"{c.AUDIT_PREFIX}material_commit", obj=locked, summary={
+            "number": locked.number or "", "material": current.name, "commit": commit})
+    return current
+
+
+def _library_recheck(case: Case, rows: Sequence[CaseMaterial] | None = None, *, today: Any = None) -> None:
+    """Before submitting: a library material planned for the draft must still be reusable
+    (not expired, not superseded, consent not withdrawn); otherwise it is asked for again."""
+    from onewindow.materials.models import LibraryMaterial
+    from onewindow.materials.selectors import library_usable
+
+    rows = list(case.materials.filter(state=MaterialState.LIBRARY)) if rows is None else [
+        r for r in rows if r.state == MaterialState.LIBRARY]
+    if not rows:
+        return
+    entries = {m.public_id: m for m in LibraryMaterial.objects.filter(public_id__in=[r.library_ref for r in rows])}
+    for row in rows:
+        entry = entries.get(row.library_ref)  # type: ignore[arg-type]
+        if entry is None or not library_usable(entry, today=today):
+            row.state, row.trust_level, row.trust_source, row.library_ref = MaterialState.MISSING, "", "", None
+            if row.pk:
+                row.save(update_fields=["state", "trust_level", "trust_source", "library_ref", "updated_at"])
+
+
+def _trust_settle(case: Case, *, actor: Any, now: datetime, rows: Sequence[CaseMaterial] | None = None) -> None:
+    """After a case is numbered: library materials leave the library as watermarked copies kept
+    in the case (each a recorded use with its watermark), and commitments are registered for
+    the post-check draw."""
+    from onewindow.materials.models import LibraryMaterial
+    from onewindow.materials.services import CommittedMaterial, commitments_register, library_copy_for_case
+
+    rows = list(case.materials.all()) if rows is None else list(rows)
+    library_rows = [r for r in rows if r.state == MaterialState.LIBRARY and not r.watermark]
+    if library_rows:
+        entries = {m.public_id: m for m in LibraryMaterial.objects.filter(
+            public_id__in=[r.library_ref for r in library_rows])}
+        for row in library_rows:
+            entry = entries.get(row.library_ref)  # type: ignore[arg-type]
+            if entry is None:
+                continue
+            copy = library_copy_for_case(actor=actor, material=entry, case_ref=case.number or "",
+                                         item_name=case.item_name, department_name=case.department.name,
+                                         now=now)
+            extension = {"application/pdf": "pdf", "image/png": "png"}.get(copy.content_type, "jpg")
+            path = default_storage.save(f"cases/{case.public_id}/{uuid.uuid4().hex}.{extension}",
+                                        ContentFile(copy.data))
+            row.file.name = path
+            row.original_name = copy.filename[:200]
+            row.content_type = copy.content_type
+            row.size = len(copy.data)
+            row.sha256 = copy.use.copy_sha256
+            row.watermark = copy.watermark
+            row.uploaded_at = now
+            row.save(update_fields=["file", "original_name", "content_type", "size", "sha256",
+                                    "watermark", "uploaded_at", "updated_at"])
+    committed = [r for r in rows if r.state == MaterialState.COMMITTED]
+    holder = case.applicant_person or case.applicant_enterprise
+    if committed and holder is not None:
+        commitments_register(
+            actor=actor, case_ref=case.number or "", case_uuid=case.public_id, item=case.item,
+            item_name=case.item_name, department=case.department, region_path=case.region_path,
+            holder=holder, now=now, materials=[CommittedMaterial(
+                r.name, r.commitment_text or r.name, r.committed_at or now) for r in committed])
 
 
 def _licences_use(*, actor: Any, case: Case, now: datetime) -> int:
@@ -514,15 +684,22 @@ def _licences_use(*, actor: Any, case: Case, now: datetime) -> int:
         return 0
     licences = {lic.public_id: lic for lic in Licence.objects.select_related("licence_type")
                 .filter(public_id__in=[m.licence_ref for m in pending])}
+    from onewindow.materials.rules import copy_valid_until, watermark_a
+    from onewindow.materials.services import copy_valid_days
+
     used = 0
     for material in pending:
         licence = licences.get(material.licence_ref)  # type: ignore[arg-type]
         if licence is None:
             continue
+        until = copy_valid_until(today=timezone.localdate(now), days=copy_valid_days(),
+                                 material_until=licence.valid_until)
+        text = watermark_a(issuer=licence.issuer_name, item_name=case.item_name, valid_until=until)
         licence_use(actor=actor, licence=licence, case_ref=case.number or "",
-                    purpose=f"办件材料免提交：{material.name}"[:200])
+                    purpose=f"办件材料免提交：{material.name}"[:200], watermark=text)
         material.licence_used_at = now
-        material.save(update_fields=["licence_used_at", "updated_at"])
+        material.watermark = text
+        material.save(update_fields=["licence_used_at", "watermark", "updated_at"])
         used += 1
     return used
 
@@ -659,11 +836,13 @@ def case_submit(*, actor: Any, case: Case, now: datetime | None = None) -> Case:
         if case.delivery_method == DeliveryMethod.POST and not case.delivery_address:
             raise ValidationFailed("选择邮寄送达时请填写邮寄地址", code="case_delivery_address",
                                    fields={"delivery_address": "请填写邮寄地址"})
+        _library_recheck(case, today=timezone.localdate(step.now))
         rules.materials_check(_material_views(case))
         _number_assign(case, step.now)
         case.licence_materials = case.materials.filter(state=MaterialState.LICENCE).count()
         case.status = step.target
         _clock_set(case, calendar=work_calendar(), now=step.now)
+        _trust_settle(case, actor=actor, now=step.now)
         return _finish(step, actor=actor, action=Action.SUBMIT,
                        fields=["number", "submitted_at", "licence_materials", *CLOCK_FIELDS],
                        data={"channel": case.channel, "item": case.item_name},
@@ -677,6 +856,7 @@ def case_window_intake(
     form_data: Mapping[str, Any] | None = None, paper: Iterable[str] = (),
     uploads: Mapping[str, Any] | None = None, delivery_method: str = DeliveryMethod.PICKUP,
     delivery_address: str = "", accept: bool = False, now: datetime | None = None,
+    commit: Iterable[str] = (),
 ) -> Case:
     """综合受理: a clerk of the integrated window takes an application for any item on behalf
     of the applicant; the case then belongs to the item's department (its back office).
@@ -703,10 +883,15 @@ def case_window_intake(
     now = now or timezone.now()
     catalogue = list(version.materials.all())  # read once: checked here, planned below
     materials_by_key = {str(m.public_id): m for m in catalogue}
-    unknown = [k for k in [*paper, *(uploads or {})] if k not in materials_by_key]
+    commit = list(commit)
+    unknown = [k for k in [*paper, *(uploads or {}), *commit] if k not in materials_by_key]
     if unknown:
         raise ValidationFailed("材料不属于该事项", code="case_material_unknown",
                                fields={"materials": "材料不属于该事项"})
+    not_promisable = [materials_by_key[k].name for k in commit if "D" not in materials_by_key[k].trust_levels]
+    if not_promisable:
+        msg = f"“{'、'.join(not_promisable)}”不适用告知承诺制"
+        raise ValidationFailed(msg, code="case_commitment_not_allowed", fields={"materials": msg})
     stored: dict[str, StoredFile] = {}
     folder = f"cases/intake/{uuid.uuid4().hex}"
     try:
@@ -736,6 +921,8 @@ def case_window_intake(
                 rows[key].uploaded_at = now
             for key, file in stored.items():
                 _material_apply_file(rows[key], file, now)
+            for key in commit:
+                _commit_apply(rows[key], now=now, at_window=True)
             case.licence_materials = sum(1 for r in planned if r.state == MaterialState.LICENCE)
             _number_assign(case, now)
             calendar = work_calendar()
@@ -746,6 +933,7 @@ def case_window_intake(
             CaseMaterial.objects.bulk_create(planned)
             if case.licence_materials:
                 _licences_use(actor=actor, case=case, now=now)
+            _trust_settle(case, actor=actor, now=now, rows=planned)
             event = _event(case=case, action=Action.SUBMIT, title="窗口收件", actor=actor, role=CLERK,
                            from_status="", to_status=S.SUBMITTED, at=now,
                            actor_label=str(staff_name) if getattr(actor, "kind", "") == "staff" else None,
@@ -823,6 +1011,7 @@ def case_proxy_submit(
         for row in planned:
             row.case = case
         CaseMaterial.objects.bulk_create(planned)
+        _trust_settle(case, actor=actor, now=now, rows=planned)
         proxy = staff.name if staff else _actor_label(actor)
         _event(case=case, action=Action.SUBMIT, title="代办提交", actor=actor, from_status="",
                to_status=S.SUBMITTED, at=now, note=f"{proxy}代申请人提交；{consent}",
@@ -1077,11 +1266,39 @@ def _enqueue_result(case_id: int) -> None:
     case_result_issue_task.enqueue(case_id)
 
 
+def result_type_code(version: ServiceItemVersion) -> str:
+    """The licence type of an item's result document (an approval decision when it names none)."""
+    return _result_type(version)
+
+
 def _result_type(version: ServiceItemVersion) -> str:
     code = (version.result_licence_type_code or "").strip().upper()
     if version.result_type == "licence" and code:
         return code
     return "APPROVAL_DECISION"
+
+
+def _result_surface(case: Case, type_code: str) -> dict[str, str]:
+    """The result document's own items (licences.layouts), never the free 申请说明."""
+    import secrets
+
+    from onewindow.licences.layouts import ResultFacts, result_surface
+
+    person, enterprise = case.applicant_person, case.applicant_enterprise
+    local = timezone.localtime
+    return result_surface(ResultFacts(
+        type_code=type_code, item_name=case.item_name, holder_is_person=person is not None,
+        holder_name=person.name if person else (enterprise.name if enterprise else ""),
+        credit_code=enterprise.credit_code if enterprise else "",
+        legal_representative=enterprise.legal_representative if enterprise else "",
+        enterprise_address=enterprise.address if enterprise else "",
+        person_birth=f"{person.birth_date:%Y年%-m月%-d日}" if person and person.birth_date else "",
+        form={str(k): str(v) for k, v in (case.form_data or {}).items()},
+        accepted_on=f"{local(case.accepted_at):%Y年%-m月%-d日}" if case.accepted_at else "",
+        decided_on=f"{local(case.decided_at or timezone.now()):%Y年%-m月%-d日}",
+        district_code=str(settings.ONEWINDOW_DISTRICT_CODE),
+        department_name=case.department.name if case.department else "",
+        serial=secrets.randbelow(10**8)))
 
 
 def case_result_issue(*, actor: Any, case: Case) -> Case:
@@ -1102,14 +1319,11 @@ def case_result_issue(*, actor: Any, case: Case) -> Case:
     if case.status != S.APPROVED:
         raise Conflict("只有准予许可的办件才能出具结果", code="case_result_not_approved")
     version = case.item_version
-    data = {"事项": case.item_name, "办件编号": case.number or ""}
-    for key, value in list((case.form_data or {}).items())[:6]:
-        if value:
-            data[str(key)[:20]] = str(value)[:200]
+    type_code = _result_type(version)
     licence = licence_issue(
-        actor=actor, type_code=_result_type(version), holder_person=case.applicant_person,
-        holder_enterprise=case.applicant_enterprise, data=data, source_ref=case.number or "",
-        department=case.department, title=(version.result_name or None))
+        actor=actor, type_code=type_code, holder_person=case.applicant_person,
+        holder_enterprise=case.applicant_enterprise, data=_result_surface(case, type_code),
+        source_ref=case.number or "", department=case.department, title=(version.result_name or None))
     with transaction.atomic():
         locked = _lock(case)
         if locked.result_issued_at is not None:
@@ -1119,12 +1333,12 @@ def case_result_issue(*, actor: Any, case: Case) -> Case:
         locked.save(update_fields=["result_licence_ref", "result_issued_at", "updated_at"])
         _event(case=locked, action="result_issue", title=f"出具结果：{licence.licence_type.name}",
                actor=actor, role=SYSTEM if actor is None else REVIEWER,
-               data={"number": licence.number, "licence": str(licence.public_id)})
+               data={"number": licence.masked_number, "licence": str(licence.public_id)})
         audit_record(actor=actor, action=c.AUDIT_RESULT_ISSUE, obj=locked, summary={
             "number": locked.number, "licence": str(licence.public_id),
-            "licence_number": licence.number, "type": licence.licence_type.code})
+            "licence_number": licence.masked_number, "type": licence.licence_type.code})
         _tell_applicant(locked, title=f"您的办件{locked.number}：办理结果已出具",
-                        body=f"{licence.licence_type.name} {licence.number}，可在“我的证照”中查看",
+                        body=f"{licence.licence_type.name} {licence.masked_number}，可在“我的证照”中查看",
                         kind=NotificationKind.RESULT)
     return locked
 

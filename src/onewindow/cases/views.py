@@ -130,6 +130,21 @@ def apply_start(request: HttpRequest, item_id: str) -> HttpResponse:
 
 
 # --- Case detail (applicant and staff) --------------------------------------------------------
+def _result_input_specs(case: Case) -> list[Any]:
+    from onewindow.licences.layouts import layout_for
+
+    if case.item_version.result_type == "other":
+        return []
+    return list(layout_for(services.result_type_code(case.item_version)).inputs)
+
+
+def _result_inputs(case: Case) -> list[dict[str, Any]]:
+    """The result document's items the applicant fills in (营业执照: 名称, 经营场所, 经营范围 …)."""
+    data = case.form_data or {}
+    return [{"name": f"result_{i}", "spec": spec, "value": data.get(spec.label, "")}
+            for i, spec in enumerate(_result_input_specs(case))]
+
+
 def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     staff_view = selectors.staff_sees(scope_for(request.user), case)
     calendar = work_calendar()
@@ -149,6 +164,8 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     clerk_materials = rules.CLERK in roles and case.status in (
         c.CaseStatus.SUBMITTED, c.CaseStatus.PREREVIEWED, c.CaseStatus.SUPPLEMENT)
     return {
+        "result_inputs": _result_inputs(case) if editable else [],
+        "description_limit": services.FORM_TEXT_MAX,
         "uploadable": editable or supplementing or clerk_materials,
         "case": case, "staff_view": staff_view, "materials": materials,
         "clock": selectors.case_clock(case, calendar=calendar),
@@ -181,18 +198,28 @@ def case_detail(request: HttpRequest, public_id: str) -> HttpResponse:
 @require_POST
 def draft_save(request: HttpRequest, public_id: str) -> HttpResponse:
     case = selectors.case_get(actor=request.user, public_id=public_id)
+    specs = _result_input_specs(case)
     try:
         services.case_draft_update(
             actor=request.user, case=case,
             form_data={"申请说明": request.POST.get("description", ""),
-                       "地址": request.POST.get("address", "")},
+                       "地址": request.POST.get("address", ""),
+                       **{spec.label: request.POST.get(f"result_{i}", "") for i, spec in enumerate(specs)}},
             contact_phone=request.POST.get("contact_phone", ""),
             delivery_method=request.POST.get("delivery_method", "online"),
             delivery_address=request.POST.get("delivery_address", ""))
     except DomainError as error:
-        _fail(request, error)
-    else:
-        messages.success(request, "草稿已保存")
+        # the page again, each problem on its field and what was typed kept (nothing saved)
+        case = selectors.case_get(actor=request.user, public_id=public_id)
+        context = _detail_context(request, case)
+        names = {f"form_data.{spec.label}": f"result_{i}" for i, spec in enumerate(specs)}
+        error.fields = {names.get(k, FORM_FIELDS.get(k, k)): v for k, v in (error.fields or {}).items()}
+        context["error"] = error
+        context["posted"] = request.POST
+        for row in context["result_inputs"]:
+            row["value"] = request.POST.get(row["name"], "")
+        return render(request, "cases/case_detail.html", context, status=error.status)
+    messages.success(request, "草稿已保存")
     return redirect(_detail_url(case))
 
 

@@ -112,6 +112,8 @@ class MaterialIn(Schema):
     source: str = Field("applicant", description="applicant / issuer / shared")
     spec: str = ""
     licence_type_code: str = Field("", examples=["BUSINESS_LICENCE"])
+    trust_levels: str = Field("ABC", description="可采信等级：A 政府签发 B 已核验 C 申请人上传 D 告知承诺",
+                              examples=["ABCD"])
 
 
 class MaterialPatch(Schema):
@@ -123,6 +125,7 @@ class MaterialPatch(Schema):
     source: str | None = None
     spec: str | None = None
     licence_type_code: str | None = None
+    trust_levels: str | None = Field(None, examples=["ABC"])
     order: int | None = Field(None, ge=0)
 
 
@@ -133,7 +136,7 @@ class ItemCreateIn(ElementsIn):
     materials: list[MaterialIn] = []
 
 
-class MaterialOut(Schema):
+class CatalogMaterialOut(Schema):
     id: UUID = Field(..., alias="public_id")
     order: int
     name: str
@@ -144,6 +147,7 @@ class MaterialOut(Schema):
     source: str
     spec: str
     licence_type_code: str
+    trust_levels: str
     blank_form: str | None = Field(None, description="空白表格下载地址")
     sample_file: str | None = Field(None, description="示例样表下载地址")
 
@@ -196,7 +200,7 @@ class VersionOut(Schema):
     co_department_codes: list[str]
     is_placeholder: bool
     placeholder_fields: list[str]
-    materials: list[MaterialOut]
+    materials: list[CatalogMaterialOut]
 
     @staticmethod
     def resolve_item_id(obj: ServiceItemVersion) -> UUID:
@@ -259,7 +263,7 @@ class RetireIn(Schema):
     reason: str = Field("", examples=["职能调整，事项取消"])
 
 
-class ImportOut(Schema):
+class CatalogImportOut(Schema):
     created: int
     versioned: int
     drafted: int
@@ -378,7 +382,7 @@ def admin_retire(request: HttpRequest, item_id: UUID, payload: RetireIn) -> Serv
     return _version(services.item_retire(actor=request.user, item=item, reason=payload.reason))
 
 
-@router.post("/catalog/admin/items/{item_id}/draft/materials", response={201: MaterialOut},
+@router.post("/catalog/admin/items/{item_id}/draft/materials", response={201: CatalogMaterialOut},
              auth=API_AUTH, summary="为草稿添加申请材料")
 def admin_material_add(request: HttpRequest, item_id: UUID, payload: MaterialIn) -> Status:
     _require_manager(request)
@@ -387,7 +391,7 @@ def admin_material_add(request: HttpRequest, item_id: UUID, payload: MaterialIn)
     return Status(201, material)
 
 
-@router.patch("/catalog/admin/materials/{material_id}", response=MaterialOut, auth=API_AUTH,
+@router.patch("/catalog/admin/materials/{material_id}", response=CatalogMaterialOut, auth=API_AUTH,
               summary="修改草稿中的材料")
 def admin_material_update(request: HttpRequest, material_id: UUID, payload: MaterialPatch
                           ) -> Material:
@@ -397,7 +401,7 @@ def admin_material_update(request: HttpRequest, material_id: UUID, payload: Mate
                                     data=payload.dict(exclude_unset=True))
 
 
-@router.post("/catalog/admin/materials/{material_id}/files", response=MaterialOut,
+@router.post("/catalog/admin/materials/{material_id}/files", response=CatalogMaterialOut,
              auth=API_AUTH, summary="上传材料的空白表格或示例样表")
 def admin_material_files(
     request: HttpRequest, material_id: UUID,
@@ -424,7 +428,7 @@ def admin_material_delete(request: HttpRequest, material_id: UUID) -> Status:
     return Status(204, None)
 
 
-@router.post("/catalog/admin/import", response=ImportOut, auth=API_AUTH,
+@router.post("/catalog/admin/import", response=CatalogImportOut, auth=API_AUTH,
              summary="导入事项（.xlsx 或 .json；全部成功才生效，可重复导入）")
 def admin_import(request: HttpRequest, file: File[UploadedFile],
                  publish: Form[bool] = True) -> dict[str, int]:

@@ -125,6 +125,8 @@ class MaterialPublicOut(Schema):
     spec: str
     licence_type_code: str = Field(..., description="可替代该材料的电子证照类型",
                                    examples=["ID_CARD"])
+    trust_levels: str = Field(..., description="可采信等级：A 政府签发 B 已核验 C 申请人上传 D 告知承诺（承诺制）",
+                              examples=["ABCD"])
     blank_form_url: str | None = Field(None, description="空白表格下载地址")
     sample_file_url: str | None = Field(None, description="示例样表下载地址")
 
@@ -245,7 +247,7 @@ def _material(m: Material) -> dict[str, Any]:
         "material_type_label": str(dict(c.MaterialType.choices).get(m.material_type, "")),
         "is_required": m.is_required, "condition": m.condition, "copies": m.copies,
         "source": m.source, "source_label": str(dict(c.MaterialSource.choices).get(m.source, "")),
-        "spec": m.spec, "licence_type_code": m.licence_type_code,
+        "spec": m.spec, "licence_type_code": m.licence_type_code, "trust_levels": m.trust_levels,
         "blank_form_url": url("blank_form") if m.blank_form else None,
         "sample_file_url": url("sample_file") if m.sample_file else None,
     }

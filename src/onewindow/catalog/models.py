@@ -190,6 +190,11 @@ class Material(BaseModel):
                                    max_length=300)
     licence_type_code = models.CharField("可替代的电子证照类型", max_length=40, blank=True,
                                          db_index=True)
+    # Which trust levels satisfy the material (国办函〔2016〕108号): A issued by a government body,
+    # B verified against the original, C uploaded by the applicant, D the applicant's written
+    # commitment (告知承诺制, only where the item allows it).
+    trust_levels = models.CharField("可采信等级", max_length=4, default="ABC",
+                                    help_text="A 政府签发 B 已核验 C 申请人上传 D 告知承诺")
 
     class Meta:
         ordering = ["version_id", "order", "id"]

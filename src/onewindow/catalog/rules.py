@@ -7,6 +7,7 @@ form, the API and the importer ("第5行 '承诺时限'：…") all report the s
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -68,12 +69,12 @@ FALSE_WORDS = {"0", "false", "no", "n", "否", "无", "×", "", "off"}
 MATERIAL_DEFAULTS: dict[str, Any] = {
     "name": "", "material_type": MaterialType.ORIGINAL.value, "is_required": True,
     "condition": "", "copies": 1, "source": MaterialSource.APPLICANT.value, "spec": "",
-    "licence_type_code": "",
+    "licence_type_code": "", "trust_levels": "ABC",
 }
 MATERIAL_LABELS = {
     "name": "材料名称", "material_type": "材料形式", "is_required": "是否必要",
     "condition": "适用情形", "copies": "份数", "source": "来源渠道", "spec": "填报要求",
-    "licence_type_code": "电子证照类型",
+    "licence_type_code": "电子证照类型", "trust_levels": "可采信等级",
 }
 
 
@@ -292,6 +293,21 @@ def elements_publish_check(e: Mapping[str, Any], *, material_count: int) -> dict
     return errors
 
 
+TRUST_LEVELS = "ABCD"
+
+
+def trust_levels_parse(value: Any) -> str:
+    """可采信等级: the trust levels (A 政府签发, B 已核验, C 申请人上传, D 申请人承诺) that satisfy a
+    material, as "ABC", "A,B,D", "ＡＢ" → sorted unique letters."""
+    text = unicodedata.normalize("NFKC", "" if value is None else str(value)).upper()
+    letters = {ch for ch in text if not ch.isspace() and ch not in ",，、;；/|"}
+    if not letters:
+        raise _Invalid("至少选择一种可采信的材料等级")
+    if letters - set(TRUST_LEVELS):
+        raise _Invalid("材料等级只能是A、B、C、D")
+    return "".join(level for level in TRUST_LEVELS if level in letters)
+
+
 def material_clean(data: Mapping[str, Any], *, base: Mapping[str, Any] | None = None
                    ) -> tuple[dict[str, Any], dict[str, str]]:
     out: dict[str, Any] = dict(base if base is not None else MATERIAL_DEFAULTS)
@@ -312,6 +328,8 @@ def material_clean(data: Mapping[str, Any], *, base: Mapping[str, Any] | None = 
                 out[field] = _text(value, 300)
             elif field == "licence_type_code":
                 out[field] = _text(value, 40).upper()
+            elif field == "trust_levels":
+                out[field] = trust_levels_parse(value)
             else:
                 errors[field] = "未知字段"
         except _Invalid as exc:

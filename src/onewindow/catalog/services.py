@@ -135,7 +135,8 @@ def _copy_version(source: ServiceItemVersion, *, actor: Any) -> ServiceItemVersi
         Material(version=draft, order=m.order, name=m.name, material_type=m.material_type,
                  is_required=m.is_required, condition=m.condition, copies=m.copies,
                  source=m.source, spec=m.spec, blank_form=m.blank_form.name,
-                 sample_file=m.sample_file.name, licence_type_code=m.licence_type_code)
+                 sample_file=m.sample_file.name, licence_type_code=m.licence_type_code,
+                 trust_levels=m.trust_levels)
         for m in source.materials.order_by("order", "id")
     ])
     return draft

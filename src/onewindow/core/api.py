@@ -6,10 +6,11 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.operation import PathView
 
 from .errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
 
@@ -24,6 +25,35 @@ class ErrorOut(Schema):
     detail: Any = None
     fields: dict[str, str] = {}
     request_id: str = ""
+
+
+class OneWindowAPI(NinjaAPI):
+    """The platform's NinjaAPI: readable operation ids (the view function's name) and the error
+    shape documented on every operation (see onewindow.core.openapi)."""
+
+    def get_openapi_operation_id(self, operation: Any) -> str:
+        # onewindow.tickets.api.accept -> tickets_accept
+        module = str(operation.view_func.__module__).split(".")
+        app = module[1] if len(module) > 2 and module[0] == "onewindow" else module[0]
+        return f"{app}_{operation.view_func.__name__}"
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None,
+                           path_params: dict[str, Any] | None = None) -> Any:
+        from .openapi import add_error_responses
+
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        add_error_responses(schema)
+        return schema
+
+
+def _json_method_not_allowed(self: PathView) -> HttpResponse:
+    """A wrong method under /api/ answers the error shape (ninja's default is plain text)."""
+    allowed = sorted({method for op in self.operations for method in op.methods})
+    response = JsonResponse({"code": "method_not_allowed", "message": "不支持该请求方法",
+                             "detail": {"allowed": allowed}, "fields": {}, "request_id": ""},
+                            status=405, json_dumps_params={"ensure_ascii": False})
+    response["Allow"] = ", ".join(allowed)
+    return response
 
 
 def error_response(api: NinjaAPI, request: HttpRequest, error: DomainError) -> HttpResponse:
@@ -68,6 +98,8 @@ _PYDANTIC_MESSAGES = {
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
+    PathView._not_allowed = _json_method_not_allowed  # type: ignore[method-assign,assignment]
+
     @api.exception_handler(DomainError)
     def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
         return error_response(api, request, exc)

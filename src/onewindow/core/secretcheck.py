@@ -92,9 +92,61 @@ def audit_key_problem(spec: str) -> str | None:
     return None
 
 
+def signing_key_problem(spec: str) -> str | None:
+    """``ONEWINDOW_SIGNING_KEY``: Ed25519 seeds, ``base64`` or ``version:base64`` entries."""
+    parts = [p.strip() for p in (spec or "").split(",") if p.strip()]
+    if not parts:
+        return "ONEWINDOW_SIGNING_KEY is not set"
+    for part in parts:
+        version, sep, key = part.partition(":")
+        versioned = bool(sep) and version.strip().isdigit()
+        name = f"ONEWINDOW_SIGNING_KEY version {version}" if versioned else "ONEWINDOW_SIGNING_KEY"
+        problem = _raw_key_problem(name, key if versioned else part)
+        if problem:
+            return problem
+    return None
+
+
+LOOPBACK_HOSTS = ("localhost", "localhost.localdomain", "0.0.0.0",  # noqa: S104
+                  "::1", "[::1]", "::", "[::]")
+
+
+def public_url_problem(value: str, *, production: bool) -> str | None:
+    """``ONEWINDOW_PUBLIC_URL``: the address printed in QR codes. An absolute http(s) URL without
+    query or fragment; in production not a loopback or placeholder host, and https."""
+    from urllib.parse import urlsplit
+
+    value = (value or "").strip()
+    if not value:
+        return "ONEWINDOW_PUBLIC_URL is not set"
+    try:
+        parts = urlsplit(value)
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return f"ONEWINDOW_PUBLIC_URL is not a URL: {value!r}"
+    if parts.scheme not in ("http", "https") or not host:
+        return f"ONEWINDOW_PUBLIC_URL must be an absolute http(s) address, not {value!r}"
+    if parts.query or parts.fragment:
+        return "ONEWINDOW_PUBLIC_URL must not carry a query or fragment"
+    if not production:
+        return None
+    if host in LOOPBACK_HOSTS or host.startswith("127.") or host.endswith(".localhost"):
+        return f"ONEWINDOW_PUBLIC_URL points at this machine ({host}): QR codes would not work elsewhere"
+    if host.endswith((".example", ".invalid", ".test")) or "example." in host:
+        return f"ONEWINDOW_PUBLIC_URL is a placeholder host ({host})"
+    if parts.scheme != "https":
+        return "ONEWINDOW_PUBLIC_URL must use https in production"
+    return None
+
+
 def production_secret_problems(*, secret_key: str, data_keys: str, lookup_key: str,
-                               audit_key: str | None = None) -> list[str]:
+                               audit_key: str | None = None, signing_key: str | None = None,
+                               public_url: str | None = None) -> list[str]:
     checks = [secret_key_problem(secret_key), data_keys_problem(data_keys), lookup_key_problem(lookup_key)]
     if audit_key is not None:
         checks.append(audit_key_problem(audit_key))
+    if signing_key is not None:
+        checks.append(signing_key_problem(signing_key))
+    if public_url is not None:
+        checks.append(public_url_problem(public_url, production=True))
     return [p for p in checks if p]

@@ -50,6 +50,19 @@ class VerificationOut(Schema):
     valid_until: date | None = Field(None, description="空表示长期有效")
     revoked_at: datetime | None = None
     revocation_reason: str = ""
+    signature_status: str = Field(
+        "", description="valid 签名有效 / invalid 内容与签发时不一致 / unsigned 外部导入未签名")
+    signature_label: str = ""
+    signature_algorithm: str = Field("", description="Ed25519")
+    signature_key: str = Field("", description="签名密钥标识，对应 /licences/signing-keys 中的公钥")
+    signature: str = Field("", description="base64 签名值")
+    signed_content: str = Field("", description="被签名的内容（UTF-8 规范化 JSON，不含明文个人信息）")
+
+
+class LicenceSigningKeyOut(Schema):
+    key_id: str
+    algorithm: str
+    public_key: str = Field(..., description="Ed25519 公钥（32 字节，base64）")
 
 
 class LicenceOut(Schema):
@@ -128,7 +141,7 @@ class RevokeIn(Schema):
     reason: str = Field(..., examples=["经营者申请注销"])
 
 
-class ImportRowIn(Schema):
+class LicenceImportRowIn(Schema):
     type_code: str = Field(..., examples=["BUSINESS_LICENCE"])
     number: str
     holder_name: str
@@ -141,12 +154,12 @@ class ImportRowIn(Schema):
     revocation_reason: str = ""
 
 
-class ImportIn(Schema):
-    rows: list[ImportRowIn] = Field(..., min_length=1)
+class LicenceImportIn(Schema):
+    rows: list[LicenceImportRowIn] = Field(..., min_length=1)
     source_name: str = Field("", description="来源系统或批次名称（记入导入记录）")
 
 
-class ImportOut(Schema):
+class LicenceImportOut(Schema):
     batch_id: UUID | None
     rows: int
     created: int
@@ -182,7 +195,17 @@ def licence_verify(request: HttpRequest, code: str) -> dict[str, Any]:
         "issuer_name": result.issuer_name, "issued_on": result.issued_on,
         "valid_from": result.valid_from, "valid_until": result.valid_until,
         "revoked_at": result.revoked_at, "revocation_reason": result.revocation_reason,
+        "signature_status": result.signature_status, "signature_label": result.signature_label,
+        "signature_algorithm": "Ed25519" if result.signature else "",
+        "signature_key": result.signature_key, "signature": result.signature,
+        "signed_content": result.signed_content,
     }
+
+
+@router.get("/licences/signing-keys", response=list[LicenceSigningKeyOut],
+            summary="证照电子签名公钥（公开，用于离线验签）")
+def licence_signing_keys(request: HttpRequest) -> list[dict[str, str]]:
+    return selectors.signing_public_keys()
 
 
 @router.get("/me/licences", response=list[MyLicenceOut], auth=API_AUTH, summary="我的证照")
@@ -229,16 +252,16 @@ def licence_revoke(request: HttpRequest, licence_id: UUID, payload: RevokeIn) ->
     return services.licence_revoke(actor=request.user, licence=licence, reason=payload.reason)
 
 
-@router.post("/licences/import", response={201: ImportOut}, auth=API_AUTH,
+@router.post("/licences/import", response={201: LicenceImportOut}, auth=API_AUTH,
              summary="接口导入证照（全部成功或全部不写入；按类型+编号幂等）")
-def licence_import(request: HttpRequest, payload: ImportIn) -> Status:
+def licence_import(request: HttpRequest, payload: LicenceImportIn) -> Status:
     rows = [{**row.model_dump(), "_row": index} for index, row in enumerate(payload.rows, start=1)]
     result = services.licence_import_rows(actor=request.user, rows=rows, source=LicenceSource.API,
                                           filename=payload.source_name)
     return Status(201, _import_out(result))
 
 
-@router.post("/licences/import/file", response={201: ImportOut}, auth=API_AUTH,
+@router.post("/licences/import/file", response={201: LicenceImportOut}, auth=API_AUTH,
              summary="文件导入证照（CSV 或 Excel .xlsx）")
 def licence_import_file(request: HttpRequest, file: File[UploadedFile]) -> Status:
     result = services.licence_import_file(actor=request.user, filename=file.name or "upload",

@@ -101,6 +101,10 @@ class Licence(BaseModel):
     source_ref = models.CharField("来源编号", max_length=100, blank=True, db_index=True,
                                   help_text="本平台签发时为办件编号；导入时为批次或外部编号")
     data = models.JSONField("证照内容", default=dict, blank=True)
+    # Ed25519 signature (base64) over ``signing.signed_content(licence)`` and the key id that
+    # made it; empty for imported licences (their issuer signs them in its own system).
+    signature = models.CharField("电子签名", max_length=100, blank=True)
+    signature_key = models.CharField("签名密钥标识", max_length=24, blank=True)
 
     class Meta:
         ordering = ["-issued_on", "-id"]
@@ -175,6 +179,8 @@ class LicenceUse(BaseModel):
     department_name = models.CharField(max_length=100, blank=True)
     case_ref = models.CharField("办件编号", max_length=100, db_index=True)
     purpose = models.CharField("用途", max_length=200)
+    # The watermark on the copy that went into the case (材料分级: A-level copies carry one).
+    watermark = models.CharField("水印内容", max_length=300, blank=True)
 
     class Meta:
         ordering = ["-id"]

@@ -108,6 +108,12 @@ class Verification:
     valid_until: date | None = None
     revoked_at: Any = None
     revocation_reason: str = ""
+    #: "valid", "invalid" or "unsigned" (imported) — see ``signing``
+    signature_status: str = ""
+    signature_label: str = ""
+    signature_key: str = ""
+    signature: str = ""
+    signed_content: str = ""
 
     @property
     def is_genuine(self) -> bool:
@@ -136,6 +142,9 @@ def licence_verify(*, code: str, today: date | None = None) -> Verification:
         return Verification(status=VerifyStatus.UNKNOWN, code=normalised)
     today = today or timezone.localdate()
     name, identifier = holder_masked(licence)
+    from .signing import signature_check, signed_content
+
+    check = signature_check(licence)
     return Verification(
         status=verify_status(status=licence.status, valid_until=licence.valid_until, today=today),
         code=normalised, licence=licence, type_name=licence.title or licence.licence_type.name,
@@ -144,6 +153,8 @@ def licence_verify(*, code: str, today: date | None = None) -> Verification:
         issuer_name=licence.issuer_name, issued_on=licence.issued_on,
         valid_from=licence.valid_from, valid_until=licence.valid_until,
         revoked_at=licence.revoked_at, revocation_reason=licence.revocation_reason,
+        signature_status=check.status, signature_label=check.label, signature_key=check.key_id,
+        signature=licence.signature, signed_content=signed_content(licence) if licence.signature else "",
     )
 
 
@@ -311,3 +322,10 @@ def licence_pdf_bytes(*, licence: Licence) -> bytes:
     licence.file.save(f"{licence.public_id}.pdf", ContentFile(pdf), save=False)
     Licence.objects.filter(pk=licence.pk).update(file=licence.file.name)
     return pdf
+
+
+def signing_public_keys() -> list[dict[str, str]]:
+    """The platform's signature public keys (every listed version), for offline verification."""
+    from onewindow.core.docsign import public_keys
+
+    return public_keys()

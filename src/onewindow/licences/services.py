@@ -160,7 +160,9 @@ def licence_issue(
         licence.holder_credit_code = holder_enterprise.credit_code
 
     from .documents import document_pdf
+    from .signing import licence_sign
 
+    licence_sign(licence)
     pdf = document_pdf(licence)
     path = default_storage.save(f"licences/{today:%Y/%m}/{licence.public_id}.pdf", ContentFile(pdf))
     licence.file.name = path
@@ -246,7 +248,8 @@ def licence_find_for_applicant(
     return found
 
 
-def licence_use(*, actor: Any, licence: Licence, case_ref: str, purpose: str) -> LicenceUse:
+def licence_use(*, actor: Any, licence: Licence, case_ref: str, purpose: str,
+                watermark: str = "") -> LicenceUse:
     """Record that staff used ``licence`` inside case ``case_ref``: a LicenceUse row + audit."""
     _require_case_staff(actor)
     case_ref = (case_ref or "").strip()
@@ -269,11 +272,12 @@ def licence_use(*, actor: Any, licence: Licence, case_ref: str, purpose: str) ->
         use = LicenceUse.objects.create(
             licence=licence, actor=actor, actor_label=str(staff.name if staff else actor)[:150],
             department_name=department.name if department else "", case_ref=case_ref[:100],
-            purpose=purpose[:200],
+            purpose=purpose[:200], watermark=watermark[:300],
         )
         audit_record(actor=actor, action=c.AUDIT_LICENCE_USE, obj=licence, summary={
             "case_ref": case_ref, "purpose": purpose[:200], "number": licence.masked_number,
-            "type": licence.licence_type.code, "use": str(use.public_id)})
+            "type": licence.licence_type.code, "use": str(use.public_id),
+            **({"watermark": watermark[:300]} if watermark else {})})
     return use
 
 

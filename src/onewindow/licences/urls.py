@@ -6,6 +6,7 @@ app_name = "licences"
 
 urlpatterns = [
     path("verify/", views.verify_form, name="verify_form"),
+    path("verify/keys.json", views.verify_keys, name="verify_keys"),
     path("verify/<str:code>/", views.verify, name="verify"),
     path("me/licences/", views.my_licences, name="mine"),
     path("me/licences/<uuid:public_id>/", views.my_licence, name="my_detail"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -43,6 +43,12 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+def verify_keys(request: HttpRequest) -> JsonResponse:
+    """The public keys that check the documents' Ed25519 signatures (offline verification)."""
+    return JsonResponse({"algorithm": "Ed25519", "keys": selectors.signing_public_keys()},
+                        json_dumps_params={"ensure_ascii": False})
 
 
 @login_required

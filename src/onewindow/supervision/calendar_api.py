@@ -53,14 +53,14 @@ class DeadlineOut(Schema):
     provisional: bool = Field(description="计算涉及尚未公布官方安排的年度，结果为暂定")
 
 
-class ImportRowIn(Schema):
+class CalendarImportRowIn(Schema):
     date: str = Field(description="YYYY-MM-DD", max_length=40)
     kind: str = Field(description="holiday（放假）或 workday（调休上班）", max_length=20)
     name: str = Field("", max_length=100)
 
 
-class ImportIn(Schema):
-    rows: list[ImportRowIn] = Field(max_length=400)
+class CalendarImportIn(Schema):
+    rows: list[CalendarImportRowIn] = Field(max_length=400)
     source: str = Field("", max_length=200, description="来源，如国务院办公厅通知文号")
 
 
@@ -91,7 +91,7 @@ def calendar_year(request: HttpRequest, year: int) -> dict[str, Any]:
 
 @router.post("/calendar/{year}/import", response=CalendarYearOut, auth=API_AUTH,
              summary="导入年度官方节假日安排（管理员、监督人员）")
-def calendar_year_import(request: HttpRequest, year: int, payload: ImportIn) -> dict[str, Any]:
+def calendar_year_import(request: HttpRequest, year: int, payload: CalendarImportIn) -> dict[str, Any]:
     """Replaces the year's holidays and make-up workdays; all or nothing. Bad rows give 400
     ``calendar_rows_invalid`` with ``fields`` {"rows.N": message} and ``detail`` listing each."""
     if not scope_for(request.user).has_role(*CALENDAR_EDITORS):

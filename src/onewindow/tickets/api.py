@@ -80,7 +80,7 @@ class TicketListOut(Schema):
     duplicate_of: str | None
 
 
-class EventOut(Schema):
+class TicketEventOut(Schema):
     at: datetime
     action: str
     action_label: str
@@ -117,7 +117,7 @@ class TicketOut(TicketListOut):
     requester: RequesterOut
     cohandlers: list[dict[str, Any]]
     attachments: list[dict[str, Any]]
-    events: list[EventOut]
+    events: list[TicketEventOut]
 
 
 class IntakeIn(Schema):
@@ -161,7 +161,7 @@ class DispatchIn(Schema):
     note: str = ""
 
 
-class ReasonIn(Schema):
+class TicketReasonIn(Schema):
     reason: str
 
 
@@ -234,7 +234,7 @@ class DecideIn(Schema):
     note: str = ""
 
 
-class RevealOut(Schema):
+class TicketRevealOut(Schema):
     name: str
     phone: str
 
@@ -711,7 +711,7 @@ def accept(request: HttpRequest, ticket_id: UUID) -> dict[str, Any]:
 
 
 @router.post("/tickets/{ticket_id}/return", response=TicketOut, auth=API_AUTH, summary="退回（派单有误）")
-def return_(request: HttpRequest, ticket_id: UUID, payload: ReasonIn) -> dict[str, Any]:
+def return_(request: HttpRequest, ticket_id: UUID, payload: TicketReasonIn) -> dict[str, Any]:
     ticket = services.ticket_return(actor=request.user, ticket=_ticket(request, ticket_id), reason=payload.reason)
     if selectors.ticket_visible(request.user, ticket):
         return _step(request, ticket)
@@ -761,7 +761,7 @@ def close(request: HttpRequest, ticket_id: UUID, payload: NoteIn) -> dict[str, A
 
 
 @router.post("/tickets/{ticket_id}/reopen", response=TicketOut, auth=API_AUTH, summary="重新办理（限一次）")
-def reopen(request: HttpRequest, ticket_id: UUID, payload: ReasonIn) -> dict[str, Any]:
+def reopen(request: HttpRequest, ticket_id: UUID, payload: TicketReasonIn) -> dict[str, Any]:
     return _step(request, services.ticket_reopen(actor=request.user, ticket=_ticket(request, ticket_id),
                                                  reason=payload.reason))
 
@@ -785,9 +785,9 @@ def answer(request: HttpRequest, ticket_id: UUID, payload: AnswerIn) -> dict[str
                                                          article=article, text=payload.text))
 
 
-@router.post("/tickets/{ticket_id}/reveal", response=RevealOut, auth=API_AUTH,
+@router.post("/tickets/{ticket_id}/reveal", response=TicketRevealOut, auth=API_AUTH,
              summary="查看诉求人完整联系方式（记入审计）")
-def reveal(request: HttpRequest, ticket_id: UUID, payload: ReasonIn) -> dict[str, str]:
+def reveal(request: HttpRequest, ticket_id: UUID, payload: TicketReasonIn) -> dict[str, str]:
     return services.ticket_requester_reveal(actor=request.user, ticket=_ticket(request, ticket_id),
                                             reason=payload.reason)
 

@@ -188,7 +188,7 @@ def test_halls_are_public_with_their_windows(client, district):
     ServiceWindow.objects.create(hall=hall, number="9", name="市场监管专窗", kind="special",
                                  department=dept)
     ServiceWindow.objects.create(hall=hall, number="10", name="停用", is_active=False)
-    body = client.get("/api/v1/halls").json()
+    body = client.get("/api/v1/service-halls").json()
     assert [h["name"] for h in body] == ["政务服务中心"]
     assert [(w["number"], w["department_code"]) for w in body[0]["windows"]] == [("1", None), ("9", "MARKET")]
-    assert client.get("/api/v1/halls", {"region": "000"}).status_code == 404
+    assert client.get("/api/v1/service-halls", {"region": "000"}).status_code == 404

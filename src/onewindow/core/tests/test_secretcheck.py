@@ -10,7 +10,9 @@ from onewindow.core.secretcheck import (
     data_keys_problem,
     lookup_key_problem,
     production_secret_problems,
+    public_url_problem,
     secret_key_problem,
+    signing_key_problem,
 )
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -75,6 +77,40 @@ def test_production_refuses_to_start_with_the_env_example_placeholders(tmp_path)
 def test_production_starts_with_real_keys(tmp_path):
     result = _start({"ONEWINDOW_SECRET_KEY": GOOD_SECRET, "ONEWINDOW_DATA_KEYS": f"1:{GOOD_KEY}",
                      "ONEWINDOW_LOOKUP_KEY": OTHER_KEY, "ONEWINDOW_AUDIT_KEY": f"2:{OTHER_KEY},1:{GOOD_KEY}",
+                     "ONEWINDOW_SIGNING_KEY": f"1:{OTHER_KEY}",
+                     "ONEWINDOW_PUBLIC_URL": "https://zwfw.kmpl.gov.cn",
                      "ONEWINDOW_VAR_DIR": str(tmp_path)})
     assert result.returncode == 0, result.stderr
     assert "started" in result.stdout
+
+
+def test_production_refuses_a_loopback_public_url_and_a_weak_signing_key(tmp_path):
+    result = _start({"ONEWINDOW_SECRET_KEY": GOOD_SECRET, "ONEWINDOW_DATA_KEYS": f"1:{GOOD_KEY}",
+                     "ONEWINDOW_LOOKUP_KEY": OTHER_KEY, "ONEWINDOW_AUDIT_KEY": f"1:{GOOD_KEY}",
+                     "ONEWINDOW_SIGNING_KEY": "1:base64-of-32-random-bytes",
+                     "ONEWINDOW_PUBLIC_URL": "http://127.0.0.1:8000",
+                     "ONEWINDOW_VAR_DIR": str(tmp_path)})
+    assert result.returncode != 0
+    assert "ONEWINDOW_SIGNING_KEY version 1 is a placeholder" in result.stderr
+    assert "ONEWINDOW_PUBLIC_URL points at this machine (127.0.0.1)" in result.stderr
+    assert "started" not in result.stdout
+
+
+def test_public_url_rules():
+    assert public_url_problem("http://127.0.0.1:8000", production=False) is None
+    assert public_url_problem("ftp://x.gov.cn", production=False) == (
+        "ONEWINDOW_PUBLIC_URL must be an absolute http(s) address, not 'ftp://x.gov.cn'")
+    assert public_url_problem("zwfw.gov.cn", production=False) is not None
+    assert public_url_problem("https://zwfw.gov.cn/?a=1", production=False) is not None
+    assert public_url_problem("https://zwfw.kmpl.gov.cn", production=True) is None
+    assert public_url_problem("https://zwfw.kmpl.gov.cn/portal/", production=True) is None
+    for bad in ("http://localhost:8000", "https://127.0.0.2", "https://[::1]/", "https://a.localhost",
+                "https://zwfw.example.gov.cn", "http://zwfw.kmpl.gov.cn", ""):
+        assert public_url_problem(bad, production=True), bad
+
+
+def test_signing_key_rules():
+    assert signing_key_problem(GOOD_KEY) is None
+    assert signing_key_problem(f"2:{OTHER_KEY},1:{GOOD_KEY}") is None
+    assert signing_key_problem("") == "ONEWINDOW_SIGNING_KEY is not set"
+    assert signing_key_problem("1:short") == "ONEWINDOW_SIGNING_KEY version 1 must be the base64 of 32 random bytes"

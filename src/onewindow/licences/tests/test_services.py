@@ -93,14 +93,19 @@ def test_issue_is_audited_and_announced(market_reviewer, market):
     assert audit_verify_chain().ok
 
 
-def test_issue_to_a_person_masks_nothing_on_the_document_but_audits_masked(market_reviewer, market):
+def test_issue_to_a_person_masks_the_id_unless_the_document_is_an_identity_card(market_reviewer, market):
     person = person_make(name="王小二")
     licence = services.licence_issue(
         actor=market_reviewer.user, type_code="HEALTH_CERT", holder_person=person, data={},
         source_ref="BJ1", department=market)
     assert licence.holder_id_number_hash == person.id_number_hash
-    assert person.id_number in _pdf_text(selectors.licence_pdf_bytes(licence=licence))
-    summary = AuditEntry.objects.get(action="licence.issue").summary
+    text = _pdf_text(selectors.licence_pdf_bytes(licence=licence))
+    assert person.id_number not in text and person.id_number[:4] in text and person.id_number[-4:] in text
+    card = services.licence_issue(
+        actor=market_reviewer.user, type_code="SOCIAL_SECURITY_CARD", holder_person=person, data={},
+        source_ref="BJ1b", department=market)
+    assert person.id_number in _pdf_text(selectors.licence_pdf_bytes(licence=card))
+    summary = AuditEntry.objects.get(action="licence.issue", object_id=str(licence.public_id)).summary
     assert person.id_number not in str(summary)
 
 
@@ -108,10 +113,11 @@ def test_approval_documents_use_the_same_mechanism(market_reviewer, market):
     person = person_make()
     decision = services.licence_issue(
         actor=market_reviewer.user, type_code="APPROVAL_DECISION", holder_person=person,
-        data={"决定事项": "准予变更登记"}, source_ref="BJ2", department=market)
+        data={"许可事项": "准予变更登记"}, source_ref="BJ2", department=market)
     assert decision.document_kind == DocumentKind.APPROVAL and decision.valid_until is None
     text = _pdf_text(selectors.licence_pdf_bytes(licence=decision))
-    assert "准予行政许可决定书" in text and "批准文书" in text and "长期" in text
+    assert "准予行政许可决定书" in text and "决定准予行政许可" in text and "长期" in text
+    assert "行政复议" in text and text.count("BJ2") == 1
 
 
 def test_issue_rejects_wrong_holder_kind_missing_ref_dates_and_duplicates(market_reviewer, market):

@@ -29,6 +29,7 @@ STEPS: list[tuple[str, str]] = [
     ("12345工单", "onewindow.tickets.demo:demo_load_tickets"),
     ("网格化治理", "onewindow.grid.demo:grid_demo_load"),
     ("居家养老", "onewindow.homecare.demo:homecare_demo_load"),
+    ("新闻与政务公开", "onewindow.news.demo:news_demo_load"),
 ]
 
 

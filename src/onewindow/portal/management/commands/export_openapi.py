@@ -13,7 +13,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         from config.api import api
+        from onewindow.core.openapi import schema_name_collisions
 
+        collisions = schema_name_collisions(api)
+        if collisions:
+            raise CommandError("OpenAPI names used by two different definitions (prefix them with the app, "
+                               "e.g. CaseMaterialOut): " + "; ".join(collisions))
         schema = api.get_openapi_schema(path_prefix="/api/v1")
         # Status codes arrive as int and str keys: a JSON round trip makes every key a string.
         plain = json.loads(json.dumps(schema, ensure_ascii=False))
