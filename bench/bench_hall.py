@@ -297,7 +297,8 @@ def call_next_bench(world: dict[str, Any], args: argparse.Namespace) -> None:
     from onewindow.hall.models import QueueCall, QueueTicket
 
     windows, clerks = world["windows"][:args.windows], world["clerks"][:args.windows]
-    print(f"\n== call next ({QueueTicket.objects.count():,} numbers in the table, "
+    print(f"\n== call next (load average {os.getloadavg()[0]:.1f}; {QueueTicket.objects.count():,} "
+          f"numbers in the table, "
           f"{QueueCall.objects.count():,} calls; {QueueTicket.objects.filter(status='waiting').count():,} "
           f"waiting today; {len(windows)} windows)", flush=True)
 
@@ -305,17 +306,28 @@ def call_next_bench(world: dict[str, Any], args: argparse.Namespace) -> None:
     clerk, window = clerks[0], windows[0]
     services.window_sign_on(actor=clerk.user, window=window)
     alone: list[float] = []
+    cpu: list[float] = []
     for i in range(args.alone + 5):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         ticket = services.ticket_call_next(actor=clerk.user)
         elapsed = (time.perf_counter() - start) * 1000
         if ticket is None:
             break
         if i >= 5:  # warm-up
             alone.append(elapsed)
+            cpu.append((time.process_time() - start_cpu) * 1000)
         services.ticket_start(actor=clerk.user, ticket=ticket)
         services.ticket_finish(actor=clerk.user, ticket=ticket)
     report("one window alone: ticket_call_next", alone)
+    report("    the same, CPU time of this process (unaffected by waiting for a core)", cpu)
+    with connection.cursor() as cursor:
+        trips = []
+        for _ in range(200):
+            start = time.perf_counter()
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+            trips.append((time.perf_counter() - start) * 1000)
+    report("    database round trip (SELECT 1), for scale", trips)
     connection.close()
 
     for synchronised, rounds, label in ((True, args.bursts, f"{len(windows)} windows pressing at the same instant"),
@@ -389,7 +401,7 @@ class Server:
             time.sleep(0.5)
 
     def request(self, method: str, path: str, token: str = "", body: dict | None = None) -> tuple[int, Any]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
         headers = {"Content-Type": "application/json"}
         if token:
             headers["Authorization"] = f"Bearer {token}"
@@ -510,6 +522,7 @@ async def _call_and_wait(server: Server, screens: Screens, token: str, expect: i
 def push_bench(world: dict[str, Any], args: argparse.Namespace, *, redis_url: str = "") -> None:
     from onewindow.hall import push
 
+    add_waiting(world, (args.push_samples + 20) * 2)  # enough for this clerk's types whatever ran before
     server = Server(redis_url=redis_url)
     clerk, window = world["clerks"][-1], world["windows"][-1]
     token = _clerk_token(clerk)
@@ -545,6 +558,7 @@ def push_bench(world: dict[str, Any], args: argparse.Namespace, *, redis_url: st
 def screens_bench(world: dict[str, Any], args: argparse.Namespace, *, redis_url: str = "") -> None:
     from onewindow.hall import push
 
+    add_waiting(world, len(args.screens) * 4 + 20)
     server = Server(redis_url=redis_url)
     clerk, window = world["clerks"][-2], world["windows"][-2]
     token = _clerk_token(clerk)
@@ -563,7 +577,12 @@ def screens_bench(world: dict[str, Any], args: argparse.Namespace, *, redis_url:
                 await asyncio.sleep(1)
                 rss = server.worker_rss_kb()
                 held = len(screens.sockets)
-                pressed, _number, arrivals = await _call_and_wait(server, screens, token, held, timeout=60)
+                try:
+                    pressed, _number, arrivals = await _call_and_wait(server, screens, token, held, timeout=120)
+                except (OSError, RuntimeError) as exc:  # TimeoutError is an OSError
+                    print(f"    {held:>6,} screens open ({screens.failed} failed; opened in {opened:.1f} s): worker "
+                          f"RSS {rss / 1024:.0f} MB; the call was not answered: {type(exc).__name__} {exc}")
+                    break
                 reached = [(received - pressed) * 1000 for received, _ in arrivals]
                 per = (rss - baseline) / max(held, 1)
                 print(f"    {held:>6,} screens open ({screens.failed} failed; opened in {opened:.1f} s): worker RSS "

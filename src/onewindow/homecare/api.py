@@ -14,11 +14,11 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
 
 from onewindow.accounts.auth import API_AUTH
 from onewindow.core.errors import NotFound, ValidationFailed
 from onewindow.core.masking import mask_address, mask_id_number, mask_name, mask_phone
+from onewindow.core.pagination import PageNumberPagination, paginate
 from onewindow.regions.selectors import region_get_by_code
 
 from . import constants as c

@@ -14,9 +14,9 @@ from onewindow.cases import services as case_services
 from onewindow.cases.tests.factories import service_item_make
 from onewindow.hall import services
 from onewindow.hall.constants import TicketChannel
-from onewindow.hall.models import AppointmentSlot, QueueTicket, TicketCase
+from onewindow.hall.models import Appointment, AppointmentSlot, QueueTicket, TicketCase
 
-from .factories import kit_make, monday
+from .factories import at, kit_make, monday
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1"
@@ -176,3 +176,46 @@ def test_call_next_query_bound(kit, django_assert_max_num_queries):
     with django_assert_max_num_queries(20):
         ticket = services.ticket_call_next(actor=kit.clerk1.user)
     assert ticket is not None and QueueTicket.objects.filter(status="called").count() == 1
+
+
+def test_holiday_full_and_past_are_clear_chinese_409s_through_the_api(client, kit, item, citizen, monkeypatch):
+    """Taking a number on a holiday, booking a full slot, a past slot or a holiday: each a 409
+    with its own code and a Chinese sentence, and nothing written."""
+    from onewindow.cases.tests.factories import citizen_make
+    from onewindow.core.models import CalendarDay
+    from onewindow.core.selectors import work_calendar_invalidate
+
+    saturday = at(2026, 12, 12, 10)
+    monkeypatch.setattr(timezone, "now", lambda: saturday)
+    client.force_login(citizen.user)
+    took = client.post(f"{API}/halls/{kit.hall.public_id}/tickets",
+                       {"business_type_id": str(kit.general.public_id), "latitude": 25.04, "longitude": 102.72},
+                       content_type="application/json")
+    assert took.status_code == 409 and took.json()["code"] == "hall_holiday" and "节假日" in took.json()["message"]
+    assert not QueueTicket.objects.exists()
+    monkeypatch.setattr(timezone, "now", lambda: monday(10))
+    client.force_login(citizen.user)
+
+    estate = AppointmentSlot.objects.filter(business_type=kit.estate, day=date(2026, 12, 8)).order_by("starts_at")[0]
+    for _ in range(estate.capacity):  # capacity 2, taken by others
+        services.appointment_book(actor=citizen_make().user, slot=estate)
+    full = client.post(f"{API}/appointments", {"slot_id": str(estate.public_id)}, content_type="application/json")
+    assert full.status_code == 409 and full.json()["code"] == "hall_slot_full" and "约满" in full.json()["message"]
+
+    past = AppointmentSlot.objects.filter(business_type=kit.general, day=date(2026, 12, 7)).order_by("starts_at")[0]
+    gone = client.post(f"{API}/appointments", {"slot_id": str(past.public_id), "item_id": str(item.public_id)},
+                       content_type="application/json")
+    assert gone.status_code == 409 and gone.json()["code"] == "hall_slot_past" and "已过" in gone.json()["message"]
+
+    tuesday = AppointmentSlot.objects.filter(business_type=kit.general, day=date(2026, 12, 8)).order_by("starts_at")[0]
+    CalendarDay.objects.create(date=date(2026, 12, 8), kind=CalendarDay.Kind.HOLIDAY, name="临时调整")
+    work_calendar_invalidate()
+    try:
+        closed = client.post(f"{API}/appointments", {"slot_id": str(tuesday.public_id), "item_id": str(item.public_id)},
+                             content_type="application/json")
+    finally:
+        work_calendar_invalidate()
+    assert closed.status_code == 409 and closed.json()["code"] == "hall_holiday"
+    assert "节假日" in closed.json()["message"]
+    assert AppointmentSlot.objects.get(pk=tuesday.pk).booked == 0
+    assert not Appointment.objects.filter(user=citizen.user).exists()

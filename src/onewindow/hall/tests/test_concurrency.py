@@ -121,3 +121,33 @@ def test_many_windows_drain_the_queue_calling_every_number_exactly_once(world):
     assert QueueTicket.objects.filter(status=TicketStatus.DONE).count() == total
     calls = Counter(QueueCall.objects.values_list("ticket_id", flat=True))
     assert len(calls) == total and set(calls.values()) == {1}
+
+
+def test_kiosks_taking_numbers_at_the_same_moment_get_consecutive_different_numbers(world):
+    """Several kiosks and the guide desk press 取号 together: the day's counter row gives each
+    its own number, with no gap and no repeat, across two business types."""
+    kit = kit_make(world)
+    takers, per_taker = 8, 10
+    barrier = threading.Barrier(takers)
+    taken: list[str] = []
+    lock = threading.Lock()
+
+    def kiosk(index: int) -> Any:
+        def loop() -> None:
+            for r in range(per_taker):
+                barrier.wait(timeout=30)
+                business_type = kit.general if index % 4 else kit.estate
+                ticket = services.ticket_take(actor=None, hall=kit.hall, business_type=business_type,
+                                              channel=TicketChannel.KIOSK, now=monday(10, r))
+                with lock:
+                    taken.append(ticket.number)
+        return loop
+
+    errors = _run([kiosk(i) for i in range(takers)])
+    assert not errors, errors
+    general = sorted(n for n in taken if n.startswith("A"))
+    estate = sorted(n for n in taken if n.startswith("B"))
+    assert general == [f"A{i:03d}" for i in range(1, len(general) + 1)]
+    assert estate == [f"B{i:03d}" for i in range(1, len(estate) + 1)]
+    assert len(general) == 60 and len(estate) == 20
+    assert QueueTicket.objects.count() == takers * per_taker
