@@ -66,7 +66,6 @@ api.add_router("/", news_router)
 api.add_router("/", consult_router)
 api.add_router("/", lifecycle_router)
 api.add_router("/", portal_router)
-
 api.add_router("/", homecare_router)
 api.add_router("/", supervision_router)
 api.add_router("/", calendar_router)

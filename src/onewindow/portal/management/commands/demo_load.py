@@ -31,7 +31,6 @@ STEPS: list[tuple[str, str]] = [
     ("网格化治理", "onewindow.grid.demo:grid_demo_load"),
     ("新闻与政务公开", "onewindow.news.demo:news_demo_load"),
     ("在线应询", "onewindow.consult.demo:consult_demo_load"),
-
     ("一企一张图", "onewindow.lifecycle.demo:lifecycle_demo_load"),
     ("居家养老", "onewindow.homecare.demo:homecare_demo_load"),
     ("监督与决策", "onewindow.supervision.demo:demo_load_supervision"),
