@@ -6,6 +6,10 @@ serve`` starts it here). Command-line options (bind, workers, worker class) over
 # Chinese 414 page instead of gunicorn's English one. 8190 is gunicorn's maximum.
 limit_request_line = 8190
 
+# ID and mobile numbers in addresses (a search typed into a form that uses GET) are masked in
+# the access and error logs with the same filter as the application's log lines.
+logger_class = "onewindow.core.accesslog.MaskingGunicornLogger"
+
 
 def post_worker_init(worker):  # type: ignore[no-untyped-def]
     """Load the search index, the classifier and the gazetteer before the worker serves its

@@ -131,7 +131,9 @@ def main() -> None:
     sample = Person.objects.filter(region_path__startswith=communities[0].path).first()
     assert sample is not None
     phone = sample.phone
-    report("GET /api/v1/people?q=<mobile> (hash lookup)", timed(get("/api/v1/people", {"q": phone}), 50))
+    report("POST /api/v1/people/search {q: <mobile>} (hash lookup)",
+           timed(lambda: client.post("/api/v1/people/search", {"q": phone}, content_type="application/json", **auth),
+                 50))
     report("GET /api/v1/people/{id} (scoped get)", timed(get(f"/api/v1/people/{sample.public_id}"), 50))
     client.force_login(clerk.user)
     report("GET /staff/people/ (page, scoped)", timed(lambda: client.get("/staff/people/"), 30))

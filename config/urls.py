@@ -26,11 +26,16 @@ urlpatterns = [
     path("staff/", include("onewindow.supervision.urls")),
     path("", include("onewindow.catalog.urls")),
     path("", include("onewindow.licences.urls")),
+    path("", include("onewindow.materials.urls")),
     path("", include("onewindow.tickets.urls")),
     path("", include("onewindow.grid.urls")),
     path("", include("onewindow.news.urls")),
+    path("", include("onewindow.consult.urls")),
+
+    path("", include("onewindow.homecare.urls")),
     path("", include("onewindow.cases.urls")),
     path("", include("onewindow.hall.kiosk_urls")),
     path("", include("onewindow.hall.urls")),
+    path("", include("onewindow.supervision.opendata_urls")),
     path("", include("onewindow.portal.urls")),
 ]

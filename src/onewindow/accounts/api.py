@@ -10,12 +10,13 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema, Status
-from ninja.pagination import PageNumberPagination, paginate
 
 from onewindow.core.api import ErrorOut
 from onewindow.core.clientip import client_ip
 from onewindow.core.errors import NotAuthenticated, PermissionDenied
+from onewindow.core.inputs import url_lookup_check
 from onewindow.core.masking import mask_address, mask_id_number, mask_phone
+from onewindow.core.pagination import PageNumberPagination, paginate
 from onewindow.regions.selectors import region_get
 
 from . import selectors, services, signup
@@ -95,8 +96,8 @@ class PersonRevealOut(Schema):
 
 
 class PersonFilterSchema(Schema):
-    q: str = Field("", description="姓名开头、完整身份证号或完整手机号")
-    region_code: str = ""
+    q: str = Field("", max_length=100, description="姓名开头、完整身份证号或完整手机号")
+    region_code: str = Field("", max_length=20)
 
 
 class DepartmentOut(Schema):
@@ -168,12 +169,25 @@ def me(request: HttpRequest) -> dict[str, object]:
     }
 
 
-@router.get("/people", response=list[PersonOut], auth=API_AUTH, summary="自然人列表（按权限范围）")
+@router.get("/people", response=list[PersonOut], auth=API_AUTH, summary="自然人列表（按权限范围）",
+            description="q 在网址中只用于按姓名查询；按身份证号或手机号查询请用 POST /people/search"
+                        "（号码出现在网址中返回 400 personal_lookup_in_url）。")
 @paginate(PageNumberPagination, page_size=50)
 def people_list(request: HttpRequest, filters: Query[PersonFilterSchema]) -> QuerySet[Person]:
+    url_lookup_check(filters.q, field="q")
     return selectors.person_list(
         actor=request.user,
         filters=selectors.PersonFilters(q=filters.q, region_code=filters.region_code),
+    )
+
+
+@router.post("/people/search", response=list[PersonOut], auth=API_AUTH,
+             summary="查询自然人（身份证号、手机号或姓名，条件在请求体中）")
+@paginate(PageNumberPagination, page_size=50)
+def people_search(request: HttpRequest, payload: PersonFilterSchema) -> QuerySet[Person]:
+    return selectors.person_list(
+        actor=request.user,
+        filters=selectors.PersonFilters(q=payload.q, region_code=payload.region_code),
     )
 
 

@@ -11,13 +11,15 @@ from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from onewindow.core.clientip import client_ip
 from onewindow.core.errors import DomainError, NotFound
+from onewindow.core.inputs import url_lookup_check
+from onewindow.core.masking import has_personal_number
 from onewindow.regions.selectors import region_get
 
 from . import selectors, services, signup
@@ -296,13 +298,21 @@ def window_register(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def people(request: HttpRequest) -> HttpResponse:
-    filters = selectors.PersonFilters(q=request.GET.get("q", ""),
-                                      region_code=request.GET.get("region", ""))
+    """The residents of the clerk's scope. The search form posts (an ID or mobile number never
+    travels in the URL); a name search may also come by GET (the pager's links)."""
+    if request.method not in ("GET", "HEAD", "POST"):
+        return HttpResponseNotAllowed(["GET", "POST"])
+    source = request.POST if request.method == "POST" else request.GET
+    q = source.get("q", "")
+    if request.method != "POST":
+        url_lookup_check(q, field="q")
+    filters = selectors.PersonFilters(q=q, region_code=source.get("region", ""))
     qs = selectors.person_list(actor=request.user, filters=filters)
-    page = Paginator(qs, 50).get_page(request.GET.get("page"))
+    page = Paginator(qs, 50).get_page(source.get("page"))
     rows = [(p, selectors.person_masked(p)) for p in page.object_list]
     template = "accounts/_people_rows.html" if request.htmx else "accounts/people.html"  # type: ignore[attr-defined]
     return render(request, template, {"page": page, "rows": rows, "filters": filters,
+                                      "q_in_url": "" if has_personal_number(q) else q,
                                       "can_window_register": _window_clerk(request.user)})
 
 

@@ -16,7 +16,9 @@ from onewindow.accounts.models import Enterprise, Person, ServiceHall, Staff
 from onewindow.accounts.scope import scope_for
 from onewindow.catalog.models import ServiceItem, Theme
 from onewindow.core.errors import DomainError, NotFound, ValidationFailed
+from onewindow.core.inputs import url_lookup_check
 from onewindow.core.masking import mask_name
+from onewindow.core.pagination import MAX_PAGE
 
 from . import constants as c
 from . import rules, selectors, services
@@ -37,13 +39,68 @@ class CaseMaterialOut(Schema):
     is_required: bool
     state: str
     state_label: str
-    free: bool = Field(..., description="免提交（电子证照或部门共享）")
+    free: bool = Field(..., description="免提交（电子证照、部门共享或材料库已核验材料）")
     original_name: str
     content_type: str
     size: int
     licence_number: str
     note: str
     catalogue_material_id: UUID | None
+    trust_level: str = Field(..., description="材料等级：A 政府签发 B 已核验 C 申请人上传 D 申请人承诺；未提供时为空",
+                             examples=["B"])
+    trust_source: str = Field(..., description="材料来源", examples=["材料库 · 综合窗口小李于2026年12月1日核验原件"])
+    accepted_levels: str = Field(..., description="该材料可采信的等级", examples=["ABCD"])
+    watermark: str = Field(..., description="办件中副本所加的水印内容")
+    commitment_text: str = Field(..., description="告知承诺内容（D级）")
+
+
+class CaseMaterialCommitIn(Schema):
+    commit: bool = Field(True, description="true 作出承诺，false 撤回承诺")
+
+
+class CaseMaterialVerifyIn(Schema):
+    valid_until: date | None = Field(None, description="核验件有效期至（空：默认期限）")
+    to_library: bool = Field(True, description="存入申请人材料库（B级，可复用）")
+    method: str = Field("window", description="window 窗口核验原件 / post 邮寄原件 / data 数据比对")
+
+
+class CaseMaterialLevelsOut(Schema):
+    a: int
+    b: int
+    d: int
+    fresh: int
+    missing: int
+    share_a: float = Field(..., description="A级满足比例（0–1）")
+    share_b: float
+    share_d: float
+    share_fresh: float
+    uploads_saved: int = Field(..., description="免提交材料数（A+B+D）")
+
+
+class CasePostcheckCountsOut(Schema):
+    commitments: int
+    drawn: int
+    passed: int
+    failed: int
+    open: int
+
+
+class CaseMaterialFiguresRowOut(Schema):
+    department: str
+    department_name: str
+    item_name: str
+    cases: int
+    levels: CaseMaterialLevelsOut
+    stored_in_library: int = Field(..., description="本时段核验原件并存入材料库的材料数（C→B）")
+    visits_saved: int = Field(..., description="无需核验任何原件的办件数")
+    postchecks: CasePostcheckCountsOut
+
+
+class CaseMaterialFiguresOut(Schema):
+    start: date
+    end: date
+    rows: list[CaseMaterialFiguresRowOut]
+    total: CaseMaterialFiguresRowOut
 
 
 class StepOut(Schema):
@@ -310,8 +367,8 @@ class WorkbenchFilters(Schema):
     status: str = ""
     channel: str = ""
     department: str = ""
-    q: str = Field("", description="办件编号、申请人身份证号或申请人名称（精确）")
-    page: int = 1
+    q: str = Field("", max_length=100, description="办件编号、申请人身份证号或申请人名称（精确）")
+    page: int = Field(1, ge=1, le=MAX_PAGE)
 
 
 # --- Serialisation ----------------------------------------------------------------------------
@@ -366,10 +423,12 @@ def _material(m: CaseMaterial) -> dict[str, Any]:
     return {
         "id": m.public_id, "name": m.name, "is_required": m.is_required, "state": m.state,
         "state_label": str(c.MaterialState(m.state).label),
-        "free": m.state in (c.MaterialState.LICENCE, c.MaterialState.SHARED),
+        "free": m.state in c.MATERIAL_FREE,
         "original_name": m.original_name, "content_type": m.content_type, "size": m.size,
         "licence_number": m.licence_number, "note": m.note,
         "catalogue_material_id": m.material.public_id if m.material_id and m.material else None,
+        "trust_level": m.trust_level, "trust_source": m.trust_source, "accepted_levels": m.accepted_levels,
+        "watermark": m.watermark, "commitment_text": m.commitment_text,
     }
 
 
@@ -480,7 +539,7 @@ def progress(request: HttpRequest, number: str, id_tail: str) -> dict[str, Any]:
 
 # --- My applications --------------------------------------------------------------------------
 @router.get("/me/cases", response=CasePage, auth=API_AUTH, summary="我的办件")
-def my_cases(request: HttpRequest, page: int = 1) -> HttpResponse:
+def my_cases(request: HttpRequest, page: int = Query(1, ge=1, le=MAX_PAGE)) -> HttpResponse:
     qs = selectors.case_list_for_applicant(user=request.user)
     rows, has_next = selectors.page_rows(qs, page=page, size=20)
     return fast_json({"items": [_summary_row(x) for x in rows], "page": page, "has_next": has_next})
@@ -566,6 +625,25 @@ def material_paper(request: HttpRequest, case_id: UUID, material_id: UUID) -> di
     case = _get(request, case_id)
     return _material(services.case_material_paper(actor=request.user,
                                                   material=_material_of(case, material_id)))
+
+
+@router.post("/cases/{uuid:case_id}/materials/{uuid:material_id}/verify", response=CaseMaterialOut, auth=API_AUTH,
+             summary="核验原件（B级），并存入申请人材料库")
+def material_verify(request: HttpRequest, case_id: UUID, material_id: UUID,
+                    payload: CaseMaterialVerifyIn) -> dict[str, Any]:
+    case = _get(request, case_id)
+    return _material(services.case_material_paper(
+        actor=request.user, material=_material_of(case, material_id), valid_until=payload.valid_until,
+        to_library=payload.to_library, method=payload.method))
+
+
+@router.post("/cases/{uuid:case_id}/materials/{uuid:material_id}/commitment", response=CaseMaterialOut,
+             auth=API_AUTH, summary="告知承诺（D级）：以书面承诺代替材料，或撤回承诺")
+def material_commit(request: HttpRequest, case_id: UUID, material_id: UUID,
+                    payload: CaseMaterialCommitIn) -> dict[str, Any]:
+    case = _get(request, case_id)
+    return _material(services.case_material_commit(actor=request.user, material=_material_of(case, material_id),
+                                                   commit=payload.commit))
 
 
 @router.get("/cases/{uuid:case_id}/materials/{uuid:material_id}/file", auth=API_AUTH, summary="下载材料",
@@ -736,8 +814,21 @@ def intake(request: HttpRequest, data: Form[str]) -> Status:
     return Status(201, _detail(request, case))
 
 
-@router.get("/cases", response=CasePage, auth=API_AUTH, summary="工作台办件列表（按权限范围，每页50件）")
+@router.get("/cases", response=CasePage, auth=API_AUTH, summary="工作台办件列表（按权限范围，每页50件）",
+            description="q 在网址中只用于办件编号或申请人名称；按身份证号查询请用 POST /cases/search"
+                        "（号码出现在网址中返回 400 personal_lookup_in_url）。")
 def workbench(request: HttpRequest, filters: Query[WorkbenchFilters]) -> HttpResponse:
+    url_lookup_check(filters.q, field="q")
+    return _workbench(request, filters)
+
+
+@router.post("/cases/search", response=CasePage, auth=API_AUTH,
+             summary="查询工作台办件（条件在请求体中，可按申请人身份证号）")
+def workbench_search(request: HttpRequest, payload: WorkbenchFilters) -> HttpResponse:
+    return _workbench(request, payload)
+
+
+def _workbench(request: HttpRequest, filters: WorkbenchFilters) -> HttpResponse:
     qs = selectors.case_list(actor=request.user, filters=selectors.CaseFilters(
         tab=filters.tab, status=filters.status, channel=filters.channel,
         department_code=filters.department, q=filters.q))
@@ -773,6 +864,33 @@ def figures(request: HttpRequest, start: date, end: date, department: str = "") 
             "overdue": f.overdue, "licence_materials": f.licence_materials,
             "visits_saved": f.visits_saved, "ratings": f.ratings, "satisfaction": f.satisfaction,
             "average_rating": f.average_rating}
+
+
+def _material_figures_row(r: selectors.MaterialFigures) -> dict[str, Any]:
+    lv = r.levels
+    return {"department": r.department_code, "department_name": r.department_name, "item_name": r.item_name,
+            "cases": r.cases, "levels": {
+                "a": lv.a, "b": lv.b, "d": lv.d, "fresh": lv.fresh, "missing": lv.missing,
+                "share_a": lv.share(lv.a), "share_b": lv.share(lv.b), "share_d": lv.share(lv.d),
+                "share_fresh": lv.share(lv.fresh), "uploads_saved": lv.saved},
+            "stored_in_library": r.stored, "visits_saved": r.visits_saved,
+            "postchecks": {"commitments": r.postcheck.commitments, "drawn": r.postcheck.drawn,
+                           "passed": r.postcheck.passed, "failed": r.postcheck.failed, "open": r.postcheck.open}}
+
+
+@router.get("/cases-figures/materials", response=CaseMaterialFiguresOut, auth=API_AUTH,
+            summary="材料分级统计：按事项和部门，A/B/D/现场核验占比、免提交与少跑、事后核查")
+def material_figures(request: HttpRequest, start: date, end: date, department: str = "") -> dict[str, Any]:
+    dept = None
+    if department:
+        dept = selectors.figure_departments(actor=request.user).filter(code=department).first()
+        if dept is None:
+            raise NotFound("找不到该部门", code="department_not_found")
+    if end < start or (end - start).days > 366:
+        raise ValidationFailed("统计时段无效（不超过一年）", code="period_invalid", fields={"end": "时段无效"})
+    rows, total = selectors.material_figures(actor=request.user, start=start, end=end, department=dept)
+    return {"start": start, "end": end, "rows": [_material_figures_row(r) for r in rows],
+            "total": _material_figures_row(total)}
 
 
 def _follow_up(f: RatingFollowUp) -> dict[str, Any]:

@@ -226,7 +226,9 @@ def reason_check(action: str, reason: str, *, field: str = "reason") -> str:
 # --- Review plans -----------------------------------------------------------------------------
 #: Step names of the catalogue's 办理流程 that are not review steps of the back office.
 NON_REVIEW_WORDS = ("受理", "申请", "提交", "预审", "送达", "出件", "领取", "办结", "归档", "咨询",
-                    "取件", "缴费", "评价")
+                    "取件", "缴费", "评价",
+                    # issuing the result follows the decision (case_result_issue), never precedes it
+                    "发照", "发证", "颁证", "制证", "发放", "出证")
 DECISION_WORDS = ("决定", "审批", "批准", "签发", "核准", "审定")
 INSPECTION_WORDS = ("勘", "核查", "踏勘", "实地")
 DEFAULT_PLAN: tuple[StepPlan, ...] = (

@@ -31,6 +31,7 @@ from onewindow.core.audit import audit_record
 from onewindow.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from onewindow.core.events import event_publish
 from onewindow.core.selectors import work_calendar
+from onewindow.core.uploads import image_check
 from onewindow.core.workdays import WorkCalendar
 
 from . import constants as c
@@ -427,14 +428,8 @@ def _verify_content(upload: Any, kind: rules.FileKind, label: str) -> None:
         upload.seek(max(upload.size - 2048, 0))
         if b"%%EOF" not in upload.read():
             raise ValidationFailed(bad, code="case_file_damaged", fields={"file": bad})
-    else:
-        from PIL import Image, UnidentifiedImageError
-
-        try:
-            with Image.open(upload) as image:
-                image.verify()
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-            raise ValidationFailed(bad, code="case_file_damaged", fields={"file": bad}) from None
+    else:  # decodes, and not a decompression bomb (core.uploads)
+        image_check(upload, label=label, field="file", damaged_code="case_file_damaged", damaged_message=bad)
     upload.seek(0)
 
 
@@ -542,20 +537,26 @@ def case_material_paper(*, actor: Any, material: CaseMaterial, now: datetime | N
         current = CaseMaterial.objects.select_for_update().get(pk=material.pk)
         holder = locked.applicant_person or locked.applicant_enterprise
         stored = None
+        not_stored = ""
         if to_library and current.file and holder is not None and current.state == MaterialState.UPLOADED:
-            stored = library_material_store(
-                actor=actor, holder=holder, name=current.name,
-                key=material_key(current.name, current.licence_type_code), source_file=str(current.file.name),
-                content_type=current.content_type, original_name=current.original_name,
-                valid_until=valid_until, verify_method=method, case_ref=locked.number or "",
-                case_uuid=locked.public_id, region_path=locked.region_path, now=now)
+            try:
+                stored = library_material_store(
+                    actor=actor, holder=holder, name=current.name,
+                    key=material_key(current.name, current.licence_type_code),
+                    source_file=str(current.file.name), content_type=current.content_type,
+                    original_name=current.original_name, valid_until=valid_until, verify_method=method,
+                    case_ref=locked.number or "", case_uuid=locked.public_id, region_path=locked.region_path, now=now)
+            except Conflict as error:  # raised before it writes anything: the check still counts
+                if error.code != "material_not_watermarkable":
+                    raise
+                not_stored = "（文件无法生成水印副本，未存入材料库）"
         current.state = MaterialState.PAPER
         current.note = ""
         current.uploaded_at = now
         current.trust_level = "B"
         label = dict(VerifyMethod.choices)[method]
         current.trust_source = (f"{label} · {who} {timezone.localdate(now):%Y-%m-%d}"
-                                + ("，已存入申请人材料库" if stored else ""))[:200]
+                                + ("，已存入申请人材料库" if stored else not_stored))[:200]
         current.library_ref = stored.public_id if stored else None
         current.commitment_text = ""
         current.committed_at = None
@@ -919,6 +920,8 @@ def case_window_intake(
             for key in paper:
                 rows[key].state = MaterialState.PAPER
                 rows[key].uploaded_at = now
+                rows[key].trust_level = "B"
+                rows[key].trust_source = f"窗口核验原件 · {staff_name} {timezone.localdate(now):%Y-%m-%d}"[:200]
             for key, file in stored.items():
                 _material_apply_file(rows[key], file, now)
             for key in commit:

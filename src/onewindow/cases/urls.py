@@ -19,6 +19,7 @@ urlpatterns = [
     path("cases/staff/assign/", views.workbench_assign, name="workbench_assign"),
     path("cases/staff/intake/", views.intake, name="intake"),
     path("cases/staff/figures/", views.figures, name="figures"),
+    path("cases/staff/figures/materials/", views.material_figures, name="material_figures"),
     path("cases/staff/follow-ups/", views.follow_ups, name="follow_ups"),
     path("cases/staff/follow-ups/<uuid:public_id>/", views.follow_up_detail, name="follow_up"),
     # One case (applicant or staff within scope).
@@ -30,6 +31,8 @@ urlpatterns = [
          name="material_upload"),
     path("cases/<uuid:public_id>/materials/<uuid:material_id>/paper/", views.material_paper,
          name="material_paper"),
+    path("cases/<uuid:public_id>/materials/<uuid:material_id>/commit/", views.material_commit,
+         name="material_commit"),
     path("cases/<uuid:public_id>/materials/<uuid:material_id>/file/", views.material_file,
          name="material_file"),
     path("cases/<uuid:public_id>/materials/<uuid:material_id>/licence/", views.material_licence,

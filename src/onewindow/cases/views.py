@@ -58,8 +58,9 @@ def progress(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         number = request.POST.get("number", "")
-        tail = request.POST.get("id_tail", "")
+        tail = request.POST.get("id_tail", "")[:6]
         context["number"] = number
+        context["tail"] = tail  # kept in the form after an error (a POST answer, never a URL)
         if not services.progress_query_allowed(client_ip=str(request.META.get("REMOTE_ADDR", "")),
                                                number=number):
             context["error"] = "查询过于频繁，请稍后再试"
@@ -118,12 +119,22 @@ def apply_start(request: HttpRequest, item_id: str) -> HttpResponse:
             messages.success(request, "已为您创建申请草稿，请按清单上传材料后提交")
             return redirect(_detail_url(case))
     from onewindow.licences.selectors import licences_for_materials
+    from onewindow.materials.rules import material_key
+    from onewindow.materials.selectors import library_for_keys
 
     materials = list(version.materials.order_by("order", "id"))
-    found = licences_for_materials(holder=_holder_for(request.user, None),
+    holder = _holder_for(request.user, None)
+    found = licences_for_materials(holder=holder,
                                    material_licence_type_codes=[m.licence_type_code for m in materials])
-    rows = [{"material": m, "free": bool(m.licence_type_code and m.licence_type_code.upper() in found),
-             "shared": m.source == "shared" and not m.licence_type_code} for m in materials]
+    keys = {m.pk: material_key(m.name, m.licence_type_code) for m in materials if "B" in m.trust_levels}
+    library = library_for_keys(holder=holder, keys=keys.values()) if keys else {}
+    rows = []
+    for m in materials:
+        free = bool(m.licence_type_code and m.licence_type_code.upper() in found)
+        shared = m.source == "shared" and not m.licence_type_code
+        rows.append({"material": m, "free": free, "shared": shared,
+                     "library": not free and not shared and keys.get(m.pk, "") in library,
+                     "promise": "D" in m.trust_levels})
     return render(request, "cases/apply_start.html", {
         "item": item, "version": version, "rows": rows, "enterprises": enterprises,
         "has_person": person_of_user(user=request.user) is not None})
@@ -163,7 +174,11 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     supplementing = case.status == c.CaseStatus.SUPPLEMENT and bool(roles & {c.APPLICANT, rules.CLERK})
     clerk_materials = rules.CLERK in roles and case.status in (
         c.CaseStatus.SUBMITTED, c.CaseStatus.PREREVIEWED, c.CaseStatus.SUPPLEMENT)
+    # The clerk's checklist: only what is not already A or B (or promised) needs a look.
+    to_check = [m for m in materials if m.state not in (*c.MATERIAL_FREE, c.MaterialState.COMMITTED,
+                                                        c.MaterialState.PAPER)]
     return {
+        "to_check": to_check, "checked_free": len(materials) - len(to_check),
         "result_inputs": _result_inputs(case) if editable else [],
         "description_limit": services.FORM_TEXT_MAX,
         "uploadable": editable or supplementing or clerk_materials,
@@ -178,8 +193,10 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         if roles & {rules.REVIEWER, rules.LEADER} and case.status in c.OPEN_STATUSES else [],
         "special_kinds": c.SpecialKind.choices, "delivery_methods": c.DeliveryMethod.choices,
         "ratings": ratings,
-        "ratable_steps": [s for s in selectors.case_steps(case=case)
-                          if s.kind in ("intake", "delivery") and s.status == "done" and s.pk not in rated_steps],
+        # once the applicant rated the case as a whole, the step links go too (one rating each)
+        "ratable_steps": [] if any(r.step_id is None for r in ratings) else [
+            s for s in selectors.case_steps(case=case)
+            if s.kind in ("intake", "delivery") and s.status == "done" and s.pk not in rated_steps],
         "can_rate_case": c.APPLICANT in roles and case.status in c.FINISHED_STATUSES
         and not any(r.step_id is None for r in ratings),
         "masked_id": mask_id_number(case.applicant_person.id_number) if case.applicant_person else "",
@@ -259,9 +276,48 @@ def material_paper(request: HttpRequest, public_id: str, material_id: str) -> Ht
         raise NotFound("找不到该材料", code="case_material_not_found")
     material.case = case
     try:
-        services.case_material_paper(actor=request.user, material=material)
+        services.case_material_paper(actor=request.user, material=material,
+                                     valid_until=_date_or_none(request.POST.get("valid_until", ""),
+                                                               field="valid_until"))
     except DomainError as error:
         _fail(request, error)
+    else:
+        messages.success(request, "已核验原件" + ("，并存入申请人材料库" if material.file else ""))
+    return redirect(_detail_url(case))
+
+
+def _date_or_none(text: str, *, field: str) -> date | None:
+    from django.utils.dateparse import parse_date
+
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        value = parse_date(text)
+    except ValueError:
+        value = None
+    if value is None:
+        msg = "日期格式应为 年-月-日"
+        raise ValidationFailed(msg, code="case_date_invalid", fields={field: msg})
+    return value
+
+
+@login_required
+@require_POST
+def material_commit(request: HttpRequest, public_id: str, material_id: str) -> HttpResponse:
+    """告知承诺制: the applicant (or the clerk for them) commits instead of submitting."""
+    case = selectors.case_get(actor=request.user, public_id=public_id)
+    material = case.materials.filter(public_id=material_id).first()
+    if material is None:
+        raise NotFound("找不到该材料", code="case_material_not_found")
+    material.case = case
+    commit = request.POST.get("commit", "1") == "1"
+    try:
+        services.case_material_commit(actor=request.user, material=material, commit=commit)
+    except DomainError as error:
+        _fail(request, error)
+    else:
+        messages.success(request, "已作出书面承诺" if commit else "已撤回承诺，请按要求提交材料")
     return redirect(_detail_url(case))
 
 
@@ -692,15 +748,25 @@ def intake(request: HttpRequest) -> HttpResponse:
     enterprise = applicant if isinstance(applicant, Enterprise) else None
     version = item.current_version
     assert version is not None
+    from onewindow.materials.rules import material_key
+    from onewindow.materials.selectors import library_for_keys
+
     materials = list(version.materials.order_by("order", "id"))
     found = licences_for_materials(holder=applicant,
                                    material_licence_type_codes=[m.licence_type_code for m in materials])
+    keys = {m.pk: material_key(m.name, m.licence_type_code) for m in materials if "B" in m.trust_levels}
+    library = library_for_keys(holder=applicant, keys=keys.values()) if keys else {}
+    rows = []
+    for m in materials:
+        free = bool(m.licence_type_code and m.licence_type_code.upper() in found)
+        rows.append({"material": m, "free": free,
+                     "library": not free and keys.get(m.pk, "") in library,
+                     "promise": "D" in m.trust_levels})
     context.update({
         "item": item, "version": version, "person": person, "enterprise": enterprise,
         "item_text": version.name,
         "applicant_masked": mask_id_number(person.id_number) if person else enterprise.credit_code,  # type: ignore[union-attr]
-        "rows": [{"material": m, "free": bool(m.licence_type_code and m.licence_type_code.upper() in found)}
-                 for m in materials]})
+        "rows": rows})
     if data.get("step") != "take":
         return render(request, "cases/intake.html", context)
     uploads = {key.removeprefix("file_"): f for key, f in request.FILES.items() if key.startswith("file_")}
@@ -708,7 +774,7 @@ def intake(request: HttpRequest) -> HttpResponse:
         case = services.case_window_intake(
             actor=request.user, item=item, person=person, enterprise=enterprise,
             form_data={"申请说明": data.get("description", "")},
-            paper=data.getlist("paper"), uploads=uploads,
+            paper=data.getlist("paper"), uploads=uploads, commit=data.getlist("commit"),
             delivery_method=data.get("delivery_method", "pickup"),
             delivery_address=data.get("delivery_address", ""), accept=bool(data.get("accept")))
     except DomainError as error:
@@ -779,3 +845,23 @@ def figures(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/figures.html", {"rows": rows, "total": total, "start": start, "end": end,
                                                   "departments": departments, "chosen": chosen})
 
+
+
+@staff_page("cases.figures")
+def material_figures(request: HttpRequest) -> HttpResponse:
+    """材料分级统计: per item and department, how required materials were satisfied (A/B/D or a
+    fresh check), uploads and visits saved, post-check results."""
+    today = timezone.localdate()
+    start = _parse_day(request.GET.get("start", ""), today.replace(day=1))
+    end = _parse_day(request.GET.get("end", ""), today)
+    if end < start:
+        start, end = end, start
+    if (end - start).days > 366:
+        start = end - timedelta(days=366)
+    departments = list(selectors.figure_departments(actor=request.user))
+    chosen = request.GET.get("department", "")
+    department = next((d for d in departments if d.code == chosen), None)
+    rows, total = selectors.material_figures(actor=request.user, start=start, end=end, department=department)
+    return render(request, "cases/material_figures.html", {
+        "rows": rows, "total": total, "start": start, "end": end, "departments": departments,
+        "chosen": chosen})

@@ -14,11 +14,11 @@ from uuid import UUID
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status, UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
 
 from onewindow.accounts.auth import API_AUTH
 from onewindow.accounts.selectors import department_get
 from onewindow.core.errors import PermissionDenied
+from onewindow.core.pagination import PageNumberPagination, paginate
 
 from . import selectors, services, transfer
 from .models import (

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 from . import constants as c
 from . import selectors
 from .badges import appointments_bookable, document_badges, version_badges
+from .guide_panels import guide_panels
 from .search import Hit, SearchFilters, SearchIndex, catalogue_search, search_index
 
 PAGE_SIZE = 20
@@ -215,7 +216,9 @@ def time_limit_text(value: int | None, unit: str) -> str:
 def guide_item(request: HttpRequest, public_id: str) -> HttpResponse:
     """/guide/item/<id>/: every element of the item's published version."""
     version = selectors.item_published_get(public_id=public_id)
-    return render(request, "catalog/guide_item.html", _version_context(version))
+    context = _version_context(version)
+    context["panels"] = guide_panels(version=version, request=request)
+    return render(request, "catalog/guide_item.html", context)
 
 
 @require_GET

@@ -13,6 +13,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.operation import PathView
 
 from .errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
+from .inputs import bad_input_error
 
 logger = logging.getLogger(__name__)
 
@@ -139,6 +140,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(Exception)
     def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+        refused = bad_input_error(exc)  # bad input raised deep down: a Chinese 4xx, not a 500
+        if refused is not None:
+            return error_response(api, request, refused)
         logger.exception("unhandled API error")
         return error_response(api, request, DomainError(
             "系统繁忙，请稍后再试；如持续出现请联系管理员并提供请求编号",

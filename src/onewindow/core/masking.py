@@ -55,6 +55,11 @@ def mask_text(text: str) -> str:
     return MOBILE_RE.sub(lambda m: mask_phone(m.group(0)), text)
 
 
+def has_personal_number(text: str) -> bool:
+    """True when ``text`` holds an ID number or a mobile number (what ``mask_text`` hides)."""
+    return mask_text(text) != text
+
+
 class PersonalDataLogFilter(logging.Filter):
     """Rewrites log records so that no ID number or mobile number reaches a log sink."""
 

@@ -39,7 +39,8 @@ class RequestIdLogFilter(logging.Filter):
 
 
 class DomainErrorMiddleware:
-    """Pages: a DomainError raised by a view becomes an error page with its status and message."""
+    """Pages: a DomainError raised by a view becomes an error page with its status and message,
+    and so does an exception that bad input causes (``core.inputs.bad_input_error``)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -48,12 +49,15 @@ class DomainErrorMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
-        from .errors import DomainError
+        from .inputs import bad_input_error
         from .views import error_response
 
-        if not isinstance(exception, DomainError) or request.path.startswith("/api/"):
+        if request.path.startswith("/api/"):
             return None
-        return error_response(request, exception)
+        # a DomainError, or an exception bad input raised deep down (a number too large for
+        # the database, a date past 9999, a decompression bomb): a Chinese 4xx page, not a 500
+        error = bad_input_error(exception)
+        return None if error is None else error_response(request, error)
 
 
 class UriLengthMiddleware:
@@ -100,4 +104,31 @@ class FileViewCSPMiddleware:
         if content_type and not content_type.startswith(self.HTML_TYPES) and (
                 content_type.startswith(("image/", "application/pdf", "audio/", "video/", "text/plain"))):
             response["Content-Security-Policy"] = self.POLICY
+        return response
+
+
+class NoStoreMiddleware:
+    """Responses that may carry personal data are never kept by a browser or a proxy cache.
+
+    Every API response, every staff, account, "my centre" and admin page, and every page served
+    to someone signed in gets ``Cache-Control: no-store, private`` (a shared computer's back
+    button or disk cache would otherwise show the last clerk's search). A view that marked its
+    response ``public`` (a cacheable public document) or already ``no-store`` keeps its own
+    header. Anonymous public pages are left to the defaults.
+    """
+
+    PRIVATE_PREFIXES = ("/api/", "/staff/", "/me/", "/accounts/", "/admin/")
+    VALUE = "no-store, private"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        current = response.get("Cache-Control", "")
+        if "public" in current or "no-store" in current:
+            return response
+        user = getattr(request, "user", None)
+        if request.path.startswith(self.PRIVATE_PREFIXES) or (user is not None and user.is_authenticated):
+            response["Cache-Control"] = self.VALUE
         return response

@@ -94,13 +94,25 @@ def work_calendar_invalidate() -> None:
     _cache = None
 
 
+#: Years a deadline may start in: Asia/Shanghai has whole-hour offsets from 1901, and 3,660
+#: working days (twice that in calendar days) must fit before the end of year 9999.
+DEADLINE_FIRST_YEAR = 1901
+DEADLINE_LAST_YEAR = 9989
+
+
 def deadline_add(*, start: datetime | date, days: int,
                  unit: str = workdays.UNIT_WORKING) -> Deadline:
     """When something accepted at ``start`` with a limit of ``days`` (working or natural) is due.
 
     The day of ``start`` is not counted; the result is the end of the last day (Asia/Shanghai)
-    and says whether it rests on a year without an official schedule.
+    and says whether it rests on a year without an official schedule. A start before 1901 (when
+    Asia/Shanghai was still on local mean time, +08:05:43) or after 9989 (no room for the
+    arithmetic before year 9999) is refused: ``400 deadline_start_out_of_range``.
     """
+    day = start.date() if isinstance(start, datetime) else start
+    if not DEADLINE_FIRST_YEAR <= day.year <= DEADLINE_LAST_YEAR:
+        message = f"受理时间应在 {DEADLINE_FIRST_YEAR} 年至 {DEADLINE_LAST_YEAR} 年之间"
+        raise ValidationFailed(message, code="deadline_start_out_of_range", fields={"start": message})
     return workdays.add_days(work_calendar(), start, days, unit)
 
 

@@ -12,10 +12,10 @@ from uuid import UUID
 from django.http import HttpRequest
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
 
 from onewindow.accounts.auth import API_AUTH
 from onewindow.core.errors import NotFound, ValidationFailed
+from onewindow.core.pagination import PageNumberPagination, paginate
 
 from . import constants as c
 from . import selectors, services

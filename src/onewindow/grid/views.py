@@ -414,7 +414,7 @@ def figures(request: HttpRequest) -> HttpResponse:
 def photo(request: HttpRequest, public_id: str) -> HttpResponse:
     item = selectors.photo_get(actor=request.user, public_id=public_id)
     response: Any = FileResponse(item.file.open("rb"), content_type=item.content_type)
-    response["Cache-Control"] = "private, max-age=3600"
+    response["Cache-Control"] = "no-store, private"  # a photo of someone's home: never cached
     response["X-Content-Type-Options"] = "nosniff"
     return response  # type: ignore[no-any-return]
 

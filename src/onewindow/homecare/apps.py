@@ -7,4 +7,6 @@ class HomecareConfig(AppConfig):
     verbose_name = "居家养老服务"
 
     def ready(self) -> None:
-        from . import tasks  # noqa: F401  (periodic alert job)
+        from . import nav, tasks  # noqa: F401  (periodic alert job, navigation links)
+
+        nav.register()

@@ -262,6 +262,7 @@ class Order(BaseModel):
             models.Index(fields=["provider", "status", "-scheduled_at"], name="hc_order_provider_idx"),
             models.Index(fields=["carer", "scheduled_at"], name="hc_order_carer_day_idx"),
             models.Index(fields=["elder", "month"], name="hc_order_elder_month_idx"),
+            models.Index(fields=["month", "provider"], name="hc_order_month_idx", include=["status", "region_path"]),
             models.Index(fields=["provider", "month", "status"], name="hc_order_settle_idx",
                          condition=Q(status="confirmed")),
         ]

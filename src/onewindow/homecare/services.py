@@ -12,12 +12,14 @@ import contextlib
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from itertools import groupby
+from operator import itemgetter
 from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from onewindow.accounts.models import Person, User
@@ -136,7 +138,8 @@ def _load_down(provider_id: int | None) -> None:
 
 
 def _locked_order(order: Order) -> Order:
-    return Order.objects.select_for_update().select_related("elder", "service", "provider", "carer").get(pk=order.pk)
+    return (Order.objects.select_for_update(of=("self",)).select_related("elder", "service", "provider", "carer")
+            .get(pk=order.pk))
 
 
 def _alert(*, kind: str, elder: Elder, key: str, message: str, at: datetime, order: Order | None = None,
@@ -480,7 +483,9 @@ def _ordered_by(actor: Any, elder: Elder) -> str:
         if scope.has_role(Role.GRID_WORKER):
             return c.OrderedBy.WORKER
         return c.OrderedBy.BUREAU
-    if elder.person.user_id and elder.person.user_id == actor.pk:
+    if not getattr(actor, "is_authenticated", False):
+        raise NotFound("找不到该老人，或您无权查看", code="elder_not_found")
+    if elder.person.user_id is not None and elder.person.user_id == actor.pk:
         return c.OrderedBy.ELDER
     contact = FamilyContact.objects.filter(elder=elder, user=actor).first()
     if contact is None:
@@ -613,6 +618,7 @@ def order_checkin(*, actor: Any, order: Order, lng: Any, lat: Any, location_note
     """The carer arrives: time, position (checked against the elder's home) and a photo."""
     now = _now(now)
     _require_carer(actor, order)
+    order.refresh_from_db(fields=["status"])
     rules.transition_check(order.status, "checkin")
     point = rules.point_clean(lng, lat)
     check, meters = rules.visit_location(home=_home(order), point=point, note=location_note)
@@ -651,6 +657,7 @@ def order_checkout(*, actor: Any, order: Order, lng: Any = None, lat: Any = None
     """The carer leaves: what was done; a visit much shorter than booked raises an alert."""
     now = _now(now)
     _require_carer(actor, order)
+    order.refresh_from_db(fields=["status"])
     rules.transition_check(order.status, "checkout")
     work_notes = _text(work_notes, field="work_notes", label="服务记录", min_len=2, max_len=c.MAX_TEXT)
     point = rules.point_clean(lng, lat)
@@ -687,10 +694,14 @@ def order_checkout(*, actor: Any, order: Order, lng: Any = None, lat: Any = None
 
 def _require_elder_side(actor: Any, order: Order) -> None:
     """The elder, a family contact, or staff covering the elder (on their behalf)."""
+    if actor is None:  # the platform itself (demo, imports)
+        return
+    if not getattr(actor, "is_authenticated", False):
+        raise NotFound("找不到该订单，或您无权查看", code="order_not_found")
     scope = selectors.region_scope(actor)
     if scope is not None and scope.covers_region_path(order.region_path):
         return
-    if order.elder.person.user_id == getattr(actor, "pk", None):
+    if order.elder.person.user_id is not None and order.elder.person.user_id == actor.pk:
         return
     if FamilyContact.objects.filter(elder=order.elder, user=actor).exists():
         return
@@ -857,23 +868,31 @@ def settlement_run(*, actor: Any, month: date, now: datetime | None = None) -> l
         raise ValidationFailed("不能结算未来的月份", code="month_in_future", fields={"month": "不能结算未来的月份"})
     out = []
     with transaction.atomic():
+        # One pass over the unsettled confirmed orders (an anti-join on the line's unique order),
+        # streamed in provider order; lines go in by batches.
+        settled = SettlementLine.objects.filter(order=OuterRef("pk"))
         pending = (Order.objects.filter(status=S.CONFIRMED, month__lte=month, allowance_part__gt=0,
-                                        settlement_line__isnull=True, provider__isnull=False)
-                   .values_list("provider_id", flat=True).distinct())
-        for provider_id in sorted(set(pending)):
-            settlement = (Settlement.objects.select_for_update().filter(provider_id=provider_id, month=month).first())
+                                        provider__isnull=False)
+                   .exclude(Exists(settled)).order_by("provider_id", "pk")
+                   .values_list("provider_id", "pk", "elder_id", "allowance_part"))
+        # PostgreSQL streams through a server-side cursor; SQLite reads the list first (it would see
+        # the lines being inserted through the still-open cursor).
+        stream = pending.iterator(chunk_size=5000) if connection.vendor == "postgresql" else iter(list(pending))
+        for provider_id, rows in groupby(stream, key=itemgetter(0)):
+            settlement = Settlement.objects.select_for_update().filter(provider_id=provider_id, month=month).first()
             if settlement is not None and settlement.status != c.SettlementStatus.ISSUED:
                 continue  # confirmed statements are closed; late orders go on next month's
             if settlement is None:
                 settlement = Settlement.objects.create(
                     provider_id=provider_id, month=month, issued_at=now, issued_by=actor if actor else None,
                     number=f"JS{month:%Y%m}-{provider_id:05d}")
-            orders = list(Order.objects.filter(provider_id=provider_id, status=S.CONFIRMED, month__lte=month,
-                                               allowance_part__gt=0, settlement_line__isnull=True)
-                          .values_list("pk", "elder_id", "allowance_part"))
-            SettlementLine.objects.bulk_create([SettlementLine(settlement=settlement, order_id=pk, elder_id=elder_id,
-                                                               amount=amount) for pk, elder_id, amount in orders],
-                                               batch_size=2000)
+            batch: list[SettlementLine] = []
+            for _p, pk, elder_id, amount in rows:
+                batch.append(SettlementLine(settlement=settlement, order_id=pk, elder_id=elder_id, amount=amount))
+                if len(batch) >= 5000:
+                    SettlementLine.objects.bulk_create(batch)
+                    batch = []
+            SettlementLine.objects.bulk_create(batch)
             _settlement_totals(settlement)
             out.append(settlement)
         audit_record(actor=actor, action=c.AUDIT_SETTLEMENT, object_type="homecare.settlement",

@@ -8,9 +8,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
 
 from onewindow.accounts.auth import API_AUTH
+from onewindow.core.pagination import PageNumberPagination, paginate
 
 from . import selectors, services
 from .constants import LicenceSource

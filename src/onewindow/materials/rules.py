@@ -98,6 +98,25 @@ class LevelCounts:
     def share(self, part: int) -> float:
         return round(part / self.total, 4) if self.total else 0.0
 
+    def percent(self, part: int) -> float | None:
+        return round(100 * part / self.total, 1) if self.total else None
+
+    @property
+    def pct_a(self) -> float | None:
+        return self.percent(self.a)
+
+    @property
+    def pct_b(self) -> float | None:
+        return self.percent(self.b)
+
+    @property
+    def pct_d(self) -> float | None:
+        return self.percent(self.d)
+
+    @property
+    def pct_fresh(self) -> float | None:
+        return self.percent(self.fresh)
+
 
 def level_of_state(state: str, trust_level: str) -> str:
     """The bucket a case material falls in for the figures: a, b, d, fresh or missing."""

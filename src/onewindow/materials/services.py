@@ -48,7 +48,7 @@ from .constants import (
     VerifyMethod,
 )
 from .models import Commitment, CreditRecord, LibraryMaterial, MaterialUse
-from .watermark import WatermarkError, watermark_file
+from .watermark import WatermarkError, watermark_file, watermarkable
 
 
 def _setting(name: str, default: Any) -> Any:
@@ -121,6 +121,9 @@ def library_material_store(
             data = handle.read()
     except OSError:
         raise NotFound("该材料没有可存入材料库的文件", code="material_file_missing") from None
+    if not watermarkable(data, content_type):
+        raise Conflict("该文件无法生成带水印的副本（文件损坏、加密或没有页面），未存入材料库",
+                       code="material_not_watermarkable")
     verifier, department = _staff_label(actor)
     material = LibraryMaterial(
         **_holder_fields(holder), key=key[:220], name=name[:200], original_name=original_name[:200],
@@ -249,7 +252,8 @@ def licence_copy_record(*, actor: Any, holder: sel.Holder, licence: Any, purpose
     now = now or timezone.now()
     today = timezone.localdate(now)
     until = rules.copy_valid_until(today=today, days=copy_valid_days(), material_until=licence.valid_until)
-    text = rules.watermark_a(issuer=licence.issuer_name, item_name=item_name or purpose, valid_until=until)
+    subject = item_name or (purpose[2:] if purpose.startswith("办理") and len(purpose) > 2 else purpose)
+    text = rules.watermark_a(issuer=licence.issuer_name, item_name=subject, valid_until=until)
     try:
         out = watermark_file(data, "application/pdf", text)[0]
     except WatermarkError:

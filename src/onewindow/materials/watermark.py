@@ -142,6 +142,26 @@ def watermark_image(data: bytes, text: str) -> tuple[bytes, str]:
     return out.getvalue(), "image/jpeg"
 
 
+def watermarkable(data: bytes, content_type: str) -> bool:
+    """Cheap check that copies of this file can be watermarked later (a readable, unencrypted
+    PDF with pages, or an image that decodes)."""
+    try:
+        if content_type == "application/pdf":
+            from pypdf import PdfReader
+
+            reader = PdfReader(io.BytesIO(data))
+            return not reader.is_encrypted and len(reader.pages) > 0
+        if content_type in ("image/png", "image/jpeg"):
+            from PIL import Image
+
+            with Image.open(io.BytesIO(data)) as image:
+                image.verify()
+            return True
+    except Exception:
+        return False
+    return False
+
+
 def watermark_file(data: bytes, content_type: str, text: str) -> tuple[bytes, str]:
     """Watermark by content type: returns (bytes, content type)."""
     if content_type == "application/pdf":

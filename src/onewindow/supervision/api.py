@@ -5,7 +5,6 @@ from datetime import datetime
 
 from django.http import HttpRequest
 from ninja import Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
 
 from onewindow.accounts.auth import API_AUTH
 from onewindow.accounts.constants import Role
@@ -13,6 +12,7 @@ from onewindow.accounts.scope import scope_for
 from onewindow.core.audit import audit_verify_chain
 from onewindow.core.errors import PermissionDenied
 from onewindow.core.models import AuditEntry
+from onewindow.core.pagination import PageNumberPagination, paginate
 
 router = Router(tags=["电子监察 supervision"])
 

@@ -7,6 +7,6 @@ class SupervisionConfig(AppConfig):
     verbose_name = "监督与决策"
 
     def ready(self) -> None:
-        from . import nav
+        from . import nav, tasks  # noqa: F401  (periodic jobs)
 
         nav.register()  # its links in the navigation by role

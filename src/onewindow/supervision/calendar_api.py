@@ -13,7 +13,7 @@ from onewindow.accounts.constants import Role
 from onewindow.accounts.scope import scope_for
 from onewindow.core import selectors as core_selectors
 from onewindow.core import services as core_services
-from onewindow.core.errors import PermissionDenied
+from onewindow.core.errors import PermissionDenied, ValidationFailed
 from onewindow.core.workdays import MAX_DAYS, SHANGHAI
 
 router = Router(tags=["工作日历 calendar"])
@@ -74,12 +74,23 @@ def _year_out(year: int) -> dict[str, Any]:
     }
 
 
+#: Years a deadline may start in (the calendar's arithmetic ends at 9999).
+DEADLINE_YEARS = (1990, 2200)
+
+
 @router.get("/calendar/deadline", response=DeadlineOut, summary="计算办理时限")
 def calendar_deadline(request: HttpRequest, query: Query[DeadlineQuery]) -> dict[str, Any]:
     """Accepted at ``start`` with a limit of ``days``: when is it due? The day of acceptance is
     not counted; the result is the end of the last day (Asia/Shanghai)."""
     start = query.start if query.start.tzinfo else query.start.replace(tzinfo=SHANGHAI)
-    deadline = core_selectors.deadline_add(start=start, days=query.days, unit=query.unit)
+    if not DEADLINE_YEARS[0] <= start.year <= DEADLINE_YEARS[1]:
+        message = f"开始时间应在{DEADLINE_YEARS[0]}年至{DEADLINE_YEARS[1]}年之间"
+        raise ValidationFailed(message, code="calendar_start_out_of_range", fields={"start": message})
+    try:
+        deadline = core_selectors.deadline_add(start=start, days=query.days, unit=query.unit)
+    except (OverflowError, ValueError):
+        message = "无法计算该时限：结果超出日历范围"
+        raise ValidationFailed(message, code="calendar_start_out_of_range", fields={"start": message}) from None
     return {"start": start, "days": query.days, "unit": query.unit, "at": deadline.at,
             "provisional": deadline.provisional}
 

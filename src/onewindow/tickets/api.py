@@ -15,12 +15,12 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from ninja.pagination import PageNumberPagination, paginate
 
 from onewindow.accounts.auth import API_AUTH
 from onewindow.accounts.models import Department
 from onewindow.accounts.selectors import department_get
 from onewindow.core.errors import NotFound, PermissionDenied, ValidationFailed
+from onewindow.core.pagination import PageNumberPagination, paginate
 from onewindow.regions.selectors import region_get
 
 from . import constants as c

@@ -812,3 +812,10 @@ def classifier_drift_weekly(*, actor: Any, weeks: int = 12, now: datetime | None
         out.append(DriftWeek(week=key, received=received[key], classified=classified[key],
                              low_confidence=low[key], dispatched=dispatched[key], returns=returns[key]))
     return out
+
+
+def tickets_of_requester(*, user: Any) -> QuerySet[Ticket]:
+    """The 12345 requests a signed-in person made online (newest first), for 我的."""
+    if not getattr(user, "is_authenticated", False):
+        return Ticket.objects.none()
+    return Ticket.objects.filter(requester_user=user).order_by("-id")

@@ -37,6 +37,7 @@ from onewindow.core.events import event_publish
 from onewindow.core.masking import mask_phone
 from onewindow.core.phones import phone_normalise
 from onewindow.core.selectors import work_calendar
+from onewindow.core.uploads import content_sniff, image_check
 from onewindow.core.workdays import local_date
 from onewindow.regions.models import Region
 
@@ -462,17 +463,28 @@ class AttachmentIn:
     content: bytes
 
 
-def _attachments_check(files: Sequence[AttachmentIn]) -> None:
+def _attachments_check(files: Sequence[AttachmentIn]) -> list[AttachmentIn]:
+    """The attachments with the type their content shows (``core.uploads.content_sniff``): the
+    client's declared type is ignored, like case materials; images must decode and not be
+    decompression bombs. A file name is cut to its last 200 characters without its path."""
     if len(files) > c.MAX_ATTACHMENTS:
         msg = f"附件最多{c.MAX_ATTACHMENTS}个"
         raise ValidationFailed(msg, code="attachments_too_many", fields={"attachments": msg})
+    checked = []
     for f in files:
-        if f.content_type not in c.ATTACHMENT_TYPES:
-            msg = f"附件“{f.name[:40]}”的类型不受支持（可上传图片、PDF、音视频或文本）"
-            raise ValidationFailed(msg, code="attachment_type", fields={"attachments": msg})
+        name = re.sub(r"[\x00-\x1f\x7f]", "", re.split(r"[\\/]", f.name or "")[-1]).strip()[-200:] or "附件"
         if len(f.content) > c.MAX_ATTACHMENT_BYTES:
-            msg = f"附件“{f.name[:40]}”超过 {c.MAX_ATTACHMENT_BYTES // 1024 // 1024} MB"
+            msg = f"附件“{name[:40]}”超过 {c.MAX_ATTACHMENT_BYTES // 1024 // 1024} MB"
             raise ValidationFailed(msg, code="attachment_too_large", fields={"attachments": msg})
+        sniffed = content_sniff(f.content[:512])
+        if sniffed is None or sniffed.content_type not in c.ATTACHMENT_TYPES:
+            msg = f"附件“{name[:40]}”的类型不受支持（可上传图片、PDF、音视频或文本）"
+            raise ValidationFailed(msg, code="attachment_type", fields={"attachments": msg})
+        if sniffed.content_type.startswith("image/"):
+            image_check(f.content, label=name[:40], field="attachments", damaged_code="attachment_damaged",
+                        damaged_message=f"附件“{name[:40]}”已损坏或不完整，请重新上传")
+        checked.append(AttachmentIn(name=name, content_type=sniffed.content_type, content=f.content))
+    return checked
 
 
 def _attachments_save(ticket: Ticket, files: Sequence[AttachmentIn], actor: Any) -> list[TicketAttachment]:
@@ -495,7 +507,7 @@ def ticket_attachment_add(*, actor: Any, ticket: Ticket, attachment: AttachmentI
              "只有热线或承办部门可以上传附件", "permission_denied")
     if ticket.attachments.count() >= c.MAX_ATTACHMENTS:
         raise ValidationFailed(f"附件最多{c.MAX_ATTACHMENTS}个", code="attachments_too_many")
-    _attachments_check([attachment])
+    attachment = _attachments_check([attachment])[0]
     with transaction.atomic():
         _attachments_save(ticket, [attachment], actor)
         saved = ticket.attachments.order_by("-id").first()
@@ -600,7 +612,7 @@ def ticket_intake(
     if answering and kind != c.TicketKind.CONSULT:
         msg = "只有咨询类诉求可以直接答复办结"
         raise ValidationFailed(msg, code="answer_only_consult", fields={"kind": msg})
-    _attachments_check(attachments)
+    attachments = _attachments_check(attachments)
     where = location_resolve(address=address, lng=lng, lat=lat, region=region, text=f"{title}\n{text}")
     located = where.region
     received_at = received_at or now

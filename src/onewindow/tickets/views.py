@@ -203,9 +203,11 @@ def _location_view(where: services.Location) -> dict[str, Any]:
 
 
 @staff_required
+@require_POST
 def caller_history(request: HttpRequest) -> HttpResponse:
+    """The caller's earlier requests; the number comes in the POST body, never in the URL."""
     _require_operator(request)
-    phone = request.GET.get("requester_phone", "").strip()
+    phone = request.POST.get("requester_phone", "").strip()
     try:
         phone = services.phone_clean(phone)
     except ValidationFailed:
@@ -571,11 +573,15 @@ def _public_context(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def public_track(request: HttpRequest) -> HttpResponse:
-    """A requester follows their ticket by its number and their phone number."""
-    number = request.GET.get("number", "").strip()
-    phone = request.GET.get("phone", "").strip()
+    """A requester follows their ticket by its number and their phone number. The form posts: the
+    phone number never travels in the URL (the number may, to fill the form in)."""
+    if request.method == "POST":
+        number = request.POST.get("number", "").strip()[:40]
+        phone = request.POST.get("phone", "").strip()[:40]
+    else:
+        number, phone = request.GET.get("number", "").strip()[:40], ""
     ticket = None
-    searched = bool(number or phone)
+    searched = request.method == "POST" and bool(number or phone)
     if number and phone:
         try:
             phone = services.phone_clean(phone, field_name="phone")

@@ -53,10 +53,37 @@ def test_other_street_cannot_open_change_or_reveal(client, clerk_b, people):
 
 
 def test_search_by_full_id_number_uses_the_lookup_hash(client, clerk_a, people):
-    response = client.get("/api/v1/people", {"q": make_id_number(11)}, **bearer(clerk_a.user))
+    auth = bearer(clerk_a.user)
+    response = client.post("/api/v1/people/search", {"q": make_id_number(11)}, content_type="application/json", **auth)
     assert response.json()["count"] == 1
-    response = client.get("/api/v1/people", {"q": make_id_number(12)}, **bearer(clerk_a.user))
+    response = client.post("/api/v1/people/search", {"q": make_id_number(12)}, content_type="application/json", **auth)
     assert response.json()["count"] == 0  # exists, but in another street
+    by_phone = client.post("/api/v1/people/search?page=1", {"q": "13812345678"}, content_type="application/json",
+                           **auth)
+    assert [row["name"] for row in by_phone.json()["items"]] == ["甲街居民"]
+
+
+def test_an_id_or_mobile_number_is_refused_in_the_url(client, clerk_a, people):
+    auth = bearer(clerk_a.user)
+    for number in (make_id_number(11), "13812345678"):
+        response = client.get("/api/v1/people", {"q": number}, **auth)
+        assert response.status_code == 400
+        assert response.json()["code"] == "personal_lookup_in_url" and "q" in response.json()["fields"]
+    assert client.get("/api/v1/people", {"q": "甲街"}, **auth).json()["count"] == 1  # names stay on GET
+
+
+def test_the_staff_people_page_posts_its_search(client, clerk_a, people):
+    client.force_login(clerk_a.user)
+    page = client.get("/staff/people/")
+    html = page.content.decode()
+    assert page["Cache-Control"] == "no-store, private"
+    assert 'method="post"' in html and 'hx-post="/staff/people/"' in html and "hx-get" not in html
+    found = client.post("/staff/people/", {"q": "13812345678"}, HTTP_HX_REQUEST="true")
+    assert "甲街居民" in found.content.decode() and "13812345678" not in found.content.decode()
+    assert "?q=13812345678" not in found.content.decode()  # the pager never carries the number
+    refused = client.get("/staff/people/", {"q": make_id_number(11)})
+    assert refused.status_code == 400 and "personal_lookup_in_url" in refused.content.decode()
+    assert "甲街居民" in client.get("/staff/people/", {"q": "甲街"}).content.decode()
 
 
 def test_reveal_returns_clear_values_and_audits(client, clerk_a, people):

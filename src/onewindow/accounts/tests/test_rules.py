@@ -160,3 +160,133 @@ def test_sms_send_wait():
     assert sms_send_wait(phone_ages=[100, 200, 3700], client_ages=[], limits=limits) == 0
     assert sms_send_wait(phone_ages=[4000, 5000, 6000, 7000, 80000], client_ages=[], limits=limits) == 86400 - 80000 + 1
     assert sms_send_wait(phone_ages=[], client_ages=[70, 80, 90, 100], limits=limits) == 3600 - 100 + 1
+
+
+# --- Edges the mutation run found untested (make mutation) ------------------------------------
+def _with_check(first17: str) -> str:
+    return first17 + id_number_check_char(first17)
+
+
+def test_a_male_id_number_and_its_parts():
+    number = _with_check("53010319850615001")  # 17th digit 1: odd, male
+    facts = id_number_parse(f"  {number.lower()} ")
+    assert facts.gender == "M" and facts.number == number
+    assert facts.division_code == "530103" and facts.birth_date.isoformat() == "1985-06-15"
+    assert id_number_parse(_with_check("53010319850615002")).gender == "F"
+
+
+@pytest.mark.parametrize("first17", ["53010318991231001", "53010321000101001", "53010330001231001"])
+def test_birth_dates_before_1900_or_in_the_future_are_refused(first17):
+    with pytest.raises(ValidationFailed) as caught:
+        id_number_parse(_with_check(first17), field="card")
+    assert caught.value.code == "id_number_birth_date" and set(caught.value.fields) == {"card"}
+
+
+def test_birth_date_edges_1900_and_today_are_accepted():
+    from datetime import date
+
+    assert id_number_parse(_with_check("53010319000101001")).birth_date == date(1900, 1, 1)
+    today = date.today()  # noqa: DTZ011
+    assert id_number_parse(_with_check(f"530103{today:%Y%m%d}001")).birth_date == today
+
+
+def test_id_number_check_chars_cover_all_eleven_remainders():
+    seen = {id_number_check_char(f"5301031990010100{i}"[:17]) for i in range(10)}
+    seen |= {id_number_check_char(f"1101051949123100{i}"[:17]) for i in range(10)}
+    assert id_number_check_char("11010519491231002") == "X"
+    assert seen <= set("10X98765432") and len(seen) >= 8
+
+
+def test_error_messages_name_the_field_and_the_length():
+    with pytest.raises(ValidationFailed) as caught:
+        id_number_parse("1234", field="idno")
+    assert caught.value.code == "id_number_length"
+    assert caught.value.fields == {"idno": "身份证号码应为18位，您填写了4位"}
+    with pytest.raises(ValidationFailed) as caught:
+        id_number_parse("", field="idno")
+    assert caught.value.code == "id_number_required" and caught.value.fields == {"idno": "请填写身份证号码"}
+    with pytest.raises(ValidationFailed) as caught:
+        credit_code_validate("91", field="uscc")
+    assert caught.value.code == "credit_code_length"
+    assert caught.value.fields == {"uscc": "统一社会信用代码应为18位，您填写了2位"}
+    with pytest.raises(ValidationFailed) as caught:
+        credit_code_validate(" ", field="uscc")
+    assert caught.value.code == "credit_code_required" and caught.value.fields == {"uscc": "请填写统一社会信用代码"}
+
+
+def test_credit_codes_whose_check_character_is_0():
+    body = next(f"91530103MA{n:06d}X"[:17] for n in range(10**6)
+                if credit_code_check_char(f"91530103MA{n:06d}X"[:17]) == "0")
+    assert credit_code_validate(f" {body.lower()}0 ") == body + "0"
+    with pytest.raises(ValidationFailed) as caught:
+        credit_code_validate(body + "1")
+    assert caught.value.code == "credit_code_checksum"
+
+
+def test_credit_code_characters_and_division_digits():
+    with pytest.raises(ValidationFailed) as caught:
+        credit_code_validate("91530103MA6O00000I")
+    assert caught.value.code == "credit_code_format" and "I、O" in caught.value.message
+    assert "：IO（" in caught.value.message
+    with pytest.raises(ValidationFailed) as caught:
+        credit_code_validate("91A30103MA6000000" + "0")
+    assert caught.value.code == "credit_code_format" and "第3至8位" in caught.value.message
+
+
+def test_phone_and_mobile_edges():
+    assert phone_validate("+86 138 1234 5678") == "13812345678"
+    assert phone_validate(" ") == ""
+    assert phone_validate("0871-63123456") == "0871-63123456" and phone_validate("087163123456") == "087163123456"
+    with pytest.raises(ValidationFailed) as caught:
+        phone_validate("12812345678", field="tel")
+    assert caught.value.code == "phone_format" and set(caught.value.fields) == {"tel"}
+    assert mobile_validate("+86 138-1234-5678") == "13812345678"
+    with pytest.raises(ValidationFailed) as caught:
+        mobile_validate("", field="m")
+    assert caught.value.code == "phone_required" and caught.value.fields == {"m": "请填写手机号码"}
+    with pytest.raises(ValidationFailed) as caught:
+        mobile_validate("0871-63123456", field="m")
+    assert caught.value.code == "mobile_format" and set(caught.value.fields) == {"m"}
+
+
+def test_username_edges():
+    assert username_validate(" abcd ") == "abcd" and username_validate("a" * 30) == "a" * 30
+    for bad, code in (("", "username_required"), ("abc", "username_format"), ("a" * 31, "username_format"),
+                      ("ab-c", "username_format"), ("11010519491231002X", "username_personal_data")):
+        with pytest.raises(ValidationFailed) as caught:
+            username_validate(bad, field="u")
+        assert caught.value.code == code and set(caught.value.fields) == {"u"}
+    assert username_validate("1101051949123100ab") == "1101051949123100ab"
+
+
+def test_signin_throttle_edges():
+    at_lock = signin_throttle(failures=5, seconds_since_last=10.5, captcha_after=3, lock_after=5,
+                              cooloff_seconds=60)
+    assert at_lock.locked and at_lock.captcha_required and at_lock.wait_seconds == 50
+    expired = signin_throttle(failures=6, seconds_since_last=61, captcha_after=3, lock_after=5, cooloff_seconds=60)
+    assert not expired.locked and expired.wait_seconds == 0 and expired.captcha_required
+    first = signin_throttle(failures=1, seconds_since_last=0, captcha_after=3, lock_after=5, cooloff_seconds=60)
+    assert first.wait_seconds == 0 and not first.captcha_required and not first.locked
+    # 2nd failure waits the base, 4th 4× the base, capped; ceil of fractions
+    assert signin_throttle(failures=2, seconds_since_last=0, captcha_after=9, lock_after=99, cooloff_seconds=60,
+                           delay_base_seconds=1.5).wait_seconds == 2
+    assert signin_throttle(failures=4, seconds_since_last=1, captcha_after=9, lock_after=99, cooloff_seconds=60,
+                           delay_base_seconds=2).wait_seconds == 7
+    capped = signin_throttle(failures=30, seconds_since_last=0, captcha_after=9, lock_after=99, cooloff_seconds=60,
+                             delay_max_seconds=45)
+    assert capped.wait_seconds == 45 and capped.captcha_required
+    assert signin_throttle(failures=3, seconds_since_last=0, captcha_after=3, lock_after=5,
+                           cooloff_seconds=60).captcha_required
+
+
+def test_sms_wait_edges():
+    limits = SmsLimits(interval_seconds=60, per_phone_hour=2, per_phone_day=3, per_client_hour=4, per_client_day=5)
+    assert sms_send_wait(phone_ages=[], client_ages=[], limits=limits) == 0
+    assert sms_send_wait(phone_ages=[59.5], client_ages=[], limits=limits) == 1
+    assert sms_send_wait(phone_ages=[60], client_ages=[], limits=limits) == 0
+    assert sms_send_wait(phone_ages=[100, 3000], client_ages=[], limits=limits) == 3600 - 3000 + 1
+    assert sms_send_wait(phone_ages=[100, 3600], client_ages=[], limits=limits) == 0  # 3600 s: out of the hour
+    assert sms_send_wait(phone_ages=[100, 3600, 7200], client_ages=[], limits=limits) == 86400 - 7200 + 1
+    assert sms_send_wait(phone_ages=[4000, 5000, 80000], client_ages=[], limits=limits) == 86400 - 80000 + 1
+    assert sms_send_wait(phone_ages=[], client_ages=[10, 20, 30, 40], limits=limits) == 3600 - 40 + 1
+    assert sms_send_wait(phone_ages=[], client_ages=[4000, 5000, 6000, 7000, 8000], limits=limits) == 86400 - 8000 + 1

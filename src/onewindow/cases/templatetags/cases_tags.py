@@ -30,7 +30,7 @@ def state_label(value: str) -> str:
 
 @register.filter
 def state_class(value: str) -> str:
-    if value in (c.MaterialState.LICENCE, c.MaterialState.SHARED):
+    if value in c.MATERIAL_FREE:
         return "badge-free"
     if value in c.MATERIAL_PROVIDED:
         return "badge-ok"
@@ -92,3 +92,20 @@ def get(mapping: Any, key: Any) -> Any:
 @register.filter
 def pct(value: float | None) -> str:
     return "—" if value is None else f"{value:.1f}%"
+
+
+@register.filter
+def rating_label(value: int | None) -> str:
+    """好差评 level 1–5 → 非常满意 … 非常不满意."""
+    try:
+        return str(c.RatingLevel(int(value or 0)).label)
+    except ValueError:
+        return ""
+
+
+@register.filter
+def licence_number_shown(value: str | None) -> str:
+    """An e-licence number as people may see it: older rows kept a keyed hash ("H:…") for
+    numbers that are ID numbers; those show nothing (the licence's own page masks the ID)."""
+    text = str(value or "")
+    return "" if text.startswith("H:") else text

@@ -280,6 +280,12 @@ def test_workbench_is_scoped_paged_and_bounded_in_queries(world, citizen, item_s
     found = as_user(world.reviewer_b.user).get("/api/v1/cases", {"tab": "all", "q": other.number}).json()
     assert [x["number"] for x in found["items"]] == [other.number]
     assert as_user(citizen.user).get("/api/v1/cases").json()["items"] == []
+    # by the applicant's ID number: in the POST body, never in the URL
+    refused = as_user(world.clerk.user).get("/api/v1/cases", {"tab": "all", "q": citizen.id_number})
+    assert refused.status_code == 400 and refused.json()["code"] == "personal_lookup_in_url"
+    by_id = post(world.clerk.user, "/api/v1/cases/search", {"tab": "all", "q": citizen.id_number})
+    assert by_id.status_code == 200 and by_id["Cache-Control"] == "no-store, private"
+    assert other.number in [x["number"] for x in by_id.json()["items"]]
 
 
 def test_bulk_assign_over_the_api(world, citizen, item_simple):

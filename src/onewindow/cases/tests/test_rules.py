@@ -370,3 +370,11 @@ def test_figures_and_visits():
     assert rules.Figures().online_share is None
     cases = itertools.product(["online", "window"], ["online", "pickup", "post"])
     assert [rules.visits_saved(channel=c, delivery_method=d) for c, d in cases] == [2, 1, 2, 1, 0, 1]
+
+
+def test_review_plan_never_puts_issuing_the_result_before_the_decision():
+    """个体工商户设立登记: 网上申请 → 审核登记 → 发照; 发照 is the result issue after 决定."""
+    plan = rules.review_plan([{"name": "网上申请"}, {"name": "审核登记"}, {"name": "发照"}])
+    assert [(p.name, p.kind) for p in plan] == [("审核登记", "review"), ("决定", "decision")]
+    plan = rules.review_plan([{"name": "审查"}, {"name": "审批决定"}, {"name": "制证发证"}])
+    assert [p.name for p in plan] == ["审查", "审批决定"] and plan[-1].is_decision

@@ -114,6 +114,10 @@ def test_progress_page_post_and_limits(world, citizen, item_a, settings):
     assert citizen.name not in found.content.decode()
     wrong = client.post(reverse("cases:progress"), {"number": case.number, "id_tail": "0000"})
     assert wrong.status_code == 404 and "未查询到办件" in wrong.content.decode()
+    # the error sits on the fields (focus goes there) and the typed ID tail stays in the form
+    body = wrong.content.decode()
+    assert 'id="id_tail" name="id_tail" value="0000"' in body
+    assert body.count('aria-invalid="true" aria-describedby="progress-error"') == 2
     settings.ONEWINDOW_PROGRESS_QUERY_RATE = 1
     limited = Client(REMOTE_ADDR="10.1.1.1")
     limited.post(reverse("cases:progress"), {"number": case.number, "id_tail": "0000"})

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from onewindow.core.workdays import (
     SHANGHAI,
+    DayCount,
     Deadline,
     WorkCalendar,
     add_days,
@@ -292,3 +293,78 @@ def test_natural_days_are_calendar_days(cal, start, n):
     rolled = add_natural_days(cal, start, n, roll_to_working_day=True)
     assert rolled.at >= plain.at
     assert is_working_day(cal, rolled.day)
+
+
+# --- Edges the mutation run found untested (make mutation) ------------------------------------
+def test_add_days_counts_working_days_by_default_and_by_name():
+    working = add_working_days(library(), at(2026, 9, 30), 5)
+    assert add_days(library(), at(2026, 9, 30), 5) == working
+    assert add_days(library(), at(2026, 9, 30), 5, "working") == working
+    assert working != add_days(library(), at(2026, 9, 30), 5, "natural")
+
+
+def test_the_3660_day_limit_is_inclusive_for_both_units():
+    cal = WorkCalendar.build(official_years=range(2020, 2060))
+    start = at(2026, 1, 5)
+    assert add_working_days(cal, start, 3660).at > at(2039, 1, 1)
+    assert add_natural_days(cal, start, 3660).at == end_of_day(date(2026, 1, 5) + timedelta(days=3660))
+    assert add_working_days(cal, start, 0).at == due(2026, 1, 5)
+    for bad in (3661, -1):
+        with pytest.raises(ValueError, match="between 0 and 3660"):
+            add_working_days(cal, start, bad)
+        with pytest.raises(ValueError, match="between 0 and 3660"):
+            add_natural_days(cal, start, bad)
+    for wrong_type in (True, 1.0, "3"):
+        with pytest.raises(TypeError, match="days must be an int"):
+            add_working_days(cal, start, wrong_type)  # type: ignore[arg-type]
+
+
+def test_count_refuses_intervals_longer_than_twice_the_limit_and_accepts_exactly_that():
+    cal = WorkCalendar.build(official_years=range(2000, 2100))
+    start = date(2026, 1, 5)
+    assert count_working_days(cal, start, start + timedelta(days=7320)).days > 5000
+    assert count_working_days(cal, start + timedelta(days=7320), start).days < -5000
+    with pytest.raises(ValueError, match="too long"):
+        count_working_days(cal, start, start + timedelta(days=7321))
+
+
+def test_count_of_the_same_day_is_zero_and_not_provisional():
+    assert count_working_days(library(), at(2030, 3, 4), at(2030, 3, 4, 18)) == DayCount(0, False)
+
+
+def test_provisional_looks_at_every_year_between():
+    cal = WorkCalendar.build(official_years=[2026, 2028])
+    assert add_working_days(cal, at(2026, 12, 1), 300).provisional  # crosses 2027
+    only_2026 = add_working_days(cal, at(2026, 3, 2), 5)
+    assert not only_2026.provisional
+
+
+def test_a_deadline_knows_its_local_day_and_the_end_of_day_is_the_last_microsecond():
+    deadline = Deadline(datetime(2026, 10, 8, 15, 59, 59, 999999, tzinfo=UTC), False)
+    assert deadline.day == date(2026, 10, 8)
+    assert end_of_day(date(2026, 10, 8)) == due(2026, 10, 8)
+    assert local_date(datetime(2026, 10, 8, 16, 0, tzinfo=UTC)) == date(2026, 10, 9)
+    assert local_date(date(2026, 10, 8)) == date(2026, 10, 8)
+
+
+def test_statutory_holidays_outside_the_lunar_table_are_the_fixed_ones_only():
+    assert set(statutory_holidays(2101).values()) == {"元旦", "劳动节", "国庆节"}
+    assert len(statutory_holidays(2101)) == 6
+    assert statutory_holidays(2100)[date(2100, 1, 1)] == "元旦"
+    assert "春节" in statutory_holidays(2100).values() and "春节" in statutory_holidays(1900).values()
+    assert "春节" not in statutory_holidays(1899).values()
+    days_2027 = statutory_holidays(2027)
+    assert [d for d, name in days_2027.items() if name == "春节"] == [
+        date(2027, 2, 5), date(2027, 2, 6), date(2027, 2, 7), date(2027, 2, 8)]
+    assert days_2027[date(2027, 4, 5)] == "清明" and days_2027[date(2027, 6, 9)] == "端午"
+    assert days_2027[date(2027, 9, 15)] == "中秋"
+
+
+def test_working_day_rules_in_order():
+    saturday, monday = date(2027, 1, 2), date(2027, 1, 4)
+    cal = WorkCalendar.build(holidays=[monday], workdays=[saturday], official_years=[2027])
+    assert cal.is_working_day(saturday) and not cal.is_working_day(monday)
+    assert not cal.is_working_day(date(2027, 1, 3))  # Sunday
+    assert cal.is_working_day(date(2027, 1, 1))  # official year: only listed days are holidays
+    assert not is_working_day(WorkCalendar.build(), date(2027, 1, 1))  # assumed 元旦
+    assert WorkCalendar.build().is_official_year(2027) is False and cal.is_official_year(2027) is True

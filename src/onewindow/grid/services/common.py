@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +17,7 @@ from django.utils import timezone
 from onewindow.accounts.constants import Role
 from onewindow.accounts.scope import scope_for
 from onewindow.core.errors import NotFound, PermissionDenied, ValidationFailed
+from onewindow.core.uploads import image_check
 
 from .. import constants as c
 from .. import rules
@@ -121,8 +121,6 @@ def photos_check(photos: Sequence[PhotoIn]) -> list[CheckedPhoto]:
 
     Whatever the file name or the declared type says, anything else is refused (photo_not_image).
     """
-    from PIL import Image, UnidentifiedImageError
-
     if len(photos) > c.MAX_PHOTOS:
         msg = f"照片最多{c.MAX_PHOTOS}张"
         raise ValidationFailed(msg, code="photos_too_many", fields={"photos": msg})
@@ -134,12 +132,9 @@ def photos_check(photos: Sequence[PhotoIn]) -> list[CheckedPhoto]:
         sniffed = rules.image_sniff(photo.content[:16])
         if sniffed is None:
             raise _photo_error(name, "不是图片（只接受 JPEG、PNG、GIF、WebP 格式的照片）", "photo_not_image")
-        try:
-            with Image.open(io.BytesIO(photo.content)) as image:
-                width, height = image.size
-                image.verify()
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-            raise _photo_error(name, "已损坏或不完整，请重新拍摄后上传", "photo_damaged") from None
+        damaged = _photo_error(name, "已损坏或不完整，请重新拍摄后上传", "photo_damaged")
+        width, height = image_check(photo.content, label=name[:40], field="photos",
+                                    damaged_code=damaged.code, damaged_message=damaged.message)
         checked.append(CheckedPhoto(name, photo.content, sniffed[0], sniffed[1], width, height,
                                     hashlib.sha256(photo.content).hexdigest()))
     return checked

@@ -302,3 +302,48 @@ def test_spot_check_and_figures(care: Care) -> None:
     assert f.on_time_rate == 100.0
     data = selectors.data_figures(actor=care.bureau.user, month=order.month)
     assert data["elders"] == 1 and ("拓东街道", 1) in data["by_street"]
+
+
+def test_provider_rules_and_the_periodic_job(care: Care) -> None:
+    from onewindow.core.timer import periodic_jobs
+    from onewindow.homecare.tests.factories import provider_make
+
+    assert "homecare.alerts" in periodic_jobs()
+    p = provider_make(None, "新机构", 9, [care.district.street_a], [care.meal], approve=False)
+    p.contract_no = ""
+    p.save()
+    with pytest.raises(ValidationFailed) as exc:
+        services.provider_set_status(actor=care.bureau.user, provider=p, status=c.ProviderStatus.APPROVED)
+    assert exc.value.code == "contract_required"
+    with pytest.raises(PermissionDenied) as exc2:
+        services.provider_set_status(actor=care.manager.user, provider=care.provider,
+                                     status=c.ProviderStatus.SUSPENDED, reason="x")
+    assert exc2.value.code == "not_bureau"
+    with pytest.raises(ValidationFailed) as exc3:
+        services.provider_set_status(actor=care.bureau.user, provider=care.provider,
+                                     status=c.ProviderStatus.SUSPENDED, reason="")
+    assert exc3.value.code == "reason_required"
+    with pytest.raises(PermissionDenied) as exc4:
+        services.carer_add(actor=care.manager_b.user, provider=care.provider, name="别家护理员")
+    assert exc4.value.code == "not_provider_manager"
+    with pytest.raises(ValidationFailed) as exc5:
+        services.carer_add(actor=care.manager.user, provider=care.provider, name="新护理员",
+                           qualifications=["astronaut"])
+    assert exc5.value.code == "qualifications_invalid"
+    with pytest.raises(ValidationFailed) as exc6:
+        services.service_save(actor=care.bureau.user, code="X1", name="测试", category="care", price="-1",
+                              duration_minutes=30)
+    assert exc6.value.code == "price_invalid"
+
+
+def test_anonymous_never_orders_or_confirms(care: Care) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    when = care.at(11) + timedelta(days=1)
+    with pytest.raises(NotFound):
+        services.order_place(actor=AnonymousUser(), elder=care.elder, service=care.meal, scheduled_at=when,
+                             now=when - timedelta(hours=1))
+    order = _delivered(care)
+    with pytest.raises(NotFound):
+        services.order_confirm(actor=AnonymousUser(), order=order, rating=5)
+    assert Order.objects.get(pk=order.pk).status == S.DELIVERED

@@ -220,3 +220,26 @@ def test_window_intake_with_commitment_and_library(world, citizen):  # type: ign
         case_services.case_window_intake(actor=world.clerk.user, item=item, person=citizen,
                                          commit=[str(cert.public_id)])
     assert exc.value.code == "case_commitment_not_allowed"
+
+
+def test_licence_copy_is_watermarked_with_the_issuer_and_traced(world, citizen):  # type: ignore[no-untyped-def]
+    from onewindow.licences.selectors import licence_pdf_bytes
+    from onewindow.licences.tests.factories import licence_make
+
+    licence = licence_make(type_code="ID_CARD", holder=citizen)
+    holder = selectors.holder_of_user(user=citizen.user)
+    copy = services.licence_copy_record(actor=citizen.user, holder=holder, licence=licence, purpose="办理护照",
+                                        data=licence_pdf_bytes(licence=licence))
+    assert copy.watermark.startswith(f"此件由{licence.issuer_name}提供，仅供办理护照事项使用，有效期至")
+    assert watermark_read(copy.data, "application/pdf") == copy.watermark
+    assert MaterialUse.objects.get(licence=licence).watermark == copy.watermark
+
+
+def test_a_file_that_cannot_be_watermarked_is_checked_but_not_stored(world, citizen):  # type: ignore[no-untyped-def]
+    case = submitted_with_upload(citizen.user, marriage_item(world.dept_a))  # 0-page test PDFs
+    cert = case.materials.get(order=0)
+    cert.case = case
+    cert = case_services.case_material_paper(actor=world.clerk.user, material=cert)
+    assert cert.trust_level == "B" and cert.library_ref is None
+    assert "未存入材料库" in cert.trust_source
+    assert not LibraryMaterial.objects.exists()

@@ -185,3 +185,11 @@ def test_the_seeded_2026_schedule_through_the_api(client, seeded):
     assert workdays == ["2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20",
                         "2026-10-10"]
     assert date.fromisoformat(workdays[-1]).weekday() == 5
+
+
+def test_deadline_far_outside_the_calendar_is_a_chinese_400_not_a_500(client, seeded):
+    for start in ("9999-12-31", "0001-01-01", "2201-01-01T10:00"):
+        response = client.get("/api/v1/calendar/deadline", {"start": start, "days": 5})
+        body = response.json()
+        assert response.status_code == 400 and body["code"] == "calendar_start_out_of_range", start
+        assert body["fields"]["start"] == "开始时间应在1990年至2200年之间"

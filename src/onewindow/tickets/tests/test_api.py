@@ -169,16 +169,51 @@ def test_confidential_requester_and_reveal(client, hotline):
     assert full == {"name": "王秀英", "phone": "13812345678"}
 
 
+def _png(width: int, height: int) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), "white").save(out, format="PNG")
+    return out.getvalue()
+
+
 def test_attachment_upload(client, hotline, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     tid = post(client, "/api/v1/tickets", CALL, hotline.operator.user).json()["id"]
-    photo = SimpleUploadedFile("现场.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, content_type="image/png")
+    png = _png(4, 3)
+    photo = SimpleUploadedFile("现场.png", png, content_type="image/png")
     response = client.post(f"/api/v1/tickets/{tid}/attachments", {"file": photo}, **bearer(hotline.water_staff.user))
     assert response.status_code == 201, response.content
-    assert TicketAttachment.objects.get().size == 108
-    bad = SimpleUploadedFile("x.exe", b"MZ", content_type="application/x-msdownload")
+    assert TicketAttachment.objects.get().size == len(png)
+    bad = SimpleUploadedFile("x.exe", b"MZ\x90\x00\x03\x00\x00\x00", content_type="application/x-msdownload")
     response = client.post(f"/api/v1/tickets/{tid}/attachments", {"file": bad}, **bearer(hotline.water_staff.user))
     assert response.status_code == 400 and response.json()["code"] == "attachment_type"
+
+
+def test_attachments_are_judged_by_content_not_by_the_declared_type(client, hotline, settings, tmp_path):
+    """An HTML page declared image/png is refused; a PNG declared text/html is stored as a PNG; a
+    decompression bomb and a 100-megapixel image are refused; a 5,000-character name is cut."""
+    from onewindow.core.tests.test_bad_input import png_header
+
+    settings.MEDIA_ROOT = tmp_path
+    tid = post(client, "/api/v1/tickets", CALL, hotline.operator.user).json()["id"]
+    auth = bearer(hotline.water_staff.user)
+    url = f"/api/v1/tickets/{tid}/attachments"
+    html = SimpleUploadedFile("x.png", b"<!DOCTYPE html><script>alert(1)</script>", content_type="image/png")
+    response = client.post(url, {"file": html}, **auth)
+    assert response.status_code == 400 and response.json()["code"] == "attachment_type"
+    for width, height in ((20000, 20000), (10000, 10000)):
+        bomb = SimpleUploadedFile("bomb.png", png_header(width, height), content_type="image/png")
+        response = client.post(url, {"file": bomb}, **auth)
+        assert response.status_code == 400 and response.json()["code"] == "image_too_many_pixels"
+    assert not TicketAttachment.objects.exists()
+    disguised = SimpleUploadedFile("a" * 5000 + ".png", _png(2, 2), content_type="text/html")
+    response = client.post(url, {"file": disguised}, **auth)
+    assert response.status_code == 201, response.content
+    stored = TicketAttachment.objects.get()
+    assert stored.content_type == "image/png" and len(stored.name) == 200 and stored.name.endswith(".png")
 
 
 def test_categories_are_public(client, hotline):

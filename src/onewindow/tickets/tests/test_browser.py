@@ -130,5 +130,8 @@ def test_citizen_web_form_and_tracking(page, hotline):
     number = page.get_by_test_id("public-number").inner_text()
     ticket = Ticket.objects.get(number=number)
     assert ticket.channel == "web" and ticket.department == hotline.env
-    page.goto(f"/hotline/track/?number={number}&phone=13900001111")
+    page.goto(f"/hotline/track/?number={number}")
+    page.locator("#tr-phone").fill("13900001111")
+    page.locator("form.filters button[type=submit]").click()
+    assert "13900001111" not in page.url
     assert "区生态环境分局" in page.get_by_test_id("track-result").inner_text()

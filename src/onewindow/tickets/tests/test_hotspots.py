@@ -6,13 +6,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.management import call_command
 
 from onewindow.tickets.hotspots import Message, find_hotspots, heat, places, read_messages_csv
 
 SH = ZoneInfo("Asia/Shanghai")
 T0 = datetime(2026, 6, 1, 9, 0, tzinfo=SH)
-SHARED = Path("/work/shared/data/tickets/taidi2020_hotspot_messages.csv")
+# the shared data folder as configured (ONEWINDOW_SHARED_DATA), read when the tests are collected
+SHARED = Path(django_settings.SHARED_DATA_DIR) / "tickets" / "taidi2020_hotspot_messages.csv"
 
 
 def test_places_drop_administrative_prefixes_and_function_words():

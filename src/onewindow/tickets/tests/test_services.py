@@ -5,6 +5,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
 
 from onewindow.accounts.constants import Role
@@ -479,10 +480,9 @@ def test_category_seed_uses_the_builtin_tree_without_shared_data(db, settings, t
     assert Category.objects.filter(level=3).count() == len(services.FALLBACK_TAXONOMY)
 
 
-@pytest.mark.skipif(not (Path("/work/shared/data/tickets/taidi2020_taxonomy.csv").is_file()),
+@pytest.mark.skipif(not (Path(django_settings.SHARED_DATA_DIR) / "tickets" / "taidi2020_taxonomy.csv").is_file(),
                     reason="shared data absent")
-def test_category_seed_from_the_shared_taxonomy(db, settings):
-    settings.SHARED_DATA_DIR = Path("/work/shared/data")
+def test_category_seed_from_the_shared_taxonomy(db):
     result = services.category_seed()
     assert result.source == "taidi2020_taxonomy.csv"
     assert Category.objects.filter(level=1).count() == 15

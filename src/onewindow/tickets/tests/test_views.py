@@ -79,9 +79,14 @@ def test_live_suggestion_and_kb_answers(client, hotline):
 def test_caller_history(client, hotline):
     services.ticket_intake(actor=hotline.operator.user, **intake_kwargs())
     login(client, hotline.operator)
-    fragment = client.get(reverse("tickets:caller_history"), {"requester_phone": "138 1234 5678"}).content.decode()
+    fragment = client.post(reverse("tickets:caller_history"), {"requester_phone": "138 1234 5678"}).content.decode()
     assert "小区停水" in fragment
-    assert "小区停水" not in client.get(reverse("tickets:caller_history"), {"requester_phone": "139"}).content.decode()
+    assert "小区停水" not in client.post(reverse("tickets:caller_history"), {"requester_phone": "139"}).content.decode()
+    # the number never travels in a URL: GET is not answered
+    assert client.get(reverse("tickets:caller_history"), {"requester_phone": "13812345678"}).status_code == 405
+    call_page = client.get(reverse("tickets:call")).content.decode()
+    assert 'hx-post="/staff/hotline/call/history/"' in call_page
+    assert 'hx-get="/staff/hotline/call/history/' not in call_page
 
 
 def test_department_accepts_and_replies_on_the_detail_page(client, hotline):
@@ -177,7 +182,12 @@ def test_public_form_and_tracking(client, hotline):
     assert ticket.requester_user is None
     missing_phone = client.post(reverse("tickets:public_new"), {"kind": "help", "text": "路灯坏了好几天了。"})
     assert missing_phone.status_code == 400
-    found = client.get(reverse("tickets:public_track"), {"number": ticket.number, "phone": "13900001111"})
+    found = client.post(reverse("tickets:public_track"), {"number": ticket.number, "phone": "13900001111"})
     assert 'data-testid="track-result"' in found.content.decode()
-    wrong = client.get(reverse("tickets:public_track"), {"number": ticket.number, "phone": "13900002222"})
+    wrong = client.post(reverse("tickets:public_track"), {"number": ticket.number, "phone": "13900002222"})
     assert 'data-testid="track-result"' not in wrong.content.decode()
+    # a phone number in the URL is not used: the form posts it
+    by_url = client.get(reverse("tickets:public_track"), {"number": ticket.number, "phone": "13900001111"})
+    html = by_url.content.decode()
+    assert 'data-testid="track-result"' not in html and f'value="{ticket.number}"' in html
+    assert '<form method="post"' in html

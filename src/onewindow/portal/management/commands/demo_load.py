@@ -25,10 +25,16 @@ STEPS: list[tuple[str, str]] = [
     ("事项目录", "onewindow.catalog.demo:demo_load_catalog"),
     ("电子证照", "onewindow.licences.demo:demo_load_licences"),
     ("办件", "onewindow.cases.demo:demo_load_cases"),
+    ("材料库与告知承诺", "onewindow.materials.demo:demo_load_materials"),
     ("服务大厅", "onewindow.hall.demo:demo_load_hall"),
     ("12345工单", "onewindow.tickets.demo:demo_load_tickets"),
     ("网格化治理", "onewindow.grid.demo:grid_demo_load"),
     ("新闻与政务公开", "onewindow.news.demo:news_demo_load"),
+    ("在线应询", "onewindow.consult.demo:consult_demo_load"),
+
+    ("居家养老", "onewindow.homecare.demo:homecare_demo_load"),
+
+    ("监督与决策", "onewindow.supervision.demo:demo_load_supervision"),
 ]
 
 

@@ -1,0 +1,261 @@
+"""Material library benchmark (issue 16) on PostgreSQL: the checklist of a case with 10
+materials for a person with 50 library materials.
+
+Usage:
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/ow_materials .venv/bin/python bench/bench_materials.py \
+        [--persons 20000] [--per-person 50] [--licences 4] [--repeat 300] [--keep]
+
+Runs against "<database>_bench" (dropped and created afresh unless --keep finds it loaded).
+Loads persons, their e-licences and ``per-person`` library materials each with COPY (10 of the
+50 match the item's materials, some superseded, expired or withdrawn from reuse), then measures
+after a warm-up, for random persons:
+- the checklist plan of a case with 10 materials (``cases.services._materials_plan``: the
+  holder's e-licences and library materials matched to the catalogue, levels and sources);
+- the library lookup alone (``materials.selectors.library_for_keys``);
+- the whole online draft creation (case + 10 checklist rows + audit) through the service;
+- 我的材料: the holder's 50 library materials and their last 200 uses.
+Prints median, p95 and p99 with the data size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "src")]
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("ONEWINDOW_TESTING", "1")
+os.environ.setdefault("ONEWINDOW_LOG_LEVEL", "WARNING")
+os.environ.setdefault("ONEWINDOW_STORAGE_DIR", str(ROOT / "var" / "bench-storage"))
+
+
+def _bench_url() -> str:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        sys.exit("bench_materials needs PostgreSQL: set DATABASE_URL=postgres://…/ow_materials")
+    base, _, name = url.rpartition("/")
+    return f"{base}/{name or 'onewindow'}_bench"
+
+
+BENCH_URL = _bench_url()
+os.environ["DATABASE_URL"] = BENCH_URL
+ITEM_MATERIALS = 10
+
+
+def percentile(values: list[float], pct: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))]
+
+
+def timed(func, repeat: int, warmup: int = 5) -> list[float]:  # type: ignore[no-untyped-def]
+    for _ in range(warmup):
+        func()
+    out = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def report(label: str, samples: list[float]) -> None:
+    med, p95, p99 = statistics.median(samples), percentile(samples, 95), percentile(samples, 99)
+    print(f"{label:<58} median {med:7.2f} ms   p95 {p95:7.2f} ms   p99 {p99:7.2f} ms", flush=True)
+
+
+def recreate_database() -> None:
+    import psycopg
+
+    base, _, name = BENCH_URL.rpartition("/")
+    with psycopg.connect(f"{base}/postgres".replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def loaded_count() -> int:
+    import psycopg
+
+    try:
+        with psycopg.connect(BENCH_URL.replace("postgres://", "postgresql://", 1)) as conn:
+            return int(conn.execute("SELECT count(*) FROM materials_librarymaterial").fetchone()[0])  # type: ignore[index]
+    except Exception:
+        return 0
+
+
+def copy_rows(model, fields: list[str], rows) -> int:  # type: ignore[no-untyped-def]
+    from django.db import connection
+
+    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(f).column) for f in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    n = 0
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+            n += 1
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{model._meta.db_table}', 'id'), "
+                       f"(SELECT COALESCE(MAX(id), 1) FROM {table}))")
+    return n
+
+
+def build(persons: int, per_person: int, licences: int) -> None:
+    from django.utils import timezone
+
+    from onewindow.accounts.models import Department, Person, User
+    from onewindow.cases.tests.factories import service_item_make
+    from onewindow.core.crypto import lookup_hash, seal
+    from onewindow.licences.models import Licence, LicenceType
+    from onewindow.materials.models import LibraryMaterial
+    from onewindow.materials.rules import material_key
+    from onewindow.regions.constants import RegionLevel
+    from onewindow.regions.tests.factories import region_make
+
+    district = region_make("530103000000", "盘龙区", RegionLevel.DISTRICT)
+    dept = Department.objects.create(code="530103-D00", name="盘龙区部门00", kind="bureau", region=district)
+    item = service_item_make(department=dept, materials=ITEM_MATERIALS, name="测试事项（10项材料）",
+                             service_object="natural", licence_codes={0: "ID_CARD", 1: "HOUSEHOLD_REGISTER"})
+    catalogue = list(item.current_version.materials.order_by("order"))
+    for m in catalogue:
+        m.trust_levels = "ABCD" if m.order == 9 else "ABC"
+        m.save(update_fields=["trust_levels"])
+    keys = [material_key(m.name, m.licence_type_code) for m in catalogue]
+    other_keys = [f"name:其他材料{k}" for k in range(200)]
+    now = timezone.now()
+    types = [LicenceType.objects.create(code=code, name=code, holder_kind="person")
+             for code in ("ID_CARD", "HOUSEHOLD_REGISTER", "MARRIAGE_CERT", "DRIVING_LICENCE")[:licences]]
+    rng = random.Random(16)
+    started = time.perf_counter()
+    users = [User(username=f"p{i}", kind="citizen") for i in range(1, persons + 1)]
+    User.objects.bulk_create(users, batch_size=5000)
+    user_ids = dict(User.objects.filter(username__startswith="p").values_list("username", "id"))
+    hashes: dict[int, str] = {}
+
+    def people():  # type: ignore[no-untyped-def]
+        for i in range(1, persons + 1):
+            number = f"530103{1950 + i % 60}0101{i % 1000:03d}{i % 10}"[:18]
+            hashes[i] = lookup_hash(f"id:{i}")
+            yield (i, uuid.uuid4(), now, now, f"居民{i}", seal(number), hashes[i], "M", None, "", "", "",
+                   None, district.path, user_ids[f"p{i}"])
+
+    copy_rows(Person, ["id", "public_id", "created_at", "updated_at", "name", "id_number", "id_number_hash",
+                       "gender", "birth_date", "phone", "phone_hash", "address", "region_id", "region_path",
+                       "user_id"], people())
+
+    def licence_rows():  # type: ignore[no-untyped-def]
+        n = 0
+        for i in range(1, persons + 1):
+            for t in types:
+                n += 1
+                yield (n, uuid.uuid4(), now, now, t.id, "licence", f"N{n}", False, "", "person", f"居民{i}", "",
+                       hashes[i], "", i, None, "发证机关", None, "", now.date(), now.date(), None, "valid", None, "",
+                       "", f"V{n:020d}", "import", "", "{}")
+
+    copy_rows(Licence, ["id", "public_id", "created_at", "updated_at", "licence_type_id", "document_kind", "number",
+                        "number_is_holder_id", "title", "holder_kind", "holder_name", "holder_id_number",
+                        "holder_id_number_hash", "holder_credit_code", "holder_person_id", "holder_enterprise_id",
+                        "issuer_name", "issuing_department_id", "issuer_region_path", "issued_on", "valid_from",
+                        "valid_until", "status", "revoked_at", "revocation_reason", "file", "verification_code",
+                        "source", "source_ref", "data"], licence_rows())
+
+    def library_rows():  # type: ignore[no-untyped-def]
+        n = 0
+        for i in range(1, persons + 1):
+            matching = keys[2:] if rng.random() < 0.7 else []
+            chosen = matching + rng.sample(other_keys, per_person - len(matching))
+            for key in chosen:
+                n += 1
+                roll = rng.random()
+                status = "superseded" if roll < 0.1 else "valid"
+                valid_until = (now - timedelta(days=10)).date() if roll > 0.95 else (now + timedelta(days=700)).date()
+                yield (n, uuid.uuid4(), now, now, "person", i, None, f"居民{i}", key, key[5:], f"library/x/{n}.pdf",
+                       "", "application/pdf", 20000, "0" * 64, "window", None, "窗口人员", "政务服务中心",
+                       now - timedelta(days=rng.randint(1, 900)), valid_until, "", None, district.path, status,
+                       roll < 0.9, None, 0)
+
+    count = copy_rows(LibraryMaterial, [
+        "id", "public_id", "created_at", "updated_at", "holder_kind", "holder_person_id", "holder_enterprise_id",
+        "holder_name", "key", "name", "file", "original_name", "content_type", "size", "sha256", "verify_method",
+        "verified_by_id", "verifier_name", "verifier_department", "verified_at", "valid_until", "source_case_ref",
+        "source_case_uuid", "region_path", "status", "reuse_allowed", "consent_changed_at", "use_count"],
+        library_rows())
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(f"loaded {persons} persons, {persons * len(types)} e-licences, {count} library materials "
+          f"in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--persons", type=int, default=20_000)
+    parser.add_argument("--per-person", type=int, default=50)
+    parser.add_argument("--licences", type=int, default=4)
+    parser.add_argument("--repeat", type=int, default=300)
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+    keep = args.keep and loaded_count() > 0
+    if not keep:
+        recreate_database()
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    if not keep:
+        call_command("migrate", verbosity=0)
+        build(args.persons, args.per_person, args.licences)
+
+    from onewindow.accounts.models import Person
+    from onewindow.cases import services as case_services
+    from onewindow.catalog.models import ServiceItem
+    from onewindow.materials import selectors as msel
+    from onewindow.materials.rules import material_key
+
+    item = ServiceItem.objects.select_related("current_version").get(current_version__name="测试事项（10项材料）")
+    version = item.current_version
+    catalogue = list(version.materials.all())
+    keys = [material_key(m.name, m.licence_type_code) for m in catalogue]
+    rng = random.Random(7)
+    top = Person.objects.order_by("-id").values_list("id", flat=True).first() or 1
+    persons = {p.id: p for p in Person.objects.filter(id__in=rng.sample(range(1, top + 1), min(top, 2000)))}
+    pool = list(persons.values())
+    print(f"PostgreSQL, {platform.node()} ({os.cpu_count()} CPUs, shared and loaded), "
+          f"{top} persons × {args.per_person} library materials, item with {ITEM_MATERIALS} materials", flush=True)
+    reused = [0]
+
+    def plan() -> None:
+        rows = case_services._materials_plan(version, holder=rng.choice(pool), catalogue=catalogue)
+        reused[0] += sum(1 for r in rows if r.state == "library")
+
+    report("checklist of a case with 10 materials (plan)", timed(plan, args.repeat))
+    print(f"  library materials reused per checklist: {reused[0] / (args.repeat + 5):.1f}", flush=True)
+    report("library lookup alone (10 keys)",
+           timed(lambda: msel.library_for_keys(holder=rng.choice(pool), keys=keys), args.repeat))
+
+    def mine() -> None:
+        holder = msel.Holder(person=rng.choice(pool), enterprise=None)
+        list(msel.library_of_holder(holder=holder))
+        msel.uses_of_holder(holder=holder)
+
+    report("我的材料: 50 library materials and their uses", timed(mine, args.repeat))
+
+    def draft() -> None:
+        person = rng.choice(pool)
+        user = person.user
+        case_services.case_draft_create(actor=user, item=item)
+
+    report("online draft with its 10-row checklist (service)", timed(draft, max(args.repeat // 3, 20)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+/* Online consultation: the conversation page sends through the API and shows every message
+ * pushed over /ws/push/ (from the other side or another tab) without reloading; after a
+ * reconnection it asks for the messages it missed. The inbox reloads when something arrives. */
+(function () {
+  "use strict";
+  var chat = document.querySelector("[data-consult-chat]");
+  var inbox = document.querySelector("[data-consult-inbox]");
+  var push = window.OneWindowPush;
+
+  if (inbox && push) {
+    push.on("inbox", function () {
+      var note = inbox.querySelector("[data-consult-new]");
+      if (note) { note.hidden = false; }
+      window.setTimeout(function () { window.location.reload(); }, 400);
+    });
+  }
+  if (!chat) { return; }
+  var list = chat.querySelector("[data-consult-messages]");
+  var clerk = chat.getAttribute("data-clerk") === "1";
+
+  function csrf() {
+    var input = document.querySelector("input[name=csrfmiddlewaretoken]");
+    return input ? input.value : "";
+  }
+  function who(m) {
+    if (m.sender_kind === "citizen") { return clerk ? "咨询人" : "我"; }
+    if (m.sender_kind === "clerk") { return m.sender_label || "工作人员"; }
+    return "系统";
+  }
+  function hhmm(iso) {
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) { return ""; }
+    return ("0" + d.getHours()).slice(-2) + ":" + ("0" + d.getMinutes()).slice(-2);
+  }
+  function add(m) {
+    if (!m || !m.id || list.querySelector('[data-message-id="' + m.id + '"]')) { return; }
+    var li = document.createElement("li");
+    li.className = "consult-msg from-" + m.sender_kind;
+    li.setAttribute("data-message-id", m.id);
+    var head = document.createElement("span");
+    head.className = "consult-who";
+    head.textContent = who(m) + " · " + hhmm(m.at);
+    var body = document.createElement("span");
+    body.className = "consult-text";
+    body.textContent = m.text;
+    li.appendChild(head);
+    li.appendChild(body);
+    if (m.link_url && m.link_url.charAt(0) === "/" && m.link_url.charAt(1) !== "/") {
+      var a = document.createElement("a");
+      a.className = "consult-link";
+      a.href = m.link_url;
+      a.textContent = m.link_label || m.link_url;
+      li.appendChild(a);
+    }
+    list.appendChild(li);
+    li.scrollIntoView({ block: "end" });
+  }
+  function lastId() {
+    var items = list.querySelectorAll("[data-message-id]");
+    return items.length ? items[items.length - 1].getAttribute("data-message-id") : "";
+  }
+
+  if (push) {
+    push.on("message", function (data) { add(data); });
+    push.on("state", function (data) {
+      if (data && (data.what === "closed" || data.what === "transferred" || data.what === "answered")) {
+        window.location.reload();
+      }
+    });
+    push.on("reconnect", function () {
+      var last = lastId();
+      var url = chat.getAttribute("data-detail") + (last ? "?after=" + encodeURIComponent(last) : "");
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (body) { if (body) { body.messages.forEach(function (m) { add(m); }); } });
+    });
+  }
+
+  var form = chat.querySelector("[data-consult-compose]");
+  if (!form || !window.fetch) { return; }
+  var box = form.querySelector("textarea");
+  var error = form.querySelector("[data-consult-error]");
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var button = form.querySelector("button[type=submit]");
+    button.disabled = true;
+    fetch(chat.getAttribute("data-api"), {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf(), Accept: "application/json" },
+      body: JSON.stringify({ text: box.value })
+    }).then(function (r) {
+      return r.json().then(function (body) { return { ok: r.ok, body: body }; });
+    }).then(function (res) {
+      if (res.ok) {
+        add(res.body);
+        box.value = "";
+        error.hidden = true;
+        box.removeAttribute("aria-invalid");
+        box.removeAttribute("aria-describedby");
+      } else {
+        error.textContent = (res.body.fields && res.body.fields.text) || res.body.message || chat.getAttribute("data-msg-failed");
+        error.hidden = false;
+        box.setAttribute("aria-invalid", "true");
+        box.setAttribute("aria-describedby", error.id);
+      }
+    }).catch(function () {
+      error.textContent = chat.getAttribute("data-msg-failed");
+      error.hidden = false;
+    }).then(function () { button.disabled = false; });
+  });
+})();

@@ -1,0 +1,1 @@
+"""Writes of supervision, split by stage: figures, assessment, orders, open data."""
