@@ -5,7 +5,7 @@ server, and how many screens one server process holds.
 Usage:
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/ow_hall .venv/bin/python bench/bench_hall.py \
         [--numbers 1000000] [--per-day 2000] [--windows 50] [--rounds 20] [--bursts 10] \
-        [--push-samples 200] [--screens 1000,2500,5000] [--redis redis://127.0.0.1:6379/8] [--keep]
+        [--push-samples 200] [--screens 1000,2500,4000] [--redis redis://127.0.0.1:6379/8] [--keep]
 
 Runs against "<database>_bench" (dropped and created afresh unless --keep finds it loaded). One
 district hall (盘龙区政务服务中心) with ``--windows`` windows and a clerk at each, four business
@@ -380,6 +380,7 @@ class Server:
         if redis_url:
             env.update({"ONEWINDOW_REDIS_URL": redis_url, "ONEWINDOW_CHANNEL_PREFIX": "owbench"})
         self.layer = "Redis" if redis_url else "in-memory"
+        self.failed = False
         # the server's own log goes to a file (a pipe nobody reads would fill and stop the server)
         self.log = tempfile.NamedTemporaryFile(prefix="bench_hall_server_", suffix=".log", delete=False)  # noqa: SIM115
         self.proc = subprocess.Popen(
@@ -428,7 +429,10 @@ class Server:
             self.proc.kill()
             self.proc.wait()
         self.log.close()
-        os.unlink(self.log.name)
+        if self.failed:
+            print(f"    server log kept: {self.log.name}")
+        else:
+            os.unlink(self.log.name)
 
 
 class Screens:
@@ -580,6 +584,7 @@ def screens_bench(world: dict[str, Any], args: argparse.Namespace, *, redis_url:
                 try:
                     pressed, _number, arrivals = await _call_and_wait(server, screens, token, held, timeout=120)
                 except (OSError, RuntimeError) as exc:  # TimeoutError is an OSError
+                    server.failed = True
                     print(f"    {held:>6,} screens open ({screens.failed} failed; opened in {opened:.1f} s): worker "
                           f"RSS {rss / 1024:.0f} MB; the call was not answered: {type(exc).__name__} {exc}")
                     break
@@ -590,7 +595,7 @@ def screens_bench(world: dict[str, Any], args: argparse.Namespace, *, redis_url:
                       f"median {statistics.median(reached) if reached else 0:.0f} ms, "
                       f"p99 {percentile(reached, 99) if reached else 0:.0f} ms, "
                       f"last {max(reached) if reached else 0:.0f} ms", flush=True)
-                if screens.failed:
+                if screens.failed > target // 20:  # more than one in twenty refused: the process is full
                     break
             await screens.close()
 
@@ -610,9 +615,10 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20, help="calls of each window free-running")
     parser.add_argument("--push-samples", type=int, default=200)
     parser.add_argument("--push-screens", type=int, default=10)
-    parser.add_argument("--screens", default="1000,2500,5000", help="open screens, in steps")
+    parser.add_argument("--screens", default="1000,2500,4000", help="open screens, in steps")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/8", help="'' to skip the Redis layer")
-    parser.add_argument("--skip", default="", help="comma-separated: callnext,push,screens")
+    parser.add_argument("--skip", default="",
+                        help="comma-separated: callnext, push, screens, screens-memory, screens-redis")
     parser.add_argument("--keep", action="store_true", help="reuse a loaded bench database")
     args = parser.parse_args()
     args.screens = [int(x) for x in str(args.screens).split(",") if x.strip()]
@@ -665,7 +671,10 @@ def main() -> None:
         if args.redis:
             push_bench(world, args, redis_url=args.redis)
     if "screens" not in skip and args.screens:
-        screens_bench(world, args)
+        if "screens-memory" not in skip:
+            screens_bench(world, args)
+        if args.redis and "screens-redis" not in skip:
+            screens_bench(world, args, redis_url=args.redis)
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
 
 
