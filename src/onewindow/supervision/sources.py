@@ -1,7 +1,7 @@
 """What supervision reads from the modules below it, for the daily figures.
 
 Supervision sits above cases, tickets, hall and grid and is read-only towards them: every
-aggregate query over their tables lives here (ADR 0014), grouped by Beijing day × department ×
+aggregate query over their tables lives here (ADR 0017), grouped by Beijing day × department ×
 region so that one refresh reads each table once per column family. Other modules (home care)
 plug in through ``extension_sources``: a module ``onewindow.<app>.supervision_sources``
 exposing ``FIGURE_SOURCES = {"care": callable(first, last) -> rows}``, found at start-up, so
