@@ -175,7 +175,7 @@ def test_page_numbers_the_database_cannot_hold_are_422(client: Client, clerk_a) 
                                    "9999-12-31T23:00:00-08:00", "1900-12-31T23:59:59"])
 def test_deadline_starts_outside_1901_to_9989_are_400(client: Client, start: str) -> None:
     response = client.get(f"/api/v1/calendar/deadline?start={start}&days=5")
-    body = _api_error(response, 400, "deadline_start_out_of_range")
+    body = _api_error(response, 400, "calendar_start_out_of_range")
     assert "start" in body["fields"]
 
 
