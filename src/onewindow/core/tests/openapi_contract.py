@@ -15,6 +15,9 @@ _API_PREFIX = "/api/v1"
 _NOT_VALIDATED = {"/api/v1/openapi.json", "/api/v1/docs"}
 
 
+#: Statuses the request guards answer before routing (too large, URI too long).
+GUARD_STATUSES = (413, 414)
+
 class _OpenAPIContract:
     """The published document (as `make schema` writes it) and validators built from it."""
 
@@ -54,6 +57,10 @@ class _OpenAPIContract:
             # No such operation: unknown paths and wrong methods still answer the error shape.
             assert response.status_code in (404, 405), (method, path, response.status_code)
             schema: dict = {"$ref": "#/components/schemas/ErrorOut"}
+        elif response.status_code in GUARD_STATUSES and str(response.status_code) not in operation["responses"]:
+            # Refused by the request guards (core.inputs, the server's limits) before any operation
+            # ran: still the error shape, whatever the operation declares.
+            schema = {"$ref": "#/components/schemas/ErrorOut"}
         else:
             documented = operation["responses"].get(str(response.status_code))
             assert documented is not None, (
