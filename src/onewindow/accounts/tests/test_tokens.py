@@ -1,6 +1,6 @@
 """API tokens expire: a default lifetime, a chosen one at creation, 401 token_expired after."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -63,7 +63,9 @@ def test_api_expired_token_is_a_401_in_the_error_shape(client, monkeypatch):
     assert response.status_code == 201
     body = response.json()
     key = body["key"]
-    assert ApiToken.objects.get(user=user).expires_at.isoformat()[:16] == body["expires_at"][:16]
+    answered = datetime.fromisoformat(body["expires_at"])  # ISO 8601 with the +08:00 offset
+    assert answered.utcoffset() is not None
+    assert abs(ApiToken.objects.get(user=user).expires_at - answered).total_seconds() < 1
     assert client.get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {key}").status_code == 200
 
     later = timezone.now() + timedelta(days=3)
