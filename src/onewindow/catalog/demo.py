@@ -52,9 +52,11 @@ def step(name: str, description: str, role: str, limit: str) -> dict[str, str]:
 def mat(name: str, kind: str = "original", *, required: bool = True, condition: str = "",
         copies: int = 1, source: str = "applicant", spec: str = "", licence: str = ""
         ) -> dict[str, Any]:
+    # A material whose guide says 承诺 accepts the applicant's commitment (trust level D).
+    promisable = "承诺" in spec or name.endswith("承诺书") or "承诺书" in name
     return {"name": name, "material_type": kind, "is_required": required,
             "condition": condition, "copies": copies, "source": source, "spec": spec,
-            "licence_type_code": licence}
+            "licence_type_code": licence, "trust_levels": "ABCD" if promisable else "ABC"}
 
 
 def fee(name: str, standard: str, basis: str, reducible: bool = False) -> dict[str, Any]:

@@ -86,6 +86,23 @@ def _request_hash(request: HttpRequest, body: bytes) -> str:
     return digest.hexdigest()
 
 
+def _body_for_hash(request: HttpRequest) -> bytes:
+    """The raw body, or, once a middleware or the view has parsed a multipart form, the form
+    fields with each file's name and content digest (a retried upload hashes the same)."""
+    try:
+        return request.body
+    except RawPostDataException:
+        parts = [request.POST.urlencode().encode()]
+        for field in sorted(request.FILES):
+            for upload in request.FILES.getlist(field):
+                digest = hashlib.sha256()
+                for chunk in upload.chunks():
+                    digest.update(chunk)
+                upload.seek(0)
+                parts.append(f"{field}:{upload.name}:{digest.hexdigest()}".encode())
+        return b"\n".join(parts)
+
+
 def _replay(record: IdempotencyRecord) -> HttpResponse:
     response = HttpResponse(_unseal(record.body), status=record.status or 200,
                             content_type=record.content_type or "application/json")
@@ -140,10 +157,7 @@ def idempotent_call(request: HttpRequest, operation: str,
     problem = key_problem(key)
     if problem:
         return _error(400, "idempotency_key_invalid", problem, request)
-    try:
-        body = request.body
-    except RawPostDataException:  # the view read the form first: hash the parsed form instead
-        body = request.POST.urlencode().encode() + ",".join(sorted(request.FILES)).encode()
+    body = _body_for_hash(request)
     with transaction.atomic():
         replay = _begin(request, operation=operation, key=key, request_hash=_request_hash(request, body))
         if replay is not None:
@@ -179,8 +193,8 @@ def idempotent(func: Callable[..., Any]) -> Callable[..., Any]:
             if problem:
                 return _error(400, "idempotency_key_invalid", problem, request)
             try:
-                body = request.body
-            except Exception:  # too large or already streamed: the operation answers that itself
+                body = _body_for_hash(request)
+            except Exception:  # too large or unreadable: the operation answers that itself
                 return run(request, **kw)
             setattr(request, _STATE, {"key": key, "hash": _request_hash(request, body)})
             with transaction.atomic():

@@ -98,7 +98,7 @@ def _error_pages_fit_a_phone_and_pass_axe(chromium_browser: Any, live_server: An
     assert "页面不存在" in page.content() or "找不到" in page.content()
     # a form posted without its CSRF token: the Chinese 403 page in the site layout
     page.goto("/accounts/login/")
-    page.evaluate("document.querySelector('input[name=csrfmiddlewaretoken]').remove()")
+    page.evaluate("document.querySelectorAll('input[name=csrfmiddlewaretoken]').forEach(e => e.remove())")
     page.get_by_label("用户名").fill("citizen")
     page.get_by_label("密码").fill(DEMO_PASSWORD)
     with page.expect_response(lambda r: r.url.endswith("/accounts/login/")) as response:

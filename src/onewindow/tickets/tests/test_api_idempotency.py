@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from onewindow.integrations.idempotency import stored_body
 from onewindow.integrations.models import IdempotencyRecord
 from onewindow.tickets.models import Ticket, TicketAttachment
-from onewindow.tickets.tests.test_api import CALL, bearer
+from onewindow.tickets.tests.test_api import CALL, _png, bearer
 
 pytestmark = pytest.mark.django_db
 
@@ -75,9 +75,13 @@ def test_attachments_are_idempotent_too(client, hotline, settings, tmp_path):
     url = f"/api/v1/tickets/{ticket['id']}/attachments"
     auth = bearer(hotline.water_staff.user)
     for _ in range(2):
-        photo = SimpleUploadedFile("现场.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, content_type="image/png")
+        photo = SimpleUploadedFile("现场.png", _png(4, 3), content_type="image/png")
         response = client.post(url, {"file": photo}, HTTP_IDEMPOTENCY_KEY="att-1", **auth)
         assert response.status_code == 201, response.content
+    assert TicketAttachment.objects.count() == 1
+    other = SimpleUploadedFile("现场.png", _png(5, 3), content_type="image/png")
+    response = client.post(url, {"file": other}, HTTP_IDEMPOTENCY_KEY="att-1", **auth)
+    assert response.status_code == 422 and response.json()["code"] == "idempotency_key_reused"
     assert TicketAttachment.objects.count() == 1
 
 

@@ -34,6 +34,8 @@ STEPS: list[tuple[str, str]] = [
     ("一企一张图", "onewindow.lifecycle.demo:lifecycle_demo_load"),
     ("居家养老", "onewindow.homecare.demo:homecare_demo_load"),
     ("监督与决策", "onewindow.supervision.demo:demo_load_supervision"),
+    # residents and elders added by the steps above get their ID card and household licences too
+    ("电子证照（补齐）", "onewindow.licences.demo:demo_load_licences"),
 ]
 
 
