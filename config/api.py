@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from ninja import Schema
 
 from onewindow.accounts.api import router as accounts_router
+from onewindow.accounts.auth import install_service_client_checks
 from onewindow.cases.api import router as cases_router
 from onewindow.catalog.api import router as catalog_router
 from onewindow.catalog.api_public import router as catalog_public_router
@@ -32,12 +33,14 @@ api = OneWindowAPI(
     version="1.0.0",
     description=(
         "区级“互联网+政务服务”平台接口。错误统一返回 {code, message, detail, fields, request_id}；"
-        "认证方式：浏览器会话（需 CSRF）或 Bearer 令牌（POST /api/v1/auth/tokens）。"
+        "认证方式：浏览器会话（需 CSRF）或 Bearer 令牌（个人：POST /api/v1/auth/tokens；服务账户："
+        "POST /api/v1/auth/client-tokens，按 资源:操作 授权，见各接口的 x-scope）。"
     ),
     urls_namespace="api-v1",
     docs_url="/docs",
 )
 install_error_handlers(api)
+install_service_client_checks(api)
 
 
 class HealthOut(Schema):

@@ -264,6 +264,8 @@ AXES_CLIENT_IP_CALLABLE = "onewindow.core.clientip.client_ip"
 # API tokens: default and longest lifetime (days); an expired token answers 401 token_expired.
 ONEWINDOW_TOKEN_TTL_DAYS = int(env("ONEWINDOW_TOKEN_TTL_DAYS", "90"))
 ONEWINDOW_TOKEN_MAX_TTL_DAYS = int(env("ONEWINDOW_TOKEN_MAX_TTL_DAYS", "365"))
+# Service accounts (machine clients): bearer tokens from client id + secret live this long.
+ONEWINDOW_SERVICE_TOKEN_TTL_SECONDS = int(env("ONEWINDOW_SERVICE_TOKEN_TTL_SECONDS", "3600"))
 
 # Self-hosted CAPTCHA images (django-simple-captcha), digits only: easy to read aloud and type.
 CAPTCHA_CHALLENGE_FUNCT = "onewindow.accounts.signin.digits_challenge"

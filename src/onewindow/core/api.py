@@ -54,12 +54,18 @@ class OneWindowAPI(NinjaAPI):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("renderer", LocalTimeRenderer())
         super().__init__(**kwargs)
+        self.openapi_operations: dict[str, Any] = {}
+        #: Functions ``hook(schema, operations_by_id)`` that higher layers (accounts: the scope
+        #: each operation needs) apply to the generated document.
+        self.openapi_hooks: list[Any] = []
 
     def get_openapi_operation_id(self, operation: Any) -> str:
         # onewindow.tickets.api.accept -> tickets_accept
         module = str(operation.view_func.__module__).split(".")
         app = module[1] if len(module) > 2 and module[0] == "onewindow" else module[0]
-        return f"{app}_{operation.view_func.__name__}"
+        operation_id = f"{app}_{operation.view_func.__name__}"
+        self.openapi_operations[operation_id] = operation
+        return operation_id
 
     def get_openapi_schema(self, *, path_prefix: str | None = None,
                            path_params: dict[str, Any] | None = None) -> Any:
@@ -67,6 +73,8 @@ class OneWindowAPI(NinjaAPI):
 
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         add_error_responses(schema)
+        for hook in self.openapi_hooks:
+            hook(schema, self.openapi_operations)
         return schema
 
     def create_response(self, request: HttpRequest, data: Any, *, status: int | None = None,

@@ -7,4 +7,6 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "系统对接"
 
     def ready(self) -> None:
-        from . import tasks  # noqa: F401  (register periodic jobs)
+        from . import nav, tasks  # noqa: F401  (register periodic jobs)
+
+        nav.register()
