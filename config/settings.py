@@ -266,6 +266,10 @@ ONEWINDOW_TOKEN_TTL_DAYS = int(env("ONEWINDOW_TOKEN_TTL_DAYS", "90"))
 ONEWINDOW_TOKEN_MAX_TTL_DAYS = int(env("ONEWINDOW_TOKEN_MAX_TTL_DAYS", "365"))
 # Service accounts (machine clients): bearer tokens from client id + secret live this long.
 ONEWINDOW_SERVICE_TOKEN_TTL_SECONDS = int(env("ONEWINDOW_SERVICE_TOKEN_TTL_SECONDS", "3600"))
+# Outgoing webhooks: receivers must be https outside DEBUG, and public addresses, unless allowed
+# (an on-premises exchange inside the government network).
+ONEWINDOW_WEBHOOK_ALLOW_HTTP = env_bool("ONEWINDOW_WEBHOOK_ALLOW_HTTP")
+ONEWINDOW_WEBHOOK_ALLOW_PRIVATE = env_bool("ONEWINDOW_WEBHOOK_ALLOW_PRIVATE")
 
 # Self-hosted CAPTCHA images (django-simple-captcha), digits only: easy to read aloud and type.
 CAPTCHA_CHALLENGE_FUNCT = "onewindow.accounts.signin.digits_challenge"

@@ -140,7 +140,7 @@ def service_client_list(*, actor: Any) -> QuerySet[ServiceClient]:
     scope = scope_for(actor)
     if scope.is_empty or not scope.has_role(Role.ADMINISTRATOR):
         return ServiceClient.objects.none()
-    return (ServiceClient.objects.filter(user__staff__region__path__startswith=scope.region_path)
+    return (ServiceClient.objects.filter(user__staff__region__path__startswith=scope.region_path or "")
             .select_related("user__staff__region", "created_by").prefetch_related("user__staff__departments")
             .order_by("revoked_at", "name"))
 

@@ -1377,11 +1377,26 @@ def case_deliver(*, actor: Any, case: Case, method: str = "", tracking_no: str =
                        kind=NotificationKind.RESULT)
 
 
+def _publish_closed(case: Case) -> None:
+    """``case.closed`` for higher apps and integrators (webhooks): no personal data."""
+    event_publish(name=c.EVENT_CASE_CLOSED, payload={
+        "case_id": str(case.public_id), "case_number": case.number, "status": case.status,
+        "item_code": ServiceItem.objects.filter(id=case.item_id).values_list(
+            "implementation_code", flat=True).first() or "",
+        "item_name": case.item_name, "department_code": case.department.code,
+        "region_path": case.region_path, "applicant_kind": case.applicant_kind,
+        "accepted_at": timezone.localtime(case.accepted_at).isoformat() if case.accepted_at else None,
+        "closed_at": timezone.localtime(case.closed_at).isoformat() if case.closed_at else None,
+    })
+
+
 def case_close(*, actor: Any, case: Case, now: datetime | None = None) -> Case:
     with transaction.atomic():
         step = _begin(actor=actor, case=case, action=Action.CLOSE, now=now)
         step.case.closed_at = step.now
-        return _finish(step, actor=actor, action=Action.CLOSE, fields=["closed_at"])
+        closed = _finish(step, actor=actor, action=Action.CLOSE, fields=["closed_at"])
+        _publish_closed(closed)
+        return closed
 
 
 def case_withdraw(*, actor: Any, case: Case, reason: str = "", now: datetime | None = None) -> Case:
@@ -1392,9 +1407,11 @@ def case_withdraw(*, actor: Any, case: Case, reason: str = "", now: datetime | N
         if case.paused_since is not None:
             _pause_end(case, calendar=work_calendar(), now=step.now, outcome="申请人撤回")
         case.closed_at = step.now
-        return _finish(step, actor=actor, action=Action.WITHDRAW,
-                       fields=["paused_days", "paused_since", "closed_at"],
-                       note=(reason or "").strip()[:2000], tell="已撤回")
+        withdrawn = _finish(step, actor=actor, action=Action.WITHDRAW,
+                            fields=["paused_days", "paused_since", "closed_at"],
+                            note=(reason or "").strip()[:2000], tell="已撤回")
+        _publish_closed(withdrawn)
+        return withdrawn
 
 
 TRANSITION_SERVICES: dict[str, Callable[..., Case]] = {

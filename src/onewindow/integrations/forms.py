@@ -13,6 +13,8 @@ from onewindow.accounts.models import Department
 from onewindow.accounts.scope import scope_for
 from onewindow.regions.models import Region
 
+from .constants import WEBHOOK_EVENT_LABELS, WEBHOOK_EVENTS
+
 CLIENT_ROLES = [(value, label) for value, label in Role.choices if value != Role.ADMINISTRATOR]
 
 
@@ -41,4 +43,16 @@ class ServiceClientForm(AriaMixin, forms.Form):
             .order_by("path"))
         self.fields["departments"].queryset = (  # type: ignore[attr-defined]
             Department.objects.filter(region__path__startswith=prefix, is_active=True).order_by("code"))
+        self.aria_refresh()
+
+
+class WebhookForm(AriaMixin, forms.Form):
+    url = forms.CharField(label=_("Receiver address"), max_length=500,
+                          help_text=_("https address of the connected system that receives the events."))
+    events = forms.MultipleChoiceField(
+        label=_("Events"), widget=forms.CheckboxSelectMultiple,
+        choices=[(name, f"{WEBHOOK_EVENT_LABELS[name]}（{name}）") for name in WEBHOOK_EVENTS])
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.aria_refresh()

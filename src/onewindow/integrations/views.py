@@ -1,4 +1,5 @@
-"""Administrator pages: service accounts (create, rotate, revoke; the secret shown once)."""
+"""Administrator pages: service accounts (create, rotate, revoke; the secret shown once), their
+webhook subscriptions and delivery log (redeliver)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from onewindow.accounts import services as account_services
 from onewindow.accounts.views import staff_page
 from onewindow.core.errors import DomainError
 
-from .forms import ServiceClientForm
+from . import selectors, services
+from .forms import ServiceClientForm, WebhookForm
+from .models import DeliveryStatus
 
 
 def _clients_page(request: HttpRequest, form: ServiceClientForm, *, status: int = 200,
@@ -56,3 +59,54 @@ def client_revoke(request: HttpRequest, client_id: str) -> HttpResponse:
     client = account_selectors.service_client_get(actor=request.user, client_id=client_id)
     account_services.service_client_revoke(actor=request.user, client=client)
     return redirect("integrations:clients")
+
+
+def _client_page(request: HttpRequest, client_id: str, *, form: WebhookForm | None = None,
+                 secret: str = "", status: int = 200) -> HttpResponse:
+    client = account_selectors.service_client_get(actor=request.user, client_id=client_id)
+    status_filter = request.GET.get("status", "")
+    if status_filter not in DeliveryStatus.values:
+        status_filter = ""
+    deliveries = selectors.webhook_delivery_list(client=client, status=status_filter)[:100]
+    return render(request, "integrations/client.html", {
+        "client": client, "subscriptions": selectors.webhook_subscription_list(client=client),
+        "deliveries": deliveries, "form": form or WebhookForm(), "secret": secret,
+        "statuses": DeliveryStatus.choices, "status_filter": status_filter,
+    }, status=status)
+
+
+@staff_page("integrations.clients")
+def client_detail(request: HttpRequest, client_id: str) -> HttpResponse:
+    if request.method != "POST":
+        return _client_page(request, client_id)
+    client = account_selectors.service_client_get(actor=request.user, client_id=client_id)
+    form = WebhookForm(request.POST)
+    if not form.is_valid():
+        return _client_page(request, client_id, form=form, status=400)
+    try:
+        _, secret = services.webhook_subscription_create(
+            actor=request.user, client=client, url=form.cleaned_data["url"], events=form.cleaned_data["events"])
+    except DomainError as error:
+        for name, message in (error.fields or {"url": error.message}).items():
+            form.add_error(name if name in form.fields else None, message)
+        form.aria_refresh()
+        return _client_page(request, client_id, form=form, status=error.status)
+    return _client_page(request, client_id, secret=secret, status=201)
+
+
+@staff_page("integrations.clients")
+@require_POST
+def webhook_delete(request: HttpRequest, client_id: str, subscription_id: str) -> HttpResponse:
+    client = account_selectors.service_client_get(actor=request.user, client_id=client_id)
+    subscription = selectors.webhook_subscription_get(client=client, public_id=selectors.parse_uuid(subscription_id))
+    services.webhook_subscription_delete(actor=request.user, subscription=subscription)
+    return redirect("integrations:client", client_id=client.client_id)
+
+
+@staff_page("integrations.clients")
+@require_POST
+def delivery_redeliver(request: HttpRequest, client_id: str, delivery_id: str) -> HttpResponse:
+    client = account_selectors.service_client_get(actor=request.user, client_id=client_id)
+    delivery = selectors.webhook_delivery_get(client=client, public_id=selectors.parse_uuid(delivery_id))
+    services.webhook_redeliver(actor=request.user, delivery=delivery)
+    return redirect("integrations:client", client_id=client.client_id)

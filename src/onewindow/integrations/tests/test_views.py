@@ -60,3 +60,41 @@ def test_other_regions_clients_are_not_found(client, admin_staff, district):
     client.force_login(street_b_admin.user)
     assert sc.client_id not in client.get("/staff/integrations/clients/").content.decode()
     assert client.post(f"/staff/integrations/clients/{sc.client_id}/revoke/").status_code == 404
+
+
+def test_client_page_subscribes_shows_secret_once_and_the_delivery_log(client, admin_staff, district, settings):
+    from onewindow.accounts import services as account_services
+    from onewindow.core.events import event_publish, outbox_process
+    from onewindow.integrations import services
+    from onewindow.integrations.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
+
+    settings.ONEWINDOW_WEBHOOK_ALLOW_PRIVATE = True
+    settings.ONEWINDOW_WEBHOOK_ALLOW_HTTP = True
+    sc, _ = account_services.service_client_create(actor=admin_staff.user, name="交换平台", scopes="tickets:read",
+                                                   region=district.district)
+    client.force_login(admin_staff.user)
+    url = f"/staff/integrations/clients/{sc.client_id}/"
+    refused = client.post(url, {"url": "ftp://x", "events": ["ticket.closed"]})
+    assert refused.status_code == 400 and 'aria-invalid="true"' in refused.content.decode()
+    created = client.post(url, {"url": "http://127.0.0.1:9/hook", "events": ["ticket.closed"]})
+    assert created.status_code == 201
+    subscription = WebhookSubscription.objects.get()
+    assert subscription.secret in created.content.decode()
+    assert subscription.secret not in client.get(url).content.decode()
+    event_publish(name="ticket.closed", payload={"ticket": "1c7a5f0e-7d2b-4c1e-9a43-5b1f0c2d9e11",
+                                                 "number": "T1", "status": "closed",
+                                                 "region_path": district.community_b1.path})
+    outbox_process()
+    services.webhooks_deliver_due()  # nobody listens on port 9: a failed attempt
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == DeliveryStatus.FAILED
+    log = client.get(url, {"status": "failed"}).content.decode()
+    assert str(delivery.public_id) in log and "失败待重试" in log
+    assert str(delivery.public_id) not in client.get(url, {"status": "succeeded"}).content.decode()
+    again = client.post(f"{url}deliveries/{delivery.public_id}/redeliver/")
+    assert again.status_code == 302
+    delivery.refresh_from_db()
+    assert delivery.status in (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
+    assert client.post(f"{url}webhooks/{subscription.public_id}/delete/").status_code == 302
+    subscription.refresh_from_db()
+    assert not subscription.is_active
