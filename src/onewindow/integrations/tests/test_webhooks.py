@@ -213,3 +213,12 @@ def test_redeliver_sends_again(district, admin_staff, receiver):
     assert len(receiver.requests) == 2
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.SUCCEEDED and delivery.attempts == 2
+
+
+def test_audit_trail_reads_the_new_actions():
+    from onewindow.core.audit_labels import audit_action_label, audit_describe
+
+    assert audit_action_label("webhook.create") == "新建事件推送订阅"
+    assert audit_action_label("service_client.call") == "服务账户调用接口"
+    text = audit_describe("service_client.call", {"method": "GET", "path": "/api/v1/people", "status": 200}).text
+    assert text == "GET /api/v1/people → 200"
