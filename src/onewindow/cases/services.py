@@ -1378,16 +1378,25 @@ def case_deliver(*, actor: Any, case: Case, method: str = "", tracking_no: str =
 
 
 def _publish_closed(case: Case) -> None:
-    """``case.closed`` for higher apps and integrators (webhooks): no personal data."""
+    """``case.closed`` for higher apps and integrators (webhooks, the push of closed cases to
+    the exchange): the national 办件信息 record, the applicant's ID number masked."""
+    from .exchange import case_exchange_record
+
+    decided = (CaseEvent.objects.filter(case=case, to_status__in=[CaseStatus.APPROVED, CaseStatus.REFUSED])
+               .order_by("-at").values_list("to_status", flat=True).first() or "")
     event_publish(name=c.EVENT_CASE_CLOSED, payload={
         "case_id": str(case.public_id), "case_number": case.number, "status": case.status,
-        "item_code": ServiceItem.objects.filter(id=case.item_id).values_list(
-            "implementation_code", flat=True).first() or "",
-        "item_name": case.item_name, "department_code": case.department.code,
-        "region_path": case.region_path, "applicant_kind": case.applicant_kind,
-        "accepted_at": timezone.localtime(case.accepted_at).isoformat() if case.accepted_at else None,
-        "closed_at": timezone.localtime(case.closed_at).isoformat() if case.closed_at else None,
+        "region_path": case.region_path, "exchange": case_exchange_record(case, decided_status=decided),
     })
+
+
+def case_exchange_export_record(*, actor: Any, period_from: datetime, period_to: datetime, by: str,
+                                fmt: str) -> None:
+    """Audit a bulk export of 办件信息 (who took which period, in which form)."""
+    with transaction.atomic():
+        audit_record(actor=actor, action=c.AUDIT_EXCHANGE_EXPORT, summary={
+            "from": timezone.localtime(period_from).isoformat(), "to": timezone.localtime(period_to).isoformat(),
+            "by": by, "format": fmt})
 
 
 def case_close(*, actor: Any, case: Case, now: datetime | None = None) -> Case:
