@@ -14,6 +14,7 @@ from onewindow.core.api import OneWindowAPI, install_error_handlers
 from onewindow.grid.api import router as grid_router
 from onewindow.hall.api import router as hall_router
 from onewindow.homecare.api import router as homecare_router
+from onewindow.integrations.api import router as integrations_router
 from onewindow.licences.api import router as licences_router
 from onewindow.lifecycle.api import router as lifecycle_router
 from onewindow.materials.api import router as materials_router
@@ -57,6 +58,7 @@ def health(request: HttpRequest) -> dict[str, str]:
 
 api.add_router("/", regions_router)
 api.add_router("/", accounts_router)
+api.add_router("/", integrations_router)
 api.add_router("/", catalog_router)
 api.add_router("/", catalog_public_router)
 api.add_router("/", licences_router)

@@ -46,8 +46,9 @@ STATUSES: dict[str, tuple[str, str]] = {
     S.WITHDRAWN: ("09", "撤回"),
 }
 #: 办结结果 once a decision exists.
-RESULTS: dict[str, tuple[str, str]] = {S.APPROVED: ("1", "准予"), S.REFUSED: ("2", "不予"), S.NOT_ACCEPTED: ("3", "不予受理"),
-           S.WITHDRAWN: ("4", "撤回")}
+RESULTS: dict[str, tuple[str, str]] = {
+    S.APPROVED: ("1", "准予"), S.REFUSED: ("2", "不予"), S.NOT_ACCEPTED: ("3", "不予受理"), S.WITHDRAWN: ("4", "撤回"),
+}
 
 EXCHANGE_COLUMNS = (
     "case_number", "item_code", "item_name", "case_kind_code", "case_kind", "applicant_type_code",

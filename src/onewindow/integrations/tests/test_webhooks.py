@@ -222,3 +222,47 @@ def test_audit_trail_reads_the_new_actions():
     assert audit_action_label("service_client.call") == "服务账户调用接口"
     text = audit_describe("service_client.call", {"method": "GET", "path": "/api/v1/people", "status": 200}).text
     assert text == "GET /api/v1/people → 200"
+
+
+# --- API (a service account manages its own subscriptions) -----------------------------------------
+def _bearer(client_api, sc, secret):
+    answer = client_api.post("/api/v1/auth/client-tokens", {"client_id": sc.client_id, "client_secret": secret},
+                             content_type="application/json")
+    return {"HTTP_AUTHORIZATION": f"Bearer {answer.json()['access_token']}"}
+
+
+def test_api_subscribe_list_deliveries_delete(client, district, admin_staff, receiver):
+    sc, secret = account_services.service_client_create(
+        actor=admin_staff.user, name="交换平台", scopes="tickets:read integrations:*", region=district.district)
+    auth = _bearer(client, sc, secret)
+    created = client.post("/api/v1/webhooks", {"url": receiver.url, "events": ["ticket.closed"]},
+                          content_type="application/json", HTTP_IDEMPOTENCY_KEY="sub-1", **auth)
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert body["secret"].startswith("whsec_") and body["events"] == ["ticket.closed"]
+    again = client.post("/api/v1/webhooks", {"url": receiver.url, "events": ["ticket.closed"]},
+                        content_type="application/json", HTTP_IDEMPOTENCY_KEY="sub-1", **auth)
+    assert again.json()["id"] == body["id"] and again["Idempotent-Replayed"] == "true"
+    listed = client.get("/api/v1/webhooks", **auth).json()
+    assert [w["id"] for w in listed] == [body["id"]] and "secret" not in listed[0]
+    bad = client.post("/api/v1/webhooks", {"url": receiver.url, "events": ["ticket.exploded"]},
+                      content_type="application/json", **auth)
+    assert bad.status_code == 422 and bad.json()["code"] == "validation_failed"
+    _ticket_event(district)
+    services.webhooks_deliver_due()
+    log = client.get("/api/v1/webhook-deliveries", {"status": "succeeded"}, **auth).json()
+    assert log["count"] == 1 and log["items"][0]["event"] == "ticket.closed"
+    assert log["items"][0]["subscription_id"] == body["id"]
+    assert client.delete(f"/api/v1/webhooks/{body['id']}", **auth).status_code == 204
+    assert client.get("/api/v1/webhooks", **auth).json() == []
+
+
+def test_api_needs_a_service_account_and_its_scope(client, district, admin_staff, receiver):
+    client.force_login(admin_staff.user)
+    answer = client.get("/api/v1/webhooks")
+    assert answer.status_code == 403 and answer.json()["code"] == "service_client_only"
+    client.logout()
+    sc, secret = account_services.service_client_create(actor=admin_staff.user, name="无权", scopes="tickets:read",
+                                                       region=district.district)
+    refused = client.get("/api/v1/webhooks", **_bearer(client, sc, secret))
+    assert refused.status_code == 403 and refused.json()["detail"]["required_scope"] == "integrations:read"
