@@ -15,6 +15,7 @@ from onewindow.grid.api import router as grid_router
 from onewindow.hall.api import router as hall_router
 from onewindow.homecare.api import router as homecare_router
 from onewindow.integrations.api import router as integrations_router
+from onewindow.integrations.idempotency import install_idempotent_creates
 from onewindow.licences.api import router as licences_router
 from onewindow.lifecycle.api import router as lifecycle_router
 from onewindow.materials.api import router as materials_router
@@ -78,3 +79,6 @@ api.add_router("/", dashboard_router)
 api.add_router("/", monitor_router)
 api.add_router("/", assessment_router)
 api.add_router("/", opendata_router)
+
+# Every create answers a retried Idempotency-Key with its first answer (see docs/api.md).
+install_idempotent_creates(api)

@@ -18,7 +18,7 @@ from onewindow.core.concurrency import GET_EXTRA, WRITE_EXTRA, not_modified, req
 from onewindow.core.errors import NotAuthenticated, PermissionDenied
 from onewindow.core.inputs import url_lookup_check
 from onewindow.core.masking import mask_address, mask_id_number, mask_phone
-from onewindow.core.pagination import OneWindowPagination
+from onewindow.core.pagination import OneWindowPagination, SyncPagination
 from onewindow.regions.selectors import region_get
 
 from . import selectors, services, signup
@@ -174,7 +174,7 @@ def me(request: HttpRequest) -> dict[str, object]:
 @router.get("/people", response=list[PersonOut], auth=API_AUTH, summary="自然人列表（按权限范围）",
             description="q 在网址中只用于按姓名查询；按身份证号或手机号查询请用 POST /people/search"
                         "（号码出现在网址中返回 400 personal_lookup_in_url）。")
-@paginate(OneWindowPagination)
+@paginate(SyncPagination)
 def people_list(request: HttpRequest, filters: Query[PersonFilterSchema]) -> QuerySet[Person]:
     url_lookup_check(filters.q, field="q")
     return selectors.person_list(

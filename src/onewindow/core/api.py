@@ -18,6 +18,7 @@ from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
 from .errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
+from .errors_en import localized_message
 from .inputs import bad_input_error
 
 logger = logging.getLogger(__name__)
@@ -120,6 +121,7 @@ def _json_method_not_allowed(self: PathView) -> HttpResponse:
 
 def error_response(api: NinjaAPI, request: HttpRequest, error: DomainError) -> HttpResponse:
     body = error.as_dict()
+    body["message"] = localized_message(request, error.code, error.message)
     body["request_id"] = getattr(request, "request_id", "")
     return api.create_response(request, body, status=error.status)
 
