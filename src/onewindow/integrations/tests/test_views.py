@@ -98,3 +98,12 @@ def test_client_page_subscribes_shows_secret_once_and_the_delivery_log(client, a
     assert client.post(f"{url}webhooks/{subscription.public_id}/delete/").status_code == 302
     subscription.refresh_from_db()
     assert not subscription.is_active
+
+
+def test_demo_step_is_idempotent(district):
+    from onewindow.integrations.demo import CLIENTS, integrations_demo_load
+
+    staff_make(username="admin", region=district.district, roles=[Role.ADMINISTRATOR])
+    assert integrations_demo_load() == {"服务账户": len(CLIENTS)}
+    assert integrations_demo_load() == {"服务账户": 0}
+    assert ServiceClient.objects.count() == len(CLIENTS)
