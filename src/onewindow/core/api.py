@@ -18,7 +18,7 @@ from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
 from .errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
-from .errors_en import localized_message
+from .errors_en import localized_field_message, localized_message
 from .inputs import bad_input_error
 
 logger = logging.getLogger(__name__)
@@ -173,7 +173,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
         fields: dict[str, str] = {}
         for err in exc.errors:
             name = _field_name(list(err.get("loc", [])))
-            fields.setdefault(name, _PYDANTIC_MESSAGES.get(str(err.get("type")), "取值无效"))
+            kind = str(err.get("type"))
+            fields.setdefault(name, localized_field_message(request, kind, _PYDANTIC_MESSAGES.get(kind, "取值无效")))
         error = DomainError("提交的内容有误，请检查标出的项目", code="validation_failed",
                             fields=fields, status=422)
         return error_response(api, request, error)

@@ -53,3 +53,36 @@ def localized_message(request: Any, code: str, message: str) -> str:
     if prefers_english(request):
         return ENGLISH_MESSAGES.get(code, message)
     return message
+
+#: English per-field messages of the request validation (pydantic error types).
+ENGLISH_FIELD_MESSAGES: dict[str, str] = {
+    "missing": "Required.",
+    "string_too_short": "Too short.",
+    "string_too_long": "Too long.",
+    "int_parsing": "Must be a whole number.",
+    "float_parsing": "Must be a number.",
+    "bool_parsing": "Must be true or false.",
+    "date_from_datetime_parsing": "Date as YYYY-MM-DD.",
+    "date_parsing": "Date as YYYY-MM-DD.",
+    "datetime_parsing": "Time as ISO 8601.",
+    "datetime_from_date_parsing": "Time as ISO 8601.",
+    "uuid_parsing": "Not a valid id.",
+    "enum": "Not one of the allowed values.",
+    "literal_error": "Not one of the allowed values.",
+    "json_invalid": "The body is not valid JSON.",
+    "model_attributes_type": "The body has the wrong shape.",
+    "dict_type": "Must be an object.",
+    "list_type": "Must be a list.",
+    "string_type": "Must be text.",
+    "int_type": "Must be a whole number.",
+    "greater_than_equal": "Too small.",
+    "less_than_equal": "Too large.",
+    "greater_than": "Too small.",
+    "less_than": "Too large.",
+}
+
+
+def localized_field_message(request: Any, error_type: str, message: str) -> str:
+    if prefers_english(request):
+        return ENGLISH_FIELD_MESSAGES.get(error_type, message)
+    return message

@@ -84,3 +84,13 @@ def test_error_message_follows_accept_language(client, district):
         LANGUAGE_CODE = "en"
 
     assert localized_message(Request(), "case_tracking_required", "邮寄送达请填写快递单号") == "邮寄送达请填写快递单号"
+
+
+def test_validation_fields_follow_accept_language(client, clerk_a):
+    _, key = account_services.api_token_create(user=clerk_a.user, name="t")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    chinese = client.get("/api/v1/people", {"page": 0}, **auth).json()
+    english = client.get("/api/v1/people", {"page": 0}, HTTP_ACCEPT_LANGUAGE="en", **auth).json()
+    assert chinese["code"] == english["code"] == "validation_failed"
+    assert chinese["fields"] == {"page": "数值过小"} and english["fields"] == {"page": "Too small."}
+    assert english["message"] == "Some fields are not valid: see fields."
