@@ -49,6 +49,7 @@ audit_action_register("service_client.create", "新建服务账户", summarize=l
     f"{s.get('name', '')}（{s.get('client_id', '')}），权限 {' '.join(s.get('scopes', []))}"))
 audit_action_register("service_client.rotate", "更换服务账户密钥")
 audit_action_register("service_client.revoke", "吊销服务账户")
+audit_action_register("service_client.update", "调整服务账户的权限范围或可访问范围")
 audit_action_register("service_client.token", "服务账户换取令牌")
 audit_action_register("service_client.call", "服务账户调用接口", summarize=lambda s, n: (
     f"{s.get('method', '')} {s.get('path', '')} → {s.get('status', '')}"))

@@ -418,3 +418,36 @@ def service_call_record(*, client: ServiceClient, method: str, path: str, status
         audit_record(actor=client.user, action=c.AUDIT_CLIENT_CALL, obj=client,
                      summary={"client_id": client.client_id, "method": method, "path": path[:300],
                               "status": status, "scope": scope})
+
+
+def service_client_update(*, actor: Any, client: ServiceClient, scopes: list[str] | str, region: Region,
+                          departments: list[Department] | None = None,
+                          roles: list[str] | None = None) -> ServiceClient:
+    """Change a client's scopes and reach; its tokens keep working under the new rights (the
+    scope and the reach are read on every call)."""
+    _require_administrator(actor, client.user.staff.region)
+    _require_administrator(actor, region)
+    if client.revoked_at is not None:
+        raise Conflict("该服务账户已吊销", code="client_revoked")
+    clean_scopes = rules.scopes_parse(scopes, resources=c.SCOPE_RESOURCES)
+    roles = sorted(set(roles or []))
+    if set(roles) - set(c.Role.values):
+        raise ValidationFailed("未知角色", code="role_unknown", fields={"roles": "未知角色"})
+    if c.Role.ADMINISTRATOR in roles:
+        msg = "服务账户不能拥有系统管理员角色"
+        raise ValidationFailed(msg, code="client_role_forbidden", fields={"roles": msg})
+    with transaction.atomic():
+        before = {"scopes": list(client.scopes), "region": client.user.staff.region.code,
+                  "roles": list(client.user.staff.roles)}
+        client.scopes = clean_scopes
+        client.save(update_fields=["scopes", "updated_at"])
+        staff = client.user.staff
+        staff.region = region
+        staff.roles = roles
+        staff.save(update_fields=["region", "roles", "updated_at"])
+        staff.departments.set(departments or [])
+        audit_record(actor=actor, action=c.AUDIT_CLIENT_UPDATE, obj=client, summary={
+            "client_id": client.client_id, "before": before,
+            "after": {"scopes": clean_scopes, "region": region.code, "roles": roles,
+                      "departments": [d.code for d in departments or []]}})
+    return client

@@ -18,10 +18,7 @@ from .constants import WEBHOOK_EVENT_LABELS, WEBHOOK_EVENTS
 CLIENT_ROLES = [(value, label) for value, label in Role.choices if value != Role.ADMINISTRATOR]
 
 
-class ServiceClientForm(AriaMixin, forms.Form):
-    name = forms.CharField(label=_("Account name"), max_length=100)
-    contact = forms.CharField(label=_("Contact person"), max_length=200, required=False,
-                              help_text=_("Person or mailbox responsible for the connected system."))
+class ServiceClientReachForm(AriaMixin, forms.Form):
     scopes = forms.CharField(
         label=_("Scopes"), max_length=500,
         help_text=_("resource:action separated by spaces, e.g. tickets:create cases:read. "
@@ -44,6 +41,13 @@ class ServiceClientForm(AriaMixin, forms.Form):
         self.fields["departments"].queryset = (  # type: ignore[attr-defined]
             Department.objects.filter(region__path__startswith=prefix, is_active=True).order_by("code"))
         self.aria_refresh()
+
+
+class ServiceClientForm(ServiceClientReachForm):
+    name = forms.CharField(label=_("Account name"), max_length=100)
+    contact = forms.CharField(label=_("Contact person"), max_length=200, required=False,
+                              help_text=_("Person or mailbox responsible for the connected system."))
+    field_order = ["name", "contact", "scopes", "region", "departments", "roles"]
 
 
 class WebhookForm(AriaMixin, forms.Form):

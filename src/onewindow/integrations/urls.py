@@ -11,6 +11,7 @@ urlpatterns = [
          name="webhook_delete"),
     path("staff/integrations/clients/<str:client_id>/deliveries/<str:delivery_id>/redeliver/",
          views.delivery_redeliver, name="delivery_redeliver"),
+    path("staff/integrations/clients/<str:client_id>/edit/", views.client_edit, name="client_edit"),
     path("staff/integrations/clients/<str:client_id>/rotate/", views.client_rotate, name="client_rotate"),
     path("staff/integrations/clients/<str:client_id>/revoke/", views.client_revoke, name="client_revoke"),
 ]

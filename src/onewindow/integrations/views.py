@@ -3,6 +3,8 @@ webhook subscriptions and delivery log (redeliver)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -13,7 +15,7 @@ from onewindow.accounts.views import staff_page
 from onewindow.core.errors import DomainError
 
 from . import selectors, services
-from .forms import ServiceClientForm, WebhookForm
+from .forms import ServiceClientForm, ServiceClientReachForm, WebhookForm
 from .models import DeliveryStatus
 
 
@@ -61,8 +63,16 @@ def client_revoke(request: HttpRequest, client_id: str) -> HttpResponse:
     return redirect("integrations:clients")
 
 
+def _reach_form(request: HttpRequest, client: Any) -> ServiceClientReachForm:
+    staff = client.user.staff
+    return ServiceClientReachForm(actor=request.user, initial={
+        "scopes": " ".join(client.scopes), "region": staff.region_id,
+        "departments": [d.pk for d in staff.departments.all()], "roles": list(staff.roles)})
+
+
 def _client_page(request: HttpRequest, client_id: str, *, form: WebhookForm | None = None,
-                 secret: str = "", status: int = 200) -> HttpResponse:
+                 reach_form: ServiceClientReachForm | None = None, secret: str = "",
+                 status: int = 200) -> HttpResponse:
     client = account_selectors.service_client_get(actor=request.user, client_id=client_id)
     status_filter = request.GET.get("status", "")
     if status_filter not in DeliveryStatus.values:
@@ -72,6 +82,7 @@ def _client_page(request: HttpRequest, client_id: str, *, form: WebhookForm | No
         "client": client, "subscriptions": selectors.webhook_subscription_list(client=client),
         "deliveries": deliveries, "form": form or WebhookForm(), "secret": secret,
         "statuses": DeliveryStatus.choices, "status_filter": status_filter,
+        "reach_form": reach_form or _reach_form(request, client),
     }, status=status)
 
 
@@ -109,4 +120,24 @@ def delivery_redeliver(request: HttpRequest, client_id: str, delivery_id: str) -
     client = account_selectors.service_client_get(actor=request.user, client_id=client_id)
     delivery = selectors.webhook_delivery_get(client=client, public_id=selectors.parse_uuid(delivery_id))
     services.webhook_redeliver(actor=request.user, delivery=delivery)
+    return redirect("integrations:client", client_id=client.client_id)
+
+
+@staff_page("integrations.clients")
+@require_POST
+def client_edit(request: HttpRequest, client_id: str) -> HttpResponse:
+    client = account_selectors.service_client_get(actor=request.user, client_id=client_id)
+    form = ServiceClientReachForm(request.POST, actor=request.user)
+    if not form.is_valid():
+        return _client_page(request, client_id, reach_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        account_services.service_client_update(
+            actor=request.user, client=client, scopes=data["scopes"], region=data["region"],
+            departments=list(data["departments"]), roles=data["roles"])
+    except DomainError as error:
+        for name, message in (error.fields or {"scopes": error.message}).items():
+            form.add_error(name if name in form.fields else None, message)
+        form.aria_refresh()
+        return _client_page(request, client_id, reach_form=form, status=error.status)
     return redirect("integrations:client", client_id=client.client_id)

@@ -107,3 +107,25 @@ def test_demo_step_is_idempotent(district):
     assert integrations_demo_load() == {"服务账户": len(CLIENTS)}
     assert integrations_demo_load() == {"服务账户": 0}
     assert ServiceClient.objects.count() == len(CLIENTS)
+
+
+def test_administrator_changes_scopes_and_reach(client, admin_staff, district):
+    from onewindow.accounts import services as account_services
+    from onewindow.core.models import AuditEntry
+
+    sc, _ = account_services.service_client_create(actor=admin_staff.user, name="交换平台", scopes="cases:read",
+                                                   region=district.street_a)
+    client.force_login(admin_staff.user)
+    url = f"/staff/integrations/clients/{sc.client_id}/"
+    page = client.get(url).content.decode()
+    assert 'value="cases:read"' in page
+    bad = client.post(f"{url}edit/", {"scopes": "cases:fly", "region": district.street_b.pk})
+    assert bad.status_code == 400 and 'aria-invalid="true"' in bad.content.decode()
+    done = client.post(f"{url}edit/", {"scopes": "cases:read tickets:read", "region": district.street_b.pk,
+                                       "roles": [Role.HOTLINE_OPERATOR]})
+    assert done.status_code == 302
+    sc.refresh_from_db()
+    assert sc.scopes == ["cases:read", "tickets:read"]
+    assert sc.user.staff.region == district.street_b and sc.user.staff.roles == [Role.HOTLINE_OPERATOR]
+    entry = AuditEntry.objects.get(action="service_client.update")
+    assert entry.summary["before"]["scopes"] == ["cases:read"] and entry.actor_label == "district_admin"
