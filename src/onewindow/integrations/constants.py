@@ -37,6 +37,7 @@ WEBHOOK_BACKOFF_BASE_SECONDS = 60
 WEBHOOK_BACKOFF_MAX_SECONDS = 6 * 3600
 WEBHOOK_TIMEOUT_SECONDS = 10
 WEBHOOK_RESPONSE_KEEP = 500  # characters of the receiver's answer kept in the log
+WEBHOOK_LOG_KEEP_DAYS = 90  # finished deliveries stay in the log this long
 HEADER_EVENT = "X-OneWindow-Event"
 HEADER_DELIVERY = "X-OneWindow-Delivery"
 HEADER_TIMESTAMP = "X-OneWindow-Timestamp"

@@ -65,3 +65,14 @@ def webhooks_subscribe() -> None:
     for name in c.WEBHOOK_EVENTS:
         if not any(getattr(h, "__name__", "") == f"webhook_{name.replace('.', '_')}" for h in subscribers(name)):
             subscribe(name)(_webhook_handler(name))
+
+
+@periodic("integrations.webhook_log_cleanup", every=24 * 3600)
+def webhook_log_cleanup() -> int:
+    """Forget finished deliveries (succeeded or given up) older than WEBHOOK_LOG_KEEP_DAYS."""
+    from .models import DeliveryStatus, WebhookDelivery
+
+    cutoff = timezone.now() - timedelta(days=c.WEBHOOK_LOG_KEEP_DAYS)
+    deleted, _ = WebhookDelivery.objects.filter(
+        status__in=[DeliveryStatus.SUCCEEDED, DeliveryStatus.GAVE_UP], created_at__lt=cutoff).delete()
+    return deleted

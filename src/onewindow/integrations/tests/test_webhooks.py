@@ -266,3 +266,18 @@ def test_api_needs_a_service_account_and_its_scope(client, district, admin_staff
                                                        region=district.district)
     refused = client.get("/api/v1/webhooks", **_bearer(client, sc, secret))
     assert refused.status_code == 403 and refused.json()["detail"]["required_scope"] == "integrations:read"
+
+
+def test_old_finished_deliveries_leave_the_log(district, admin_staff, receiver):
+    from onewindow.core.timer import periodic_jobs
+
+    client = _client(admin_staff, district.district)
+    services.webhook_subscription_create(actor=admin_staff.user, client=client, url=receiver.url,
+                                         events=["ticket.closed", "ticket.replied"])
+    _ticket_event(district)
+    _ticket_event(district, name="ticket.replied")
+    services.webhooks_deliver_due()
+    old = timezone.now() - timedelta(days=c.WEBHOOK_LOG_KEEP_DAYS + 1)
+    WebhookDelivery.objects.filter(event_name="ticket.closed").update(created_at=old)
+    assert periodic_jobs()["integrations.webhook_log_cleanup"]() == 1
+    assert list(WebhookDelivery.objects.values_list("event_name", flat=True)) == ["ticket.replied"]
