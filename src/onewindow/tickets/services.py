@@ -767,7 +767,7 @@ def _classify_note(suggestion: Suggestion, category: Category | None, keyword: s
 
 def _publish(name: str, ticket: Ticket, **extra: Any) -> None:
     event_publish(name=name, payload={"ticket": str(ticket.public_id), "number": ticket.number,
-                                      "status": ticket.status, **extra})
+                                      "status": ticket.status, "region_path": ticket.region_path, **extra})
 
 
 def _auto_dispatch(ticket: Ticket, *, actor: Any, config: HotlineConfig, confidence: float | None,
