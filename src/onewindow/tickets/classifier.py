@@ -455,12 +455,13 @@ def near_duplicate_groups(texts: Sequence[str], *,
                           similarity: float = NEAR_DUPLICATE_SIMILARITY) -> np.ndarray:
     """A group number per text: texts whose character 2–3-gram TF-IDF cosine reaches
     ``similarity`` (reposts, the same question asked twice with a word changed) share a group,
-    transitively. Cross-validation keeps a group in one fold, so that a message's near-copy in
-    the training rows does not flatter the figures on unseen messages."""
+    transitively; spaces and punctuation are ignored. Cross-validation keeps a group in one
+    fold, so that a message's near-copy in the training rows does not flatter the figures on
+    unseen messages."""
     n = len(texts)
     if n < 2:
         return np.arange(n)
-    vectors = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), preprocessor=normalise_text,
+    vectors = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), preprocessor=_letters_only,
                               lowercase=False, dtype=np.float32).fit_transform(texts)
     pairs = (vectors @ vectors.T).tocoo()
     keep = (pairs.data >= similarity) & (pairs.row < pairs.col)
@@ -477,6 +478,11 @@ def near_duplicate_groups(texts: Sequence[str], *,
         if ra != rb:
             parent[max(ra, rb)] = min(ra, rb)
     return np.array([root(i) for i in range(n)])
+
+
+def _letters_only(text: str) -> str:
+    """The normalised text without spaces and punctuation (reposts differ mostly there)."""
+    return _NOISE_TOKEN_RE.sub("", normalise_text(text)) or normalise_text(text)
 
 
 def _grouped_count(groups: np.ndarray) -> int:
@@ -675,7 +681,11 @@ class TrainedModel:
         if stage != STAGE_FAST and (self.uses_embeddings() or self.dense is None):
             own = self.auto_threshold
         else:
-            own = self.sparse_auto_threshold if self.dense is not None else self.auto_threshold
+            # a hybrid model's sparse part alone: its own threshold (or, when none reached the
+            # precision, at least the full model's)
+            own = self.auto_threshold if self.dense is None else (
+                self.sparse_auto_threshold if self.sparse_auto_threshold is not None
+                else self.auto_threshold)
         return max(base, own) if own is not None else base
 
     def suggest(self, texts: Sequence[str], *, threshold: float | None = None,

@@ -280,8 +280,14 @@ def test_intake_classifies_fast_and_the_full_stage_refines_in_the_background(
     model = _hybrid_model()
     assert model.dense is not None and model.sparse_auto_threshold is not None
     clf.model_save(model)
-    fast = clf.classify("小区垃圾桶满了好几天没人清运", stage=clf.STAGE_FAST)
     full = clf.classify("小区垃圾桶满了好几天没人清运")
+
+    def no_embedding(*args, **kwargs):
+        raise AssertionError("the fast stage must not embed")
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(clf, "embed_texts", no_embedding)
+        fast = clf.classify("小区垃圾桶满了好几天没人清运", stage=clf.STAGE_FAST)
     assert fast.stage == clf.STAGE_FAST and fast.refinable
     assert full.stage == clf.STAGE_FULL and not full.refinable
     assert fast.label.startswith("城乡建设") and full.label.startswith("城乡建设")
