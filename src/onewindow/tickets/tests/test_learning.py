@@ -260,6 +260,10 @@ def test_model_page_shows_versions_and_drift_to_supervisors_only(hotline, real_c
     assert page.status_code == 200
     html = page.content.decode()
     assert weak.version in html and "在用" in html and "按周漂移监测" in html
+    # the time of the intake's classification (fast stage) is recorded and shown
+    timings = selectors.classifier_stage_timings(actor=hotline.supervisor.user)
+    assert [t.stage for t in timings] == ["fast"] and timings[0].n == 1 and timings[0].median_ms > 0
+    assert "近期工单分类耗时" in html and "受理时（字词特征）" in html and "（1 件）" in html
     response = client.post("/staff/hotline/classifier/", {"action": "rollback"})
     assert response.status_code == 302  # no previous model: the message says so, nothing changes
     assert clf.current_version() == weak.version
