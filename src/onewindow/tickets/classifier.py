@@ -1360,6 +1360,15 @@ def evaluate(model: TrainedModel, data: LabelledData, *,
     result["auto_dispatch"] = _auto_figures(model, proba, data,
                                             model.effective_threshold(threshold))
     result["worst_classes"] = worst_classes(data.labels, pred)
+    result["confusions"] = top_confusions(data.labels, pred)
+    if model.pipeline is not None:
+        # what intake's fast stage (the sparse part alone) would have said
+        fast = model.predict_proba(data.texts, stage=STAGE_FAST)
+        fast_pred = [classes[i] for i in fast.argmax(axis=1)]
+        result["fast_stage"] = {
+            "accuracy": round(float(accuracy_score(data.labels, fast_pred)), 4),
+            "macro_f1": round(float(f1_score(data.labels, fast_pred, average="macro",
+                                             zero_division=0)), 4)}
     result["predictions_per_second"] = round(batch, 1)
     result["single_predictions_per_second"] = round(single, 1)
     result["skipped"] = data.skipped

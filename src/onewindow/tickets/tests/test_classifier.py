@@ -314,6 +314,7 @@ def test_command_train_evaluate_crossval(tmp_path, models_root):
     assert result["per_class"]["交通运输"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0,
                                                "support": 1}
     assert result["predictions_per_second"] > 0
+    assert result["fast_stage"]["accuracy"] == 1.0 and result["confusions"] == []
 
     cv = run("crossval", "--csv", str(train_csv), *common, "--folds", "3")
     assert cv["folds"] == 3 and cv["stratified"] is True and cv["n"] == 96
