@@ -264,6 +264,10 @@ AXES_CLIENT_IP_CALLABLE = "onewindow.core.clientip.client_ip"
 # API tokens: default and longest lifetime (days); an expired token answers 401 token_expired.
 ONEWINDOW_TOKEN_TTL_DAYS = int(env("ONEWINDOW_TOKEN_TTL_DAYS", "90"))
 ONEWINDOW_TOKEN_MAX_TTL_DAYS = int(env("ONEWINDOW_TOKEN_MAX_TTL_DAYS", "365"))
+# Bearer tokens, users and scopes are cached per process and re-validated against the auth
+# version at most this often (accounts.authcache, ADR 0020): a revoked token or a changed role
+# takes effect everywhere within this many seconds. The test suite reads it on every request.
+ONEWINDOW_AUTH_CACHE_SECONDS = float(env("ONEWINDOW_AUTH_CACHE_SECONDS", "0" if "pytest" in sys.modules else "2"))
 
 # Self-hosted CAPTCHA images (django-simple-captcha), digits only: easy to read aloud and type.
 CAPTCHA_CHALLENGE_FUNCT = "onewindow.accounts.signin.digits_challenge"
