@@ -66,7 +66,9 @@ def scope_for(user: Any) -> Scope:
     from . import authcache
     from .models import Staff
 
-    version = authcache.current_version()
+    version = getattr(user, "_onewindow_auth_version", None)
+    if version is None:
+        version = authcache.current_version()
     scope = authcache.scope_get(user.pk, version)
     if scope is None:
         staff = (

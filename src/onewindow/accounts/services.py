@@ -306,6 +306,7 @@ def api_token_authenticate(*, key: str, now: datetime | None = None) -> User | N
     scope = authcache.scope_get(user.pk, version)
     if scope is not None:
         user._onewindow_scope = scope  # type: ignore[attr-defined]
+    user._onewindow_auth_version = version  # type: ignore[attr-defined]  # scope_for: not read twice
     return user
 
 
