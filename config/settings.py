@@ -221,6 +221,18 @@ elif env_bool("ONEWINDOW_DB_POOL", not TESTING):
 else:
     _db["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": _db}
+# Read replica (docs/scaling.md, off by default): lists and figures read from a streaming
+# replica; writes, transactions and everything after a write in the same request stay on the
+# primary (onewindow.core.dbrouter).
+ONEWINDOW_READ_REPLICA_URL = env("ONEWINDOW_READ_REPLICA_URL", "")
+ONEWINDOW_READ_REPLICA_APPS = env_list("ONEWINDOW_READ_REPLICA_APPS", "cases,tickets,supervision,news")
+DATABASE_ROUTERS: list[str] = []
+if ONEWINDOW_READ_REPLICA_URL:
+    DATABASES["replica"] = {**dj_database_url.parse(ONEWINDOW_READ_REPLICA_URL, conn_max_age=_db["CONN_MAX_AGE"]),
+                            "OPTIONS": _db.get("OPTIONS", {}), "CONN_HEALTH_CHECKS": True,
+                            "TEST": {"MIRROR": "default"}}
+    DATABASE_ROUTERS = ["onewindow.core.dbrouter.ReadReplicaRouter"]
+    MIDDLEWARE = ["onewindow.core.dbrouter.ReplicaPinMiddleware", *MIDDLEWARE]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication and security ------------------------------------------------------------
