@@ -280,6 +280,9 @@ ONEWINDOW_TOKEN_MAX_TTL_DAYS = int(env("ONEWINDOW_TOKEN_MAX_TTL_DAYS", "365"))
 # version at most this often (accounts.authcache, ADR 0020): a revoked token or a changed role
 # takes effect everywhere within this many seconds. The test suite reads it on every request.
 ONEWINDOW_AUTH_CACHE_SECONDS = float(env("ONEWINDOW_AUTH_CACHE_SECONDS", "0" if "pytest" in sys.modules else "2"))
+# The working-day calendar is cached per process and its version checked at most this often.
+ONEWINDOW_CALENDAR_CHECK_SECONDS = float(env("ONEWINDOW_CALENDAR_CHECK_SECONDS",
+                                             "0" if "pytest" in sys.modules else "5"))
 
 # Self-hosted CAPTCHA images (django-simple-captcha), digits only: easy to read aloud and type.
 CAPTCHA_CHALLENGE_FUNCT = "onewindow.accounts.signin.digits_challenge"
