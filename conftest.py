@@ -54,6 +54,17 @@ def _embedding_cache(settings):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(autouse=True)
+def _auth_cache_clear():  # type: ignore[no-untyped-def]
+    """Each test starts with an empty per-process auth cache (accounts.authcache): a rolled-back
+    test may leave the auth version at a value the next test reaches again."""
+    from onewindow.accounts import authcache
+
+    authcache.clear()
+    yield
+    authcache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _audit_checkpoints(settings, tmp_path):  # type: ignore[no-untyped-def]
     """Each test has its own audit checkpoint store, as it has its own database."""
     settings.ONEWINDOW_AUDIT_CHECKPOINTS = f"file:{tmp_path / 'audit-checkpoints.jsonl'}"

@@ -23,7 +23,6 @@ import platform
 import random
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import time
@@ -40,111 +39,30 @@ os.environ.setdefault("ONEWINDOW_LOG_LEVEL", "WARNING")
 os.environ.setdefault("ONEWINDOW_TEST_DB_TASKS", "1")
 os.environ.setdefault("ONEWINDOW_STORAGE_DIR", str(ROOT / "var" / "bench-storage"))
 
+from _common import (  # noqa: E402
+    bench_url,
+    copy_rows,
+    field_defaults,
+    indexes_create,
+    indexes_drop,
+    recreate_database,
+    report,
+    row_of,
+    setval,
+    timed,
+)
+from _common import loaded_count as _loaded_count  # noqa: E402
 
-def _bench_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        sys.exit("bench_cases needs PostgreSQL: set DATABASE_URL=postgres://…/ow_cases")
-    base, _, name = url.rpartition("/")
-    return f"{base}/{name or 'onewindow'}_bench"
+
+def loaded_count() -> int:
+    return _loaded_count(BENCH_URL, "cases_case")
 
 
-BENCH_URL = _bench_url()
+BENCH_URL = bench_url(os.environ.get("DATABASE_URL", ""), "bench_cases")
 os.environ["DATABASE_URL"] = BENCH_URL
 
 PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>"
        b"endobj\ntrailer<</Root 1 0 R>>\n" + b"%" * 20_000 + b"\n%%EOF\n")  # ≈ 20 KB scans
-
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))]
-
-
-def timed(func, repeat: int, warmup: int = 3) -> list[float]:  # type: ignore[no-untyped-def]
-    for _ in range(warmup):
-        func()
-    out = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
-
-
-RESULTS: list[tuple[str, float, float, float]] = []
-
-
-def report(label: str, samples: list[float]) -> None:
-    med, p95, p99 = statistics.median(samples), percentile(samples, 95), percentile(samples, 99)
-    RESULTS.append((label, med, p95, p99))
-    print(f"{label:<64} median {med:7.2f} ms   p95 {p95:7.2f} ms   p99 {p99:7.2f} ms", flush=True)
-
-
-# --- Database --------------------------------------------------------------------------------
-def recreate_database() -> None:
-    import psycopg
-
-    base, _, name = BENCH_URL.rpartition("/")
-    with psycopg.connect(f"{base}/postgres".replace("postgres://", "postgresql://", 1),
-                         autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def loaded_count() -> int:
-    import psycopg
-
-    try:
-        with psycopg.connect(BENCH_URL.replace("postgres://", "postgresql://", 1)) as conn:
-            return int(conn.execute("SELECT count(*) FROM cases_case").fetchone()[0])  # type: ignore[index]
-    except Exception:
-        return 0
-
-
-def copy_rows(model, fields: list[str], rows) -> int:  # type: ignore[no-untyped-def]
-    """COPY an iterable of tuples (in ``fields`` order, attnames) into the model's table."""
-    from django.db import connection
-
-    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(f).column) for f in fields)
-    table = connection.ops.quote_name(model._meta.db_table)
-    n = 0
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-            n += 1
-    return n
-
-
-def indexes_drop(tables: list[str]) -> list[str]:
-    """Drop the secondary (non-constraint) indexes of ``tables``; return their definitions."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) "
-                       "AND indexname NOT IN (SELECT conname FROM pg_constraint)", [tables])
-        found = cursor.fetchall()
-        for name, _ in found:
-            cursor.execute(f'DROP INDEX "{name}"')
-    return [definition for _, definition in found]
-
-
-def indexes_create(definitions: list[str]) -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SET maintenance_work_mem = '256MB'")
-        for definition in definitions:
-            cursor.execute(definition)
-
-
-def setval(model) -> None:  # type: ignore[no-untyped-def]
-    from django.db import connection
-
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                       f"(SELECT COALESCE(MAX(id), 1) FROM {table}))")
 
 
 # --- Data ------------------------------------------------------------------------------------
@@ -275,6 +193,7 @@ def load_cases(total: int, people, departments, halls, windows, staff, items) ->
     per_day: dict[str, int] = {}
     stats = {"open": 0}
     case_fields = [f.attname for f in Case._meta.concrete_fields]
+    case_defaults = field_defaults(Case)
     defaults = {
         "resume_status": "", "form_data": "{}", "current_step": 0, "step_name": "", "paused_days": 0,
         "deadline_provisional": False, "warning_level": "none", "completed_early": False, "overdue": False,
@@ -345,7 +264,7 @@ def load_cases(total: int, people, departments, halls, windows, staff, items) ->
             if accepted:
                 event_rows.append((cid, accepted, "accept", "prereviewed", "accepted", None, "bench",
                                    "window_clerk", "受理", "", "{}", True))
-            yield tuple(values[f] for f in case_fields)
+            yield row_of(values, case_fields, case_defaults)
 
     material_fields = ["public_id", "created_at", "updated_at", "case_id", "material_id", "order", "name",
                        "is_required", "licence_type_code", "state", "file", "original_name", "content_type",
@@ -598,7 +517,7 @@ def main() -> None:
 
     reuse = args.keep and loaded_count() >= args.cases
     if not reuse:
-        recreate_database()
+        recreate_database(BENCH_URL)
     import django
 
     django.setup()

@@ -26,7 +26,6 @@ import csv
 import os
 import platform
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -41,16 +40,26 @@ os.environ.setdefault("ONEWINDOW_TESTING", "1")
 os.environ.setdefault("ONEWINDOW_LOG_LEVEL", "WARNING")
 os.environ.setdefault("ONEWINDOW_TEST_DB_TASKS", "1")  # outbox tasks queued in the database, as in production
 
+from _common import (  # noqa: E402
+    bench_url,
+    copy_rows,
+    field_defaults,
+    recreate_database,
+    report,
+    row_of,
+    setval,
+    timed,
+)
+from _common import loaded_count as _loaded_count  # noqa: E402
 
-def _bench_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        sys.exit("bench_tickets needs PostgreSQL: set DATABASE_URL=postgres://…/ow_hotline")
-    base, _, name = url.rpartition("/")
-    return f"{base}/{name or 'onewindow'}_bench"
+
+def loaded_count() -> int:
+    return _loaded_count(BENCH_URL, "tickets_ticket")
 
 
-BENCH_URL = _bench_url()
+
+
+BENCH_URL = bench_url(os.environ.get("DATABASE_URL", ""), "bench_tickets")
 os.environ["DATABASE_URL"] = BENCH_URL
 MODELS_DIR = Path(tempfile.gettempdir()) / "onewindow-bench-ticket-models"
 
@@ -60,74 +69,6 @@ BUREAUS = 30
 LNG0, LAT0, STREET_W, HEIGHT = 102.70, 25.00, 0.02, 0.10
 
 
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))]
-
-
-def timed(func, repeat: int, warmup: int = 3) -> list[float]:  # type: ignore[no-untyped-def]
-    for _ in range(warmup):
-        func()
-    out = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
-
-
-RESULTS: list[tuple[str, float, float, float]] = []
-
-
-def report(label: str, samples: list[float]) -> None:
-    med, p95, p99 = statistics.median(samples), percentile(samples, 95), percentile(samples, 99)
-    RESULTS.append((label, med, p95, p99))
-    print(f"{label:<66} median {med:8.2f} ms   p95 {p95:8.2f} ms   p99 {p99:8.2f} ms", flush=True)
-
-
-# --- Database ---------------------------------------------------------------------------------
-def recreate_database() -> None:
-    import psycopg
-
-    base, _, name = BENCH_URL.rpartition("/")
-    with psycopg.connect(f"{base}/postgres".replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def loaded_count() -> int:
-    import psycopg
-
-    try:
-        with psycopg.connect(BENCH_URL.replace("postgres://", "postgresql://", 1)) as conn:
-            return int(conn.execute("SELECT count(*) FROM tickets_ticket").fetchone()[0])  # type: ignore[index]
-    except Exception:
-        return 0
-
-
-def copy_rows(model, fields: list[str], rows) -> int:  # type: ignore[no-untyped-def]
-    from django.db import connection
-
-    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(f).column) for f in fields)
-    table = connection.ops.quote_name(model._meta.db_table)
-    n = 0
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-            n += 1
-    return n
-
-
-def setval(model) -> None:  # type: ignore[no-untyped-def]
-    from django.db import connection
-
-    table = model._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                       f"(SELECT COALESCE(MAX(id), 1) FROM {table}))")
-
-
-# --- World ------------------------------------------------------------------------------------
 def messages_pool() -> list[tuple[str, str]]:
     """(title, text) of real board messages when the shared data is there, else templates."""
     from django.conf import settings
@@ -265,6 +206,7 @@ def load_tickets(total: int, communities, departments, staff) -> dict[str, int]:
     per_day: dict = {}
     stats = {"open": 0, "events": 0}
     fields = [f.attname for f in Ticket._meta.concrete_fields]
+    defaults = field_defaults(Ticket)
     kinds = ["help"] * 40 + ["complaint"] * 30 + ["consult"] * 15 + ["report"] * 5 + ["suggestion"] * 8 + ["praise"] * 2
     channels = ["hotline"] * 70 + ["web"] * 15 + ["mobile"] * 10 + ["api"] * 3 + ["open311"] * 2
     events: list[tuple] = []
@@ -329,7 +271,7 @@ def load_tickets(total: int, communities, departments, staff) -> dict[str, int]:
             events.append((tid, received, "receive", "", "received", "热线受理"))
             if dispatched:
                 events.append((tid, dispatched, "dispatch", "received", "dispatched", "自动派单"))
-            yield tuple(values[f] for f in fields)
+            yield row_of(values, fields, defaults)
 
     def flush_events() -> None:
         copy_rows(TicketEvent, ["ticket_id", "at", "action", "from_status", "to_status", "note", "actor_label",
@@ -474,7 +416,7 @@ def main() -> None:
 
     reuse = args.keep and loaded_count() >= args.tickets
     if not reuse:
-        recreate_database()
+        recreate_database(BENCH_URL)
     import django
 
     django.setup()

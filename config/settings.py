@@ -222,6 +222,18 @@ elif env_bool("ONEWINDOW_DB_POOL", not TESTING):
 else:
     _db["CONN_HEALTH_CHECKS"] = True
 DATABASES = {"default": _db}
+# Read replica (docs/scaling.md, off by default): lists and figures read from a streaming
+# replica; writes, transactions and everything after a write in the same request stay on the
+# primary (onewindow.core.dbrouter).
+ONEWINDOW_READ_REPLICA_URL = env("ONEWINDOW_READ_REPLICA_URL", "")
+ONEWINDOW_READ_REPLICA_APPS = env_list("ONEWINDOW_READ_REPLICA_APPS", "cases,tickets,supervision,news")
+DATABASE_ROUTERS: list[str] = []
+if ONEWINDOW_READ_REPLICA_URL:
+    DATABASES["replica"] = {**dj_database_url.parse(ONEWINDOW_READ_REPLICA_URL, conn_max_age=_db["CONN_MAX_AGE"]),
+                            "OPTIONS": _db.get("OPTIONS", {}), "CONN_HEALTH_CHECKS": True,
+                            "TEST": {"MIRROR": "default"}}
+    DATABASE_ROUTERS = ["onewindow.core.dbrouter.ReadReplicaRouter"]
+    MIDDLEWARE = ["onewindow.core.dbrouter.ReplicaPinMiddleware", *MIDDLEWARE]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Authentication and security ------------------------------------------------------------
@@ -273,6 +285,13 @@ ONEWINDOW_WEBHOOK_ALLOW_HTTP = env_bool("ONEWINDOW_WEBHOOK_ALLOW_HTTP")
 ONEWINDOW_WEBHOOK_ALLOW_PRIVATE = env_bool("ONEWINDOW_WEBHOOK_ALLOW_PRIVATE")
 # National 办件信息 exchange: the province's own code lists where they differ (docs/api.md).
 ONEWINDOW_EXCHANGE_CODES = json.loads(env("ONEWINDOW_EXCHANGE_CODES", "") or "{}")
+# Bearer tokens, users and scopes are cached per process and re-validated against the auth
+# version at most this often (accounts.authcache, ADR 0020): a revoked token or a changed role
+# takes effect everywhere within this many seconds. The test suite reads it on every request.
+ONEWINDOW_AUTH_CACHE_SECONDS = float(env("ONEWINDOW_AUTH_CACHE_SECONDS", "0" if "pytest" in sys.modules else "2"))
+# The working-day calendar is cached per process and its version checked at most this often.
+ONEWINDOW_CALENDAR_CHECK_SECONDS = float(env("ONEWINDOW_CALENDAR_CHECK_SECONDS",
+                                             "0" if "pytest" in sys.modules else "5"))
 
 # Self-hosted CAPTCHA images (django-simple-captcha), digits only: easy to read aloud and type.
 CAPTCHA_CHALLENGE_FUNCT = "onewindow.accounts.signin.digits_challenge"

@@ -286,3 +286,15 @@ class AgreementAcceptance(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.user} v{self.version}"
+
+
+class AuthVersion(models.Model):
+    """One row (id 1) whose ``value`` database triggers bump on any change of who may do what:
+    staff rows, their departments, users, API tokens and region paths (migration 0004). Processes
+    cache tokens, users and scopes stamped with it (``accounts.authcache``, ADR 0020)."""
+
+    value = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "权限版本"
+        verbose_name_plural = "权限版本"

@@ -56,29 +56,38 @@ EMPTY_SCOPE = Scope()
 
 
 def scope_for(user: Any) -> Scope:
-    """The scope of a signed-in user, cached on the user object for the request."""
+    """The scope of a signed-in user: cached on the user object for the request, and in the
+    process while the auth version stays the same (``accounts.authcache``, ADR 0020)."""
     if user is None or not getattr(user, "is_authenticated", False):
         return EMPTY_SCOPE
     cached = getattr(user, "_onewindow_scope", None)
     if cached is not None:
         return cached
+    from . import authcache
     from .models import Staff
 
-    staff = (
-        Staff.objects.select_related("region")
-        .prefetch_related("departments")
-        .filter(user=user, is_active=True, user__is_active=True)
-        .first()
-    )
-    if staff is None:
-        scope = EMPTY_SCOPE
-    else:
-        roles = frozenset(staff.roles)
-        scope = Scope(
-            region_path=staff.region.path,
-            department_ids=frozenset(d.id for d in staff.departments.all()),
-            all_departments=bool(roles & {str(r) for r in ALL_DEPARTMENT_ROLES}),
-            roles=roles,
+    version = getattr(user, "_onewindow_auth_version", None)
+    if version is None:
+        version = authcache.current_version()
+    scope = authcache.scope_get(user.pk, version)
+    if scope is None:
+        staff = (
+            Staff.objects.filter(user=user, is_active=True, user__is_active=True)
+            .values_list("id", "roles", "region__path")
+            .first()
         )
+        if staff is None:
+            scope = EMPTY_SCOPE
+        else:
+            staff_id, role_list, region_path = staff
+            roles = frozenset(role_list)
+            departments = Staff.departments.through.objects.filter(staff_id=staff_id)
+            scope = Scope(
+                region_path=region_path,
+                department_ids=frozenset(departments.values_list("department_id", flat=True)),
+                all_departments=bool(roles & {str(r) for r in ALL_DEPARTMENT_ROLES}),
+                roles=roles,
+            )
+        authcache.scope_put(user.pk, version, scope)
     user._onewindow_scope = scope
     return scope

@@ -205,7 +205,8 @@ class ProgressOut(Schema):
 
 
 class CasePage(Schema):
-    count: int = Field(..., description="符合条件的办件总数")
+    count: int = Field(..., description="符合条件的办件总数；超过 10000 件时为 10000（见 count_exact）")
+    count_exact: bool = Field(True, description="count 是否为精确总数；为 false 时总数多于 count")
     page: int
     page_size: int
     next: str | None = Field(None, description="下一页的完整地址；最后一页为 null")
@@ -393,10 +394,19 @@ class MyCasesPage(Schema):
 
 def _case_page(request: HttpRequest, qs: Any, *, page: int, page_size: int) -> dict[str, Any]:
     rows, has_next = selectors.page_rows(qs, page=page, size=page_size)
-    count = (page - 1) * page_size + len(rows) if (rows or page == 1) and not has_next else qs.count()
+    exact = True
+    if (rows or page == 1) and not has_next:
+        count = (page - 1) * page_size + len(rows)
+    else:
+        # Counting a department's whole history (460,000 of 1,000,000 cases) took 250–550 ms of
+        # a 15 ms list; counting stops at COUNT_CAP instead (≈ 2 ms), and says so.
+        count, exact = selectors.case_count_bounded(qs, cap=COUNT_CAP)
     next_link, previous = page_links(request, page=page, page_size=page_size, count=count, has_next=has_next)
-    return {"count": count, "page": page, "page_size": page_size, "next": next_link, "previous": previous,
-            "has_next": has_next, "items": [_summary_row(x) for x in rows]}
+    return {"count": count, "count_exact": exact, "page": page, "page_size": page_size, "next": next_link,
+            "previous": previous, "has_next": has_next, "items": [_summary_row(x) for x in rows]}
+
+
+COUNT_CAP = 10_000
 
 
 # --- Serialisation ----------------------------------------------------------------------------

@@ -359,7 +359,13 @@ ROW_VALUES = (
 
 
 def page_rows(qs: QuerySet[Case], *, page: int, size: int = 50) -> tuple[list[dict[str, Any]], bool]:
-    """One page as plain dicts (no model instances): what the API's lists serialise."""
+    """One page as plain dicts (no model instances): what the API's lists serialise.
+
+    One query. Reading the page's ids first from ``case_open_due_id`` and then the rows was
+    measured (issue 18, 1,000,000 cases, warm cache) at 12 ms instead of 6 ms for a department
+    queue and no faster for a street clerk: the second round trip costs more than the table
+    rows it saves, so the page stays one query; the index serves the counts instead.
+    """
     page = max(page, 1)
     start = (page - 1) * size
     rows = list(qs.values(*ROW_VALUES)[start:start + size + 1])
@@ -368,6 +374,13 @@ def page_rows(qs: QuerySet[Case], *, page: int, size: int = 50) -> tuple[list[di
 
 def case_count_capped(qs: QuerySet[Case], cap: int = 1000) -> int:
     return qs.order_by()[:cap].count()
+
+
+def case_count_bounded(qs: QuerySet[Case], *, cap: int) -> tuple[int, bool]:
+    """(count, exact): the exact count up to ``cap``, else ``cap`` and False. One
+    ``SELECT COUNT(*) FROM (… LIMIT cap + 1)`` reading the ids only (an index-only scan)."""
+    found = qs.order_by().values("pk")[: cap + 1].count()
+    return (found, True) if found <= cap else (cap, False)
 
 
 def case_list_for_applicant(*, user: Any) -> QuerySet[Case]:

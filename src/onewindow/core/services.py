@@ -25,7 +25,7 @@ from .audit import audit_record
 from .errors import ValidationFailed
 from .events import event_publish
 from .models import CalendarDay, CalendarYear
-from .selectors import MAX_YEAR, MIN_YEAR, calendar_year_check
+from .selectors import MAX_YEAR, MIN_YEAR, calendar_year_check, work_calendar_invalidate
 
 MAX_FILE_BYTES = 64 * 1024
 MAX_ROWS = 366
@@ -266,6 +266,7 @@ def _year_replace(*, year: int, rows: Iterable[tuple[date, str, str]], source: s
     record.source = source[:200]
     record.imported_at = timezone.now()
     record.save()
+    transaction.on_commit(work_calendar_invalidate)  # this process sees it at once, others within the TTL
     return record
 
 

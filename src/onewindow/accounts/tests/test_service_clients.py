@@ -187,3 +187,15 @@ def test_command_creates_rotates_revokes(district, admin_staff, capsys):
     assert sc.revoked_at is not None
     call_command("service_client", "list")
     assert "已吊销" in capsys.readouterr().out
+
+
+def test_a_cached_token_sees_new_scopes_at_once(district, admin_staff, settings):
+    """The per-process token cache (ADR 0020) is dropped when a client's scopes change."""
+    settings.ONEWINDOW_AUTH_CACHE_SECONDS = 0  # read the auth version on every call
+    sc, secret = _client(admin_staff, district)
+    _, key = services.service_token_issue(client_id=sc.client_id, client_secret=secret)
+    assert services.api_token_principal(key=key)[1].scopes == ["accounts:read", "tickets:read"]
+    assert services.api_token_principal(key=key)[1].scopes == ["accounts:read", "tickets:read"]  # cached
+    services.service_client_update(actor=admin_staff.user, client=sc, scopes="tickets:read tickets:create",
+                                   region=district.street_a)
+    assert services.api_token_principal(key=key)[1].scopes == ["tickets:create", "tickets:read"]

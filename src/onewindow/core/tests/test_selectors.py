@@ -36,6 +36,26 @@ def test_the_cached_calendar_costs_one_small_query_until_the_tables_change():
     assert not changed.is_working_day(date(2027, 3, 1))
 
 
+def test_with_a_check_interval_the_version_is_read_once_per_interval(
+        settings, monkeypatch, django_capture_on_commit_callbacks):
+    """Production checks the version every few seconds, not on every call (issue 18); an import
+    through the services is seen at once in the importing process."""
+    from onewindow.core import selectors
+
+    settings.ONEWINDOW_CALENDAR_CHECK_SECONDS = 60
+    selectors.work_calendar_invalidate()
+    first = work_calendar()
+    CalendarDay.objects.create(date=date(2027, 3, 1), kind=CalendarDay.Kind.HOLIDAY, name="x")
+    with CaptureQueriesContext(connection) as queries:
+        assert work_calendar() is first  # within the interval: no query, the old calendar
+    assert len(queries) == 0
+    monkeypatch.setattr(selectors, "_checked_at", -1e9)  # the interval has passed
+    assert not work_calendar().is_working_day(date(2027, 3, 1))
+    with django_capture_on_commit_callbacks(execute=True):
+        calendar_import(actor=None, year=2027, rows=[{"date": "2027-03-02", "kind": "holiday", "name": "清明"}])
+    assert not work_calendar().is_working_day(date(2027, 3, 2))  # seen at once, no waiting
+
+
 def test_an_edited_row_invalidates_the_cache():
     day = CalendarDay.objects.create(date=date(2027, 3, 1), kind=CalendarDay.Kind.HOLIDAY)
     assert not work_calendar().is_working_day(date(2027, 3, 1))
