@@ -2,7 +2,7 @@
 
 A member of staff types a full ID number and a full mobile number into the search box of every
 staff list that may be searched by them (cases, 12345 tickets, grid households, home-care elders,
-residents). A real Chromium records every request it sends to the server, and a log handler
+residents, licences). A real Chromium records every request it sends to the server, and a log handler
 records everything the server logs meanwhile: neither number may appear in a URL the browser
 requested, in the address bar, or in any log line.
 """
@@ -29,6 +29,7 @@ SEARCHES = [
     ("/staff/grid/households/", "#hh-q"),
     ("/staff/care/elders/", "#q"),
     ("/staff/people/", "#q"),
+    ("/staff/licences/", "#q"),
 ]
 
 
