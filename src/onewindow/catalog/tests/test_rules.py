@@ -256,3 +256,19 @@ def test_errors_message_names_fields_by_their_labels():
     assert rules.errors_message({"promised_limit_value": "应为正整数", "copies": "不能大于99", "zzz": "未知要素"}) == (
         "'承诺时限'：应为正整数；'份数'：不能大于99；'zzz'：未知要素")
     assert rules.errors_message({}) == ""
+
+
+def test_edges_the_first_mutation_run_found():
+    # empty lists and lists are no error, the change note is an accepted element
+    for field in ("steps", "fees", "keywords", "co_department_codes"):
+        for empty in (None, ""):
+            elements, errors = clean(**{field: empty})
+            assert errors == {} and elements[field] == [], (field, empty)
+    elements, errors = clean(change_note="更正办理地点")
+    assert errors == {} and elements["change_note"] == "更正办理地点"
+    # 即办: a deadline of 0 working days is allowed
+    elements, errors = clean(legal_limit_value="0", promised_limit_value=0)
+    assert errors == {} and elements["legal_limit_value"] == 0 and elements["promised_limit_value"] == 0
+    assert clean(keywords="营业执照，变更")[0]["keywords"] == ["营业执照", "变更"]
+    with pytest.raises(rules._Invalid, match="材料等级只能是A、B、C、D"):
+        rules.trust_levels_parse("AX")
