@@ -120,3 +120,37 @@ def test_capping_ranking_paths_and_small_cells_edges():
     kept, dropped = rules.k_anonymous([{"m": 1, "s": 2}, {"m": 1, "s": 3}], ("m",), 2)
     assert (len(kept), dropped) == (2, 0)  # only the quasi-identifiers count
     assert rules.suppress_small(6, 5) == 6 and rules.suppress_small(1, 1) == 1
+
+
+PARTS = {"case_early_rate": ("cases", "early", "finished"), "case_online_rate": ("cases", "online", "received"),
+         "case_satisfaction": ("cases", "satisfied", "rated"),
+         "ticket_response_rate": ("tickets", "responded", "dispatched"),
+         "ticket_solve_rate": ("tickets", "solved", "callbacks"),
+         "ticket_satisfaction": ("tickets", "satisfied", "callbacks"),
+         "grid_close_rate": ("grid", "finished", "received")}
+
+
+@pytest.mark.parametrize("metric", sorted(PARTS))
+def test_a_missing_count_is_zero_and_a_missing_base_is_no_figure(metric):
+    source, part, whole = PARTS[metric]
+    assert rules.metric_value(metric, {source: {whole: 4}}) == 0.0
+    assert rules.metric_value(metric, {source: {part: 3}}) is None
+    assert rules.metric_value(metric, {source: {part: 1, whole: 3}}) == 0.3333
+
+
+@pytest.mark.parametrize(("metric", "source"), [("case_on_time_rate", "cases"), ("ticket_on_time_rate", "tickets")])
+def test_on_time_rates_without_overdue_counts(metric, source):
+    assert rules.metric_value(metric, {source: {"finished": 4}}) == 1.0
+    assert rules.metric_value(metric, {source: {"overdue": 1}}) is None
+    assert rules.metric_value(metric, {source: {"overdue": 1, "finished": 3}}) == 0.6667
+
+
+def test_visit_quota_rounding_and_period_limits():
+    assert rules.metric_value("grid_visit_quota", {}) == 0.0
+    assert rules.metric_value("grid_visit_quota", {"grid": {"visits": 1}}, grids=3) == 0.0167
+    assert rules.period_parse("2000-01").first == date(2000, 1, 1)
+    assert rules.period_parse("2000-Q1").first == date(2000, 1, 1)
+    assert rules.period_parse("2100").last == date(2100, 12, 31)
+    with pytest.raises(ValidationFailed) as exc:
+        rules.period_parse("2026-W49")
+    assert "2026-Q4" in exc.value.message and exc.value.fields["period"] == exc.value.message
