@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from onewindow.core.crypto import lookup_hash
 from onewindow.core.errors import NotFound
@@ -52,6 +52,20 @@ def person_list(*, actor: Any, filters: PersonFilters | None = None) -> QuerySet
         else:
             qs = qs.filter(name__startswith=text)
     return qs.order_by("-id")
+
+
+def person_ids_by_number(*, text: str) -> list[int] | None:
+    """The natural persons whose full ID number or mobile number is ``text`` (by keyed hash), or
+    None when ``text`` is neither: other apps' staff searches (cases, tickets, households,
+    elders) use it and apply their own scope to what they list."""
+    text = (text or "").strip()
+    if len(text) == 18 and text[:17].isdigit():
+        wanted = Q(id_number_hash=lookup_hash(text.upper()))
+    elif len(text) == 11 and text.isdigit():
+        wanted = Q(phone_hash=lookup_hash(text))
+    else:
+        return None
+    return list(Person.objects.filter(wanted).values_list("id", flat=True)[:50])
 
 
 def person_get(*, actor: Any, public_id: UUID | str) -> Person:

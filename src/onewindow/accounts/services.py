@@ -21,9 +21,8 @@ from onewindow.core.errors import Conflict, NotAuthenticated, NotFound, Permissi
 from onewindow.core.masking import mask_id_number, mask_phone
 from onewindow.regions.models import Region
 
-from . import authcache
+from . import authcache, rules
 from . import constants as c
-from . import rules
 from .models import ApiToken, Department, Enterprise, Person, ServiceClient, ServiceWindow, Staff, User
 from .rules import credit_code_validate, id_number_parse, phone_validate
 from .scope import scope_for

@@ -25,7 +25,7 @@ from django.utils import timezone
 from onewindow.accounts.constants import Role
 from onewindow.accounts.models import Department, Person, Staff
 from onewindow.accounts.scope import Scope, scope_for
-from onewindow.core.crypto import lookup_hash
+from onewindow.accounts.selectors import person_ids_by_number
 from onewindow.core.errors import NotFound
 from onewindow.core.selectors import work_calendar
 from onewindow.core.workdays import SHANGHAI, WorkCalendar
@@ -330,11 +330,10 @@ def case_list(*, actor: Any, filters: CaseFilters | None = None,
     text = filters.q.strip()
     if text:
         number = rules.case_number_normalise(text)
+        person_ids = None if number else person_ids_by_number(text=text)
         if number:
             qs = qs.filter(number=number)
-        elif len(text) == 18:
-            person_ids = list(Person.objects.filter(id_number_hash=lookup_hash(text))
-                              .values_list("id", flat=True))
+        elif person_ids is not None:  # the applicant's full ID or mobile number (searches post it)
             qs = qs.filter(applicant_person_id__in=person_ids)
         else:
             qs = qs.filter(applicant_name=text)

@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from onewindow.accounts.constants import Role, UserKind
 from onewindow.accounts.models import Enterprise, Person, Staff
@@ -27,6 +27,7 @@ from onewindow.catalog.constants import VersionStatus
 from onewindow.catalog.models import ServiceItem, ServiceItemVersion, Theme
 from onewindow.core.crypto import lookup_hash
 from onewindow.core.errors import DomainError, NotFound, ValidationFailed
+from onewindow.core.inputs import search_params
 from onewindow.core.masking import mask_id_number, mask_name
 from onewindow.core.selectors import work_calendar
 
@@ -593,17 +594,19 @@ TAB_LABELS = [("mine", gettext_noop("My tasks")), ("department", gettext_noop("D
 
 
 @staff_page("cases.sub.workbench")
+@require_http_methods(["GET", "HEAD", "POST"])
 def workbench(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     # A window clerk's own department (the service centre) owns no items: their work is every
     # open case of their reach, so that is where their workbench opens.
     default_tab = ("open" if scope.has_role(Role.WINDOW_CLERK)
                    and not scope.has_role(Role.DEPT_REVIEWER, Role.LEADER) else "department")
+    params = search_params(request)  # the search form posts: an applicant's ID number stays out of URLs
     filters = selectors.CaseFilters(
-        tab=request.GET.get("tab", default_tab), status=request.GET.get("status", ""),
-        channel=request.GET.get("channel", ""), department_code=request.GET.get("department", ""),
-        q=request.GET.get("q", ""))
-    page_text = request.GET.get("page", "1")
+        tab=params.get("tab", default_tab), status=params.get("status", ""),
+        channel=params.get("channel", ""), department_code=params.get("department", ""),
+        q=params.get("q", "")[:100])
+    page_text = params.get("page", "1")
     page = int(page_text) if page_text.isdigit() else 1
     qs = selectors.case_list(actor=request.user, filters=filters)
     rows, has_next = selectors.page_slice(qs, page=page)

@@ -16,7 +16,8 @@ from ninja.pagination import paginate
 
 from onewindow.accounts.auth import API_AUTH
 from onewindow.core.errors import NotFound, ValidationFailed
-from onewindow.core.pagination import SyncPagination
+from onewindow.core.inputs import url_lookup_check
+from onewindow.core.pagination import OneWindowPagination, SyncPagination
 from onewindow.integrations.idempotency import idempotent
 
 from . import constants as c
@@ -302,8 +303,10 @@ class GridFiguresOut(Schema):
 
 
 class GridFilterSchema(Schema):
-    grid: str = ""
-    q: str = ""
+    grid: str = Field("", max_length=40)
+    q: str = Field("", max_length=100,
+                   description="户主姓名开头、地址中的文字、户号开头，或在户成员的完整身份证号/手机号"
+                               "（号码只能用 POST /grid/households/search 查询）")
     special: bool | None = None
     floating: bool | None = None
 
@@ -488,9 +491,23 @@ def house_get(request: HttpRequest, house_id: UUID) -> dict[str, Any]:
 
 
 # --- Households -------------------------------------------------------------------------------
-@router.get("/grid/households", response=list[GridHouseholdListOut], auth=API_AUTH, summary="住户列表")
+@router.get("/grid/households", response=list[GridHouseholdListOut], auth=API_AUTH, summary="住户列表",
+            description="q 在网址中不能含身份证号或手机号（400 personal_lookup_in_url）；按成员号码查询请用 "
+                        "POST /grid/households/search。")
 @paginate(SyncPagination)
 def household_list(request: HttpRequest, filters: Query[GridFilterSchema]) -> Any:
+    url_lookup_check(filters.q, field="q")
+    return _household_list(request, filters)
+
+
+@router.post("/grid/households/search", response=list[GridHouseholdListOut], auth=API_AUTH,
+             summary="查询住户（条件在请求体中，可按在户成员的身份证号或手机号）")
+@paginate(OneWindowPagination)
+def household_search(request: HttpRequest, payload: GridFilterSchema) -> Any:
+    return _household_list(request, payload)
+
+
+def _household_list(request: HttpRequest, filters: GridFilterSchema) -> Any:
     return _Mapped(selectors.household_list(actor=request.user, filters=selectors.HouseholdFilters(
         grid_code=filters.grid, q=filters.q, special=filters.special, floating=filters.floating)),
         _household_list_out)

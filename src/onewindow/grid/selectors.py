@@ -28,6 +28,7 @@ from django.utils import timezone
 from onewindow.accounts.constants import Role
 from onewindow.accounts.models import Person, Staff
 from onewindow.accounts.scope import scope_for
+from onewindow.accounts.selectors import person_ids_by_number
 from onewindow.core.errors import NotFound
 from onewindow.core.masking import mask_address, mask_id_number, mask_name, mask_phone
 from onewindow.regions.constants import RegionLevel
@@ -185,7 +186,11 @@ def household_list(*, actor: Any, filters: HouseholdFilters | None = None) -> Qu
     if filters.floating is not None:
         qs = qs.filter(floating=filters.floating)
     text = filters.q.strip()
-    if text:
+    person_ids = person_ids_by_number(text=text) if text else None
+    if person_ids is not None:  # a current member's full ID or mobile number (searches post it)
+        qs = qs.filter(pk__in=Resident.objects.filter(person_id__in=person_ids, left_on__isnull=True)
+                       .values("household_id"))
+    elif text:
         qs = qs.filter(number__startswith=text) if text[:1].isdigit() else qs.filter(
             Q(head_name__startswith=text) | Q(house__address__contains=text))
     return qs.select_related("house", "grid").defer("grid__geometry").order_by("number")

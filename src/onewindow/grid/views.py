@@ -16,11 +16,12 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from onewindow.accounts.selectors import person_of_user
 from onewindow.accounts.views import staff_required
 from onewindow.core.errors import DomainError, NotFound, ValidationFailed
+from onewindow.core.inputs import search_params
 from onewindow.core.masking import mask_id_number, mask_name, mask_phone
 
 from . import constants as c
@@ -105,13 +106,15 @@ def home(request: HttpRequest) -> HttpResponse:
 
 # --- Households -------------------------------------------------------------------------------
 @staff_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def households(request: HttpRequest) -> HttpResponse:
     _require_worker(request)
-    filters = selectors.HouseholdFilters(q=request.GET.get("q", ""), grid_code=request.GET.get("grid", ""),
-                                         special=True if request.GET.get("special") else None,
-                                         floating=True if request.GET.get("floating") else None)
+    params = search_params(request)  # the search form posts: a member's ID or phone stays out of URLs
+    filters = selectors.HouseholdFilters(q=params.get("q", "")[:100], grid_code=params.get("grid", ""),
+                                         special=True if params.get("special") else None,
+                                         floating=True if params.get("floating") else None)
     page = Paginator(selectors.household_list(actor=request.user, filters=filters), 50).get_page(
-        request.GET.get("page"))
+        params.get("page"))
     return render(request, "grid/households.html", {"page": page, "filters": filters})
 
 

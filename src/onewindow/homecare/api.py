@@ -12,14 +12,15 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from onewindow.accounts.auth import API_AUTH
 from onewindow.core.errors import NotFound, ValidationFailed
+from onewindow.core.inputs import url_lookup_check
 from onewindow.core.masking import mask_address, mask_id_number, mask_name, mask_phone
-from onewindow.core.pagination import SyncPagination
+from onewindow.core.pagination import OneWindowPagination, SyncPagination
 from onewindow.regions.selectors import region_get_by_code
 
 from . import constants as c
@@ -477,11 +478,32 @@ def assessment_form(request: HttpRequest) -> dict[str, Any]:
                          for code, label, items in c.ASSESSMENT_SECTIONS]}
 
 
-@router.get("/homecare/elders", response=list[CareElderOut], auth=API_AUTH, summary="老年人列表（按权限范围）")
+class CareElderFilterSchema(Schema):
+    q: str = Field("", max_length=100, description="姓名中的文字，或完整身份证号/手机号"
+                   "（号码只能用 POST /homecare/elders/search 查询）")
+    care_level: int | None = None
+    living: str = Field("", max_length=12)
+
+
+@router.get("/homecare/elders", response=list[CareElderOut], auth=API_AUTH, summary="老年人列表（按权限范围）",
+            description="q 在网址中不能含身份证号或手机号（400 personal_lookup_in_url）；按号码查询请用 "
+                        "POST /homecare/elders/search。")
 @paginate(SyncPagination)
-def elder_list(request: HttpRequest, q: str = "", care_level: int | None = None, living: str = "") -> Any:
-    qs = selectors.elder_list(actor=request.user, filters=selectors.ElderFilters(q=q, care_level=care_level,
-                                                                                  living=living))
+def elder_list(request: HttpRequest, filters: Query[CareElderFilterSchema]) -> Any:
+    url_lookup_check(filters.q, field="q")
+    return _elder_list(request, filters)
+
+
+@router.post("/homecare/elders/search", response=list[CareElderOut], auth=API_AUTH,
+             summary="查询老年人（条件在请求体中，可按身份证号或手机号）")
+@paginate(OneWindowPagination)
+def elder_search(request: HttpRequest, payload: CareElderFilterSchema) -> Any:
+    return _elder_list(request, payload)
+
+
+def _elder_list(request: HttpRequest, filters: CareElderFilterSchema) -> Any:
+    qs = selectors.elder_list(actor=request.user, filters=selectors.ElderFilters(
+        q=filters.q, care_level=filters.care_level, living=filters.living))
     return _Mapped(qs, _elder_out)
 
 

@@ -22,6 +22,7 @@ from django.db.models.functions import Coalesce
 
 from onewindow.accounts.constants import Role
 from onewindow.accounts.scope import Scope, scope_for
+from onewindow.accounts.selectors import person_ids_by_number
 from onewindow.core.errors import NotFound
 
 from . import constants as c
@@ -121,8 +122,12 @@ def elder_qs_for(actor: Any) -> QuerySet[Elder]:
 def elder_list(*, actor: Any, filters: ElderFilters | None = None) -> QuerySet[Elder]:
     f = filters or ElderFilters()
     qs = elder_qs_for(actor)
-    if f.q:
-        qs = qs.filter(name__contains=f.q.strip())
+    text = f.q.strip()
+    person_ids = person_ids_by_number(text=text) if text else None
+    if person_ids is not None:  # the elder's full ID or mobile number (staff searches post it)
+        qs = qs.filter(person_id__in=person_ids)
+    elif text:
+        qs = qs.filter(name__contains=text)
     if f.care_level is not None:
         qs = qs.filter(care_level=f.care_level)
     if f.living:

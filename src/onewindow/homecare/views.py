@@ -18,9 +18,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods
 
 from onewindow.accounts.views import staff_required
 from onewindow.core.errors import DomainError, NotFound, ValidationFailed
+from onewindow.core.inputs import search_params
 from onewindow.core.masking import mask_address, mask_id_number, mask_name, mask_phone
 from onewindow.regions.models import Region
 
@@ -264,9 +266,10 @@ def order(request: HttpRequest, public_id: str) -> HttpResponse:
 
 # --- Staff: elders and assessments ------------------------------------------------------------------
 @staff_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def elders(request: HttpRequest) -> HttpResponse:
     _require_care_staff(request)
-    q = request.GET.get("q", "").strip()[:30]
+    q = search_params(request).get("q", "").strip()[:30]  # posted: an ID or phone stays out of URLs
     qs = selectors.elder_list(actor=request.user, filters=selectors.ElderFilters(q=q))[:200]
     rows = [(e, mask_name(e.name), rules.age_on(e.birth_date, timezone.localdate())) for e in qs]
     return render(request, "homecare/elders.html", {"rows": rows, "q": q,

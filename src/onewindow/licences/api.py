@@ -11,7 +11,8 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from onewindow.accounts.auth import API_AUTH
-from onewindow.core.pagination import SyncPagination
+from onewindow.core.inputs import url_lookup_check
+from onewindow.core.pagination import OneWindowPagination, SyncPagination
 from onewindow.integrations.idempotency import idempotent
 
 from . import selectors, services
@@ -134,7 +135,8 @@ class LicenceUseOut(Schema):
 
 
 class LicenceFilterSchema(Schema):
-    q: str = Field("", description="完整证照编号、持证人名称开头、完整身份证号或统一社会信用代码")
+    q: str = Field("", max_length=100, description="完整证照编号、持证人名称开头、完整身份证号或统一社会信用代码"
+                   "（身份证号只能用 POST /licences/search 查询）")
     type_code: str = ""
     status: str = ""
 
@@ -229,9 +231,23 @@ def my_licence_uses(request: HttpRequest, licence_id: UUID) -> QuerySet[LicenceU
 
 
 @router.get("/licences", response=list[LicenceOut], auth=API_AUTH,
-            summary="本部门签发的证照（发证部门管理员，按权限范围）")
+            summary="本部门签发的证照（发证部门管理员，按权限范围）",
+            description="q 在网址中不能含身份证号或手机号（400 personal_lookup_in_url）；按持证人身份证号查询请用 "
+                        "POST /licences/search。")
 @paginate(SyncPagination)
 def licence_list(request: HttpRequest, filters: Query[LicenceFilterSchema]) -> QuerySet[Licence]:
+    url_lookup_check(filters.q, field="q")
+    return _licence_list(request, filters)
+
+
+@router.post("/licences/search", response=list[LicenceOut], auth=API_AUTH,
+             summary="查询本部门签发的证照（条件在请求体中，可按持证人身份证号）")
+@paginate(OneWindowPagination)
+def licence_search(request: HttpRequest, payload: LicenceFilterSchema) -> QuerySet[Licence]:
+    return _licence_list(request, payload)
+
+
+def _licence_list(request: HttpRequest, filters: LicenceFilterSchema) -> QuerySet[Licence]:
     return selectors.licence_list(actor=request.user, filters=selectors.LicenceFilters(
         q=filters.q, type_code=filters.type_code, status=filters.status))
 

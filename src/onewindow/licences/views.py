@@ -7,10 +7,11 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from onewindow.accounts.views import staff_required
 from onewindow.core.errors import DomainError
+from onewindow.core.inputs import search_params
 
 from . import selectors, services
 from .constants import LicenceStatus
@@ -74,11 +75,13 @@ def my_licence_pdf(request: HttpRequest, public_id: str) -> HttpResponse:
 
 
 @staff_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def staff_licences(request: HttpRequest) -> HttpResponse:
-    filters = selectors.LicenceFilters(q=request.GET.get("q", ""), type_code=request.GET.get("type", ""),
-                                       status=request.GET.get("status", ""))
+    params = search_params(request)  # the search form posts: a holder's ID number stays out of URLs
+    filters = selectors.LicenceFilters(q=params.get("q", "")[:100], type_code=params.get("type", ""),
+                                       status=params.get("status", ""))
     page = Paginator(selectors.licence_list(actor=request.user, filters=filters), 50).get_page(
-        request.GET.get("page"))
+        params.get("page"))
     rows = [(lic, selectors.holder_masked(lic)) for lic in page.object_list]
     return render(request, "licences/staff_list.html", {
         "page": page, "rows": rows, "filters": filters, "statuses": LicenceStatus.choices,

@@ -96,8 +96,8 @@ def metric_value(metric: str, sums: dict[str, dict[str, int]], *, months: int = 
 
 def indicator_points(*, formula: str, weight: Decimal, target: Decimal, value: float | None) -> Decimal:
     """Points of one indicator; no data (nothing to divide by) earns the full weight."""
-    if value is None:
-        return weight.quantize(TWO)
+    if value is None:  # rounded like every other score (half up), so no data = a full score
+        return weight.quantize(TWO, rounding=ROUND_HALF_UP)
     v = Decimal(str(value))
     if formula == Formula.TARGET:
         share = min(v / target, Decimal(1)) if target > 0 else Decimal(1)

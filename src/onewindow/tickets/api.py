@@ -23,6 +23,7 @@ from onewindow.accounts.models import Department
 from onewindow.accounts.selectors import department_get
 from onewindow.core.concurrency import GET_EXTRA, WRITE_EXTRA, not_modified, require_if_match, version_tag
 from onewindow.core.errors import NotFound, PermissionDenied, ValidationFailed
+from onewindow.core.inputs import url_lookup_check
 from onewindow.core.pagination import OneWindowPagination
 from onewindow.integrations.idempotency import idempotent
 from onewindow.regions.selectors import region_get
@@ -190,7 +191,8 @@ class TicketFilterSchema(Schema):
     channel: TicketChannelQuery = ""
     overdue: bool | None = None
     warned: bool | None = None
-    q: str = Field("", description="工单编号开头，或标题/地址中的文字")
+    q: str = Field("", max_length=100, description="工单编号开头、标题/地址中的文字，或诉求人的完整电话号码"
+                   "（电话号码只能用 POST /tickets/search 查询）")
     received_from: datetime | None = None
     received_to: datetime | None = None
     updated_since: datetime | None = Field(
@@ -787,9 +789,23 @@ def intake(request: HttpRequest, payload: IntakeIn) -> Status:
     return Status(201, _detail_out(request, ticket))
 
 
-@router.get("/tickets", response=list[TicketListOut], auth=API_AUTH, summary="工单列表（按权限范围）")
+@router.get("/tickets", response=list[TicketListOut], auth=API_AUTH, summary="工单列表（按权限范围）",
+            description="q 在网址中不能含身份证号或手机号（400 personal_lookup_in_url）；按诉求人电话查询请用 "
+                        "POST /tickets/search。")
 @paginate(OneWindowPagination)
 def ticket_list(request: HttpRequest, filters: Query[TicketFilterSchema]) -> Any:
+    url_lookup_check(filters.q, field="q")
+    return _ticket_list(request, filters)
+
+
+@router.post("/tickets/search", response=list[TicketListOut], auth=API_AUTH,
+             summary="查询工单（条件在请求体中，可按诉求人电话号码）")
+@paginate(OneWindowPagination)
+def ticket_search(request: HttpRequest, payload: TicketFilterSchema) -> Any:
+    return _ticket_list(request, payload)
+
+
+def _ticket_list(request: HttpRequest, filters: TicketFilterSchema) -> Any:
     department_id = _department(filters.department, "department").id if filters.department else None
     category = _category(filters.category, "category")
     region_path = ""

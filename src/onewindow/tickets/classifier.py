@@ -207,7 +207,7 @@ def _decode(raw: bytes) -> str:
     except UnicodeDecodeError as exc:
         raise ClassifierInputError(
             "无法识别 CSV 文件的编码（支持 UTF-8、UTF-16、GB18030）"
-            " / cannot decode the CSV file (UTF-8, UTF-16 or GB18030 expected)"
+            " / cannot decode the CSV file (UTF-8, UTF-16 or GB18030 expected)", code="classifier_csv_encoding"
         ) from exc
 
 
@@ -220,7 +220,7 @@ def parse_columns(spec: str | Sequence[str]) -> list[str]:
     parts = spec.split(",") if isinstance(spec, str) else list(spec)
     columns = [p.strip() for p in parts if p and p.strip()]
     if not columns:
-        raise ClassifierInputError("没有指定文本列 / no text column given")
+        raise ClassifierInputError("没有指定文本列 / no text column given", code="classifier_text_column_missing")
     return columns
 
 
@@ -246,15 +246,16 @@ def read_labelled_csv(
             raw = path.read_bytes()
         except FileNotFoundError as exc:
             raise ClassifierInputError(
-                f"找不到 CSV 文件：{path} / CSV file not found: {path}"
+                f"找不到 CSV 文件：{path} / CSV file not found: {path}", code="classifier_csv_not_found"
             ) from exc
         except OSError as exc:
             raise ClassifierInputError(
-                f"无法读取 CSV 文件：{path}（{exc.strerror}） / cannot read CSV file: {path}"
+                f"无法读取 CSV 文件：{path}（{exc.strerror}） / cannot read CSV file: {path}",
+                code="classifier_csv_unreadable",
             ) from exc
     text = _decode(raw)
     if not text.strip():
-        raise ClassifierInputError(f"CSV 文件为空：{name} / CSV file is empty: {name}")
+        raise ClassifierInputError(f"CSV 文件为空：{name} / CSV file is empty: {name}", code="classifier_csv_empty")
     first_line = text.split("\n", 1)[0]
     delimiter = max((",", "\t", ";"), key=first_line.count)
     csv.field_size_limit(max(csv.field_size_limit(), 64 * 1024 * 1024))
@@ -262,7 +263,9 @@ def read_labelled_csv(
     try:
         header = next(reader)
     except csv.Error as exc:
-        raise ClassifierInputError(f"CSV 表头无法解析：{exc} / cannot parse CSV header") from exc
+        raise ClassifierInputError(
+            f"CSV 表头无法解析：{exc} / cannot parse CSV header", code="classifier_csv_unparsable"
+        ) from exc
     index: dict[str, int] = {}
     for i, col in enumerate(header):
         index.setdefault(_header_key(col), i)
@@ -274,7 +277,7 @@ def read_labelled_csv(
             f"CSV 文件缺少列：{'、'.join(missing)}（现有列：{available}）"
             f" / CSV file is missing column(s): {', '.join(missing)}"
             f" (available: {', '.join(normalise_label(h) for h in header)})",
-            fields={c: "缺少该列 / missing column" for c in missing},
+            fields={c: "缺少该列 / missing column" for c in missing}, code="classifier_csv_columns_missing",
         )
     text_idx = [index[_header_key(c)] for c in text_cols]
     label_idx = index[_header_key(label_column)]
@@ -299,7 +302,8 @@ def read_labelled_csv(
             labels.append(label)
     except csv.Error as exc:
         raise ClassifierInputError(
-            f"CSV 第 {reader.line_num} 行无法解析：{exc} / cannot parse CSV line {reader.line_num}"
+            f"CSV 第 {reader.line_num} 行无法解析：{exc} / cannot parse CSV line {reader.line_num}",
+            code="classifier_csv_unparsable",
         ) from exc
     return LabelledData(
         texts=texts, labels=labels, rows_read=rows, skipped_empty_text=empty_text,
@@ -374,7 +378,9 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
         y = np.asarray(y)
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
-            raise ClassifierInputError("训练数据至少需要两个类别 / at least two labels are needed")
+            raise ClassifierInputError(
+                "训练数据至少需要两个类别 / at least two labels are needed", code="classifier_too_few_labels"
+            )
         rows = np.arange(len(y)) if score_rows is None else np.asarray(score_rows)
         counts = Counter(y[rows].tolist())
         folds = min(self.inner_folds, len(rows))
@@ -940,7 +946,7 @@ def _check_trainable(data: LabelledData) -> None:
     if len(set(data.labels)) < 2:
         raise ClassifierInputError(
             f"训练数据至少需要两个类别（有效行 {len(data.labels)}）"
-            f" / training needs at least two labels ({len(data.labels)} usable rows)"
+            f" / training needs at least two labels ({len(data.labels)} usable rows)", code="classifier_too_few_labels"
         )
 
 
@@ -1211,7 +1217,8 @@ def zero_shot_model(descriptions: dict[str, list[str]], *, now: Any = None) -> T
     Its confidence is deliberately low (a fixed temperature, no calibration possible), so most
     tickets go to a dispatcher, whose decisions then train a real model."""
     if len(descriptions) < 2:
-        raise ClassifierInputError("零样本分类至少需要两个类别 / zero-shot needs two classes")
+        raise ClassifierInputError("零样本分类至少需要两个类别 / zero-shot needs two classes",
+                                   code="classifier_too_few_labels")
     model = embeddings.embedder()
     if model is None:
         raise ClassifierUnavailable(
@@ -1347,7 +1354,7 @@ def evaluate(model: TrainedModel, data: LabelledData, *,
              threshold: float | None = None) -> dict[str, Any]:
     """Figures of ``model`` on ``data`` (one JSON-ready dict)."""
     if not data.labels:
-        raise ClassifierInputError("没有可评估的有效行 / no usable rows to evaluate")
+        raise ClassifierInputError("没有可评估的有效行 / no usable rows to evaluate", code="classifier_no_rows")
     threshold = confidence_threshold() if threshold is None else threshold
     proba, batch, single = _throughput(model, data.texts)
     classes = model.classes

@@ -35,8 +35,10 @@ from django.utils import timezone
 from onewindow.accounts.constants import Role
 from onewindow.accounts.models import Department
 from onewindow.accounts.scope import Scope, scope_for
-from onewindow.core.errors import NotFound
+from onewindow.core.crypto import lookup_hash
+from onewindow.core.errors import NotFound, ValidationFailed
 from onewindow.core.masking import mask_name, mask_phone
+from onewindow.core.phones import phone_normalise
 from onewindow.regions.models import Region
 
 from .constants import (
@@ -394,11 +396,25 @@ def _filters_q(filters: TicketFilters) -> Q:
         q &= Q(updated_at__gte=filters.updated_since)
     text = filters.q.strip()
     if text:
+        phone = _search_phone(text)
         if text.startswith("12345-"):
             q &= Q(number__startswith=text)
+        elif phone:  # the requester's full number (staff searches post it; never in a URL)
+            q &= Q(requester_phone_hash=lookup_hash(phone))
         else:
             q &= Q(title__contains=text) | Q(address__contains=text)
     return q
+
+
+def _search_phone(text: str) -> str:
+    """The normalised phone number a search term is (a mobile, or a landline with its area code,
+    written with digits, spaces or dashes), or "" when it is something else."""
+    if len(text) < 7 or not all(ch.isdigit() or ch in " -" for ch in text):
+        return ""
+    try:
+        return phone_normalise(text, field="q")
+    except ValidationFailed:
+        return ""
 
 
 def ticket_list(*, actor: Any, filters: TicketFilters | None = None) -> QuerySet[Ticket]:

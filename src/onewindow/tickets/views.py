@@ -16,13 +16,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from onewindow.accounts.models import Department
 from onewindow.accounts.selectors import department_list
 from onewindow.accounts.views import staff_required
 from onewindow.core.crypto import lookup_hash
 from onewindow.core.errors import DomainError, NotFound, ValidationFailed
+from onewindow.core.inputs import search_params
 
 from . import constants as c
 from . import rules, selectors, services
@@ -260,14 +261,16 @@ def supervise(request: HttpRequest) -> HttpResponse:
 
 
 @staff_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def ticket_list(request: HttpRequest) -> HttpResponse:
-    status = request.GET.get("status", "")
+    params = search_params(request)  # the search form posts: a requester's phone stays out of URLs
+    status = params.get("status", "")
     filters = selectors.TicketFilters(
-        status=tuple(s for s in status.split(",") if s), q=request.GET.get("q", ""),
-        overdue=True if request.GET.get("overdue") else None,
-        order="newest" if request.GET.get("order") == "newest" else "due")
+        status=tuple(s for s in status.split(",") if s), q=params.get("q", "")[:100],
+        overdue=True if params.get("overdue") else None,
+        order="newest" if params.get("order") == "newest" else "due")
     listing: Any = selectors.ticket_page(actor=request.user, filters=filters)  # count() and slicing
-    page = Paginator(listing, 50).get_page(request.GET.get("page"))
+    page = Paginator(listing, 50).get_page(params.get("page"))
     template = "tickets/_rows.html" if getattr(request, "htmx", False) else "tickets/list.html"
     return _render(request, template, {"page": page, "status": status, "q": filters.q,
                                        "overdue": bool(filters.overdue), "statuses": c.Status.choices})

@@ -10,6 +10,7 @@ from onewindow.accounts.identity import (
 from onewindow.accounts.models import Person
 from onewindow.accounts.tests.factories import UserFactory, make_id_number
 from onewindow.core.errors import NotAuthenticated, NotFound
+from onewindow.core.tests.helpers import raises_code
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +33,7 @@ def test_password_provider(rf):
     user = identity_sign_in(request=rf.post("/"), provider_code="password",
                             credentials={"username": "citizen5", "password": "Passw0rd!2026"})
     assert user.username == "citizen5"
-    with pytest.raises(NotAuthenticated):
+    with raises_code(NotAuthenticated, "identity_not_verified"):
         identity_sign_in(request=rf.post("/"), provider_code="password",
                          credentials={"username": "citizen5", "password": "nope"})
 
@@ -46,7 +47,7 @@ def test_a_real_name_provider_plugs_in_and_links_the_person_once(rf):
     assert first == again
     person = Person.objects.get(user=first)
     assert person.name == "孙实名" and person.id_number == make_id_number(51)
-    with pytest.raises(NotAuthenticated):
+    with raises_code(NotAuthenticated, "identity_not_verified"):
         identity_sign_in(request=rf.post("/"), provider_code="fake_realname", credentials={})
-    with pytest.raises(NotFound):
+    with raises_code(NotFound, "identity_provider_unknown"):
         identity_sign_in(request=rf.post("/"), provider_code="nope", credentials={})

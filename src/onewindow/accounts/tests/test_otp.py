@@ -11,6 +11,7 @@ from onewindow.accounts.models import SmsCode
 from onewindow.accounts.otp import TooManyRequests, sms_code_check, sms_code_send, sms_code_use
 from onewindow.accounts.sms import SmsSendError, sms_last_code
 from onewindow.core.errors import Conflict, DomainError, ValidationFailed
+from onewindow.core.tests.helpers import raises_code
 
 pytestmark = pytest.mark.django_db
 PHONE = "13812345678"
@@ -91,7 +92,7 @@ def test_a_new_code_replaces_the_old_one(clock):
     sms_code_send(phone=PHONE, purpose=SmsPurpose.REGISTER)
     second = sms_last_code(PHONE)
     if first != second:
-        with pytest.raises(ValidationFailed):
+        with raises_code(ValidationFailed, "sms_code_wrong"):
             sms_code_check(phone=PHONE, purpose=SmsPurpose.REGISTER, code=first)
     assert sms_code_check(phone=PHONE, purpose=SmsPurpose.REGISTER, code=second)
 
@@ -106,7 +107,7 @@ def test_one_code_a_minute_and_five_an_hour_per_phone(clock):
         clock.advance(seconds=61)
         sms_code_send(phone=PHONE, purpose=SmsPurpose.REGISTER)
     clock.advance(seconds=61)
-    with pytest.raises(TooManyRequests) as info:
+    with raises_code(TooManyRequests, "sms_rate_limited") as info:
         sms_code_send(phone=PHONE, purpose=SmsPurpose.REGISTER)
     assert "分钟后再试" in info.value.message
     assert SmsCode.objects.count() == 5
@@ -118,7 +119,7 @@ def test_per_client_limit_across_phones(settings):
     settings.ONEWINDOW_SMS_LIMITS = {"per_client_hour": 3}
     for i in range(3):
         sms_code_send(phone=f"1391111000{i}", purpose=SmsPurpose.REGISTER, client_ip="198.51.100.7")
-    with pytest.raises(TooManyRequests):
+    with raises_code(TooManyRequests, "sms_rate_limited"):
         sms_code_send(phone="13911110009", purpose=SmsPurpose.REGISTER, client_ip="198.51.100.7")
     # another client is not affected
     sms_code_send(phone="13911110009", purpose=SmsPurpose.REGISTER, client_ip="203.0.113.1")

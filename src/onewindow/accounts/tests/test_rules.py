@@ -291,3 +291,43 @@ def test_sms_wait_edges():
     assert sms_send_wait(phone_ages=[4000, 5000, 80000], client_ages=[], limits=limits) == 86400 - 80000 + 1
     assert sms_send_wait(phone_ages=[], client_ages=[10, 20, 30, 40], limits=limits) == 3600 - 40 + 1
     assert sms_send_wait(phone_ages=[], client_ages=[4000, 5000, 6000, 7000, 8000], limits=limits) == 86400 - 8000 + 1
+
+
+# --- Mutation testing (issue 9, second round): each refusal names the caller's field ----------
+@pytest.mark.parametrize(("func", "value", "code", "words"), [
+    (bank_card_validate, "", "card_number_required", "请填写银行卡号"),
+    (bank_card_validate, "4111-1111-1111-111", "bank_card_format", "16至19位数字"),  # 15 digits
+    (bank_card_validate, "41111111111111111111", "bank_card_format", "16至19位数字"),  # 20 digits
+    (bank_card_validate, "4111x11111111111", "bank_card_format", "16至19位数字"),
+    (bank_card_validate, "4111111111111112", "bank_card_checksum", "请核对"),
+    (social_security_card_validate, " ", "card_number_required", "请填写社会保障卡卡号"),
+    (social_security_card_validate, "A1234567", "social_security_card_format", "9位字母或数字"),
+    (credit_code_validate, "", "credit_code_required", "请填写统一社会信用代码"),
+    (credit_code_validate, "9153", "credit_code_length", "您填写了4位"),
+    (credit_code_validate, "91I30103MA6K0000X0", "credit_code_format", "不允许的字符：I"),
+    (credit_code_validate, "91AB0103MA6K0000X0", "credit_code_format", "行政区划码"),
+    (phone_validate, "12345", "phone_format", "固定电话"),
+    (mobile_validate, "", "phone_required", "请填写手机号码"),
+    (mobile_validate, "0871-12345678", "mobile_format", "手机"),
+    (username_validate, "", "username_required", "请填写用户名"),
+    (username_validate, "ab", "username_format", "用户名"),
+])
+def test_each_refusal_has_its_code_and_names_the_callers_field(func, value, code, words):
+    with raises_code(ValidationFailed, code, field="the_field") as caught:
+        func(value, field="the_field")
+    assert words in caught.value.message and caught.value.fields == {"the_field": caught.value.message}
+
+
+def test_card_lengths_and_separators():
+    sixteen, nineteen = "4111111111111111", "6222021234567890128"
+    assert bank_card_validate(" 4111-1111 1111-1111 ") == sixteen
+    assert bank_card_validate(nineteen) == nineteen
+    assert social_security_card_validate(" a12-34 567b ") == "A1234567B"
+    assert card_validate("bank_card", sixteen, field="x") == sixteen
+    with raises_code(ValidationFailed, "bank_card_checksum", field="x"):
+        card_validate("bank_card", "4111111111111112", field="x")
+    with raises_code(ValidationFailed, "social_security_card_format", field="x"):
+        card_validate("social_security_card", "A1", field="x")
+    with raises_code(ValidationFailed, "card_kind_invalid", field="card_kind"):
+        card_validate("", sixteen)
+    assert luhn_valid("0") and luhn_valid("18") and not luhn_valid("19") and luhn_valid("59")

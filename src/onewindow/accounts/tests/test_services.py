@@ -5,6 +5,7 @@ from onewindow.accounts.models import Person
 from onewindow.accounts.tests.factories import make_credit_code, make_id_number
 from onewindow.core.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
 from onewindow.core.models import AuditEntry
+from onewindow.core.tests.helpers import raises_code
 
 pytestmark = pytest.mark.django_db
 
@@ -33,7 +34,7 @@ def test_person_outside_the_clerks_street_is_refused(district, clerk_a):
 
 def test_duplicate_id_number_is_a_conflict_not_a_second_row(district, clerk_a):
     services.person_create(actor=None, name="甲", id_number=make_id_number(3))
-    with pytest.raises(Conflict) as info:
+    with raises_code(Conflict, "person_exists") as info:
         services.person_create(actor=clerk_a.user, name="乙", id_number=make_id_number(3).lower(),
                                region=district.community_a1)
     assert info.value.fields == {"id_number": "该身份证号码已登记"}
@@ -63,14 +64,14 @@ def test_update_phone_keeps_lookup_hash_in_step(district, clerk_a):
 def test_update_out_of_scope_is_not_found(district, clerk_b):
     person = services.person_create(actor=None, name="戊", id_number=make_id_number(5),
                                     region=district.community_a1)
-    with pytest.raises(NotFound):
+    with raises_code(NotFound, "not_found"):
         services.person_update(actor=clerk_b.user, person=person, phone="13911112222")
 
 
 def test_reveal_needs_a_reason_and_is_audited(district, clerk_a):
     person = services.person_create(actor=None, name="己", id_number=make_id_number(6),
                                     phone="13812345678", region=district.community_a1)
-    with pytest.raises(ValidationFailed):
+    with raises_code(ValidationFailed, "reveal_reason_required"):
         services.person_reveal(actor=clerk_a.user, person=person, reason=" ")
     full = services.person_reveal(actor=clerk_a.user, person=person, reason="核对身份")
     assert full["id_number"] == make_id_number(6)

@@ -13,6 +13,7 @@ from onewindow.accounts.sms import sms_last_code
 from onewindow.accounts.tests.factories import make_credit_code, make_id_number
 from onewindow.core.errors import Conflict, DomainError, NotAuthenticated, PermissionDenied, ValidationFailed
 from onewindow.core.models import AuditEntry
+from onewindow.core.tests.helpers import raises_code
 
 pytestmark = pytest.mark.django_db
 PHONE = "13812345678"
@@ -174,7 +175,7 @@ def test_window_registration_needs_a_clerk_the_code_and_the_signature(district, 
         signup.window_register_send_code(actor=supervisor.user, phone=PHONE)
     assert info.value.code == "window_clerk_required"
     signup.window_register_send_code(actor=clerk_a.user, phone=PHONE)
-    with pytest.raises(ValidationFailed) as info:
+    with raises_code(ValidationFailed, "agreement_required") as info:
         signup.window_register(actor=clerk_a.user, name="王秀英", id_number=make_id_number(502), phone=PHONE,
                                sms_code="", username="wangxiuying", agreement_signed=False,
                                region=district.community_b1)
@@ -202,7 +203,7 @@ def test_password_reset_by_sms_revokes_tokens_and_lifts_locks(citizen, sms_outbo
                                   new_password="Xin!mima2026")
     citizen.refresh_from_db()
     assert citizen.check_password("Xin!mima2026")
-    with pytest.raises(NotAuthenticated):
+    with raises_code(NotAuthenticated, "token_revoked"):
         services.api_token_authenticate(key=key)
     assert not AccessAttempt.objects.exists()
     assert AuditEntry.objects.filter(action="account.password_reset").count() == 1
@@ -247,7 +248,7 @@ def test_phone_change_by_code_to_the_new_number(citizen, sms_outbox, django_capt
     assert info.value.code == "phone_unchanged"
     signup.phone_change_request(user=citizen, new_phone="13900001111", password="Kunming#Spring88")
     code = sms_last_code("13900001111")
-    with pytest.raises(ValidationFailed):
+    with raises_code(ValidationFailed, "sms_code_missing"):
         signup.phone_change_confirm(user=citizen, new_phone="13900001112", sms_code=code)
     with django_capture_on_commit_callbacks(execute=True):
         person = signup.phone_change_confirm(user=citizen, new_phone="13900001111", sms_code=code)

@@ -34,9 +34,10 @@ def person_make(*, name: str = "", region: Region | None = None, user: User | No
                 seq: int | None = None, **kwargs: Any) -> Person:
     n = seq if seq is not None else next(_seq)
     id_number = kwargs.pop("id_number", None) or make_id_number(n % 1000, born=f"19{70 + n // 1000 % 30}0101")
+    phone = kwargs.pop("phone", "13800000000")
     return Person.objects.create(
         name=name or f"申请人{n}", id_number=id_number, id_number_hash=lookup_hash(id_number),
-        phone=kwargs.pop("phone", "13800000000"), region=region,
+        phone=phone, phone_hash=lookup_hash(phone) if phone else "", region=region,
         region_path=region.path if region else "", user=user, **kwargs)
 
 

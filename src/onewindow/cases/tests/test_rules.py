@@ -164,7 +164,7 @@ def test_allowed_actions_for_buttons():
 
 
 def test_reasons_required_where_the_law_wants_them():
-    with pytest.raises(ValidationFailed) as err:
+    with raises_code(ValidationFailed, "case_reason_required") as err:
         rules.reason_check("refuse", " ")
     assert err.value.fields == {"reason": "“不予许可”须写明理由"}
     assert rules.reason_check("not_accept", "  不属于本部门职权范围 ") == "不属于本部门职权范围"
@@ -200,11 +200,11 @@ def test_review_plan_appends_a_decision_and_defaults():
 
 
 def test_inspection_record():
-    with pytest.raises(ValidationFailed) as err:
+    with raises_code(ValidationFailed, "case_inspection_record") as err:
         rules.inspection_record_check({"date": "2026-13-01", "place": "x", "inspectors": "y",
                                        "findings": "z"})
     assert err.value.fields == {"record.date": "勘察日期格式应为 YYYY-MM-DD"}
-    with pytest.raises(ValidationFailed) as err:
+    with raises_code(ValidationFailed, "case_inspection_record") as err:
         rules.inspection_record_check({})
     assert set(err.value.fields) == {"record.date", "record.place", "record.inspectors", "record.findings"}
     ok = rules.inspection_record_check({"date": "2026-10-09", "place": "经营场所", "inspectors": "张三、李四",

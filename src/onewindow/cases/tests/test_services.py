@@ -31,6 +31,7 @@ from onewindow.cases.tests.helpers import (
 )
 from onewindow.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from onewindow.core.models import AuditEntry, OutboxEvent
+from onewindow.core.tests.helpers import raises_code
 from onewindow.licences.models import Licence, LicenceUse
 from onewindow.licences.tests.factories import licence_make
 
@@ -87,11 +88,11 @@ def test_uploads_are_checked_by_content_not_by_name(world, citizen, item_a):
 def test_only_the_applicant_touches_a_draft(world, citizen, other_citizen, item_a):
     case = services.case_draft_create(actor=citizen.user, item=item_a)
     material = selectors.case_materials(case=case)[1]
-    with pytest.raises(NotFound):
+    with raises_code(NotFound, "case_not_found"):
         services.case_material_upload(actor=other_citizen.user, material=material, upload=pdf())
-    with pytest.raises(NotFound):
+    with raises_code(NotFound, "case_not_found"):
         services.case_submit(actor=world.reviewer_a.user, case=case)
-    with pytest.raises(NotFound):
+    with raises_code(NotFound, "case_not_found"):
         selectors.case_get(actor=world.clerk.user, public_id=case.public_id)
     services.case_draft_discard(actor=citizen.user, case=case)
     assert not Case.objects.filter(pk=case.pk).exists()
@@ -104,7 +105,7 @@ def test_applicant_kind_online_and_version_rules(world, citizen, agent, item_a, 
     assert err.value.code == "case_applicant_kind"
     case = services.case_draft_create(actor=person.user, item=item_simple, enterprise=enterprise)
     assert case.applicant_enterprise == enterprise and case.applicant_name == "盘龙小馆餐饮有限公司"
-    with pytest.raises(PermissionDenied):
+    with raises_code(PermissionDenied, "case_citizen_required"):
         services.case_draft_create(actor=world.clerk.user, item=item_a)
     version = item_simple.current_version
     version.is_online = False
@@ -147,14 +148,14 @@ def test_prereview_publishes_the_event_for_the_hall(world, citizen, item_a):
 def test_out_of_scope_is_not_found_and_wrong_role_is_forbidden(world, citizen, other_citizen, item_a):
     case = online_submitted(citizen.user, item_a)
     for outsider in (world.reviewer_b.user, world.street_clerk.user, other_citizen.user):
-        with pytest.raises(NotFound):
+        with raises_code(NotFound, "case_not_found"):
             services.case_prereview(actor=outsider, case=case)
         with pytest.raises(NotFound):
             selectors.case_get(actor=outsider, public_id=case.public_id)
     with pytest.raises(PermissionDenied) as err:
         services.case_prereview(actor=world.supervisor.user, case=case)
     assert err.value.code == "case_role_forbidden"
-    with pytest.raises(PermissionDenied):
+    with raises_code(PermissionDenied, "case_role_forbidden"):
         services.case_prereview(actor=citizen.user, case=case)
     assert selectors.case_get(actor=world.supervisor.user, public_id=case.public_id) == case
 
@@ -294,7 +295,7 @@ def test_approved_case_cannot_be_delivered_without_result(world, citizen, item_a
 def test_refusal_needs_reasons_and_can_be_delivered(world, citizen, item_simple):
     case = online_accepted(citizen.user, item_simple, world.clerk.user)
     case = review_to_decision(case, world.reviewer_a.user)
-    with pytest.raises(ValidationFailed):
+    with raises_code(ValidationFailed, "case_reason_required"):
         services.case_decide(actor=world.reviewer_a.user, case=case, approve=False, reason=" ")
     case = services.case_decide(actor=world.reviewer_a.user, case=case, approve=False,
                                 reason="经营场所不符合要求")
@@ -306,12 +307,12 @@ def test_refusal_needs_reasons_and_can_be_delivered(world, citizen, item_simple)
 def test_special_procedure_pauses_and_extends(world, citizen, item_simple, calendar_official):
     case = online_accepted(citizen.user, item_simple, world.clerk.user, now=at(2026, 11, 23))
     due = case.due_at
-    with pytest.raises(ValidationFailed):
+    with raises_code(ValidationFailed, "case_special_kind"):
         services.case_special_start(actor=world.reviewer_a.user, case=case, kind="nap", reason="x")
     case = services.case_special_start(actor=world.reviewer_a.user, case=case, kind="expert_review",
                                        reason="组织专家论证", now=at(2026, 11, 24))
     assert case.status == CaseStatus.SPECIAL
-    with pytest.raises(Conflict):
+    with raises_code(Conflict, "case_transition_illegal"):
         services.case_step_complete(actor=world.reviewer_a.user, case=case, opinion="x")
     case = services.case_special_end(actor=world.leader_a.user, case=case, outcome="专家意见：同意",
                                      now=at(2026, 12, 1))
@@ -322,9 +323,9 @@ def test_special_procedure_pauses_and_extends(world, citizen, item_simple, calen
 
 def test_withdrawal_by_applicant_only(world, citizen, other_citizen, item_a):
     case = online_submitted(citizen.user, item_a)
-    with pytest.raises(NotFound):
+    with raises_code(NotFound, "case_not_found"):
         services.case_withdraw(actor=other_citizen.user, case=case)
-    with pytest.raises(PermissionDenied):
+    with raises_code(PermissionDenied, "case_role_forbidden"):
         services.case_withdraw(actor=world.reviewer_a.user, case=case)
     case = services.case_withdraw(actor=citizen.user, case=case, reason="不再需要")
     assert case.status == CaseStatus.WITHDRAWN and case.closed_at is not None
@@ -384,9 +385,9 @@ def test_bulk_assignment(world, citizen, item_a, item_b):
     with pytest.raises(ValidationFailed) as err:
         services.case_assign(actor=world.leader_a.user, cases=[first], assignee=world.reviewer_b)
     assert err.value.code == "case_assignee_invalid"
-    with pytest.raises(PermissionDenied):
+    with raises_code(PermissionDenied, "case_role_forbidden"):
         services.case_assign(actor=world.clerk.user, cases=[first], assignee=world.reviewer_a)
-    with pytest.raises(PermissionDenied):  # the leader sees dept B's case but leads dept A only
+    with raises_code(PermissionDenied, "case_role_forbidden"):  # the leader sees dept B's case but leads dept A only
         services.case_assign(actor=world.leader_a.user, cases=[first, other], assignee=None)
     first.refresh_from_db()
     assert first.assignee == world.reviewer_a2
@@ -399,7 +400,7 @@ def test_bundle_fans_out_to_two_departments_and_completes_when_both_decide(world
                                           enterprise=enterprise)
     lines = services.bundle_checklist(bundle=bundle)
     assert len(lines) == 4 and all(line.state == "missing" for line in lines)
-    with pytest.raises(ValidationFailed):
+    with raises_code(ValidationFailed, "case_materials_missing"):
         services.bundle_submit(actor=person.user, bundle=bundle)
     for line in lines:
         services.bundle_material_upload(actor=person.user, bundle=bundle, key=line.key, upload=pdf())
@@ -411,7 +412,7 @@ def test_bundle_fans_out_to_two_departments_and_completes_when_both_decide(world
     assert len({bundle.number, *(p.number for p in parts)}) == 3
     part_a = next(p for p in parts if p.department == world.dept_a)
     part_b = next(p for p in parts if p.department == world.dept_b)
-    with pytest.raises(NotFound):
+    with raises_code(NotFound, "case_not_found"):
         services.case_prereview(actor=world.reviewer_b.user, case=part_a)
     for part, reviewer in ((part_a, world.reviewer_a), (part_b, world.reviewer_b)):
         part = services.case_prereview(actor=reviewer.user, case=part)
@@ -428,7 +429,7 @@ def test_bundle_fans_out_to_two_departments_and_completes_when_both_decide(world
     assert Notification.objects.filter(recipient=person.user, title__contains="已全部办结").exists()
     assert selectors.bundle_get(actor=person.user, public_id=bundle.public_id) == bundle
     assert selectors.bundle_get(actor=world.reviewer_b.user, public_id=bundle.public_id) == bundle
-    with pytest.raises(NotFound):
+    with raises_code(NotFound, "bundle_not_found"):
         selectors.bundle_get(actor=world.street_clerk.user, public_id=bundle.public_id)
 
 
@@ -446,7 +447,7 @@ def test_ratings_and_bad_rating_follow_up(world, citizen, other_citizen, item_si
     with django_capture_on_commit_callbacks(execute=True):
         case = services.case_decide(actor=world.reviewer_a.user, case=case, approve=True)
     case = services.case_deliver(actor=world.clerk.user, case=case, method="pickup")
-    with pytest.raises(NotFound):
+    with raises_code(NotFound, "case_not_found"):
         services.rating_create(actor=other_citizen.user, case=case, level=5)
     with pytest.raises(PermissionDenied):
         services.rating_create(actor=world.reviewer_a.user, case=case, level=5)
@@ -466,7 +467,7 @@ def test_ratings_and_bad_rating_follow_up(world, citizen, other_citizen, item_si
     assert err.value.code == "rating_exists"
     assert follow_up in selectors.follow_up_list(actor=world.reviewer_a.user)
     assert not selectors.follow_up_list(actor=world.reviewer_b.user).exists()
-    with pytest.raises(PermissionDenied):
+    with raises_code(PermissionDenied, "case_role_forbidden"):
         services.follow_up_answer(actor=world.clerk.user, follow_up=follow_up, answer="已加开窗口")
     done = services.follow_up_answer(actor=world.reviewer_a.user, follow_up=follow_up,
                                      answer="已增设取号机和窗口，缩短等候时间")

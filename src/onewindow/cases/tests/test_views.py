@@ -144,6 +144,27 @@ def test_workbench_tabs_filters_htmx_and_bulk_assign(world, citizen, item_a, ite
     assert "分派给您1件办件" not in assignee.get(reverse("cases:workbench")).content.decode()
 
 
+def test_workbench_search_by_id_or_mobile_number_posts_and_never_puts_it_in_a_url(world, citizen, item_a, item_b):
+    """Issue 9: an applicant's ID or mobile number travels in the POST body only; a URL holding one
+    is a 400 with the stable code, and the answer links to no URL carrying it."""
+    a = online_submitted(citizen.user, item_a)
+    leader = as_user(world.leader_a.user)
+    page = leader.get(reverse("cases:workbench")).content.decode()
+    assert 'id="wb-filters" method="post"' in page and "hx-get" not in page and "hx-push-url" not in page
+    for number in (citizen.id_number, citizen.phone):
+        found = leader.post(reverse("cases:workbench"), {"tab": "open", "q": number}, HTTP_HX_REQUEST="true")
+        body = found.content.decode()
+        assert found.status_code == 200 and a.number in body, number
+        assert number not in body  # neither echoed into a link nor shown in clear
+        refused = leader.get(reverse("cases:workbench"), {"tab": "open", "q": number})
+        assert refused.status_code == 400 and "personal_lookup_in_url" in refused.content.decode()
+        assert a.number not in refused.content.decode()
+    other = leader.post(reverse("cases:workbench"), {"tab": "open", "q": "11010519491231002X"},
+                        HTTP_HX_REQUEST="true")
+    assert a.number not in other.content.decode()  # somebody else's number finds nothing
+    assert leader.put(reverse("cases:workbench")).status_code == 405
+
+
 def test_window_clerk_workbench_opens_on_every_open_case(world, citizen, item_a, item_b):
     # The comprehensive-window clerk's department owns no items: their default view is "all open".
     a = online_submitted(citizen.user, item_a)

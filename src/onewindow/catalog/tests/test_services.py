@@ -9,6 +9,7 @@ from onewindow.catalog.models import ServiceItemVersion
 from onewindow.catalog.tests.conftest import MATERIALS
 from onewindow.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from onewindow.core.models import AuditEntry
+from onewindow.core.tests.helpers import raises_code
 
 pytestmark = pytest.mark.django_db
 
@@ -24,9 +25,9 @@ def test_create_makes_a_draft_that_the_public_cannot_see(admin, dept, elements) 
     assert draft is not None and draft.number == 1 and draft.status == VersionStatus.DRAFT
     assert [m.name for m in draft.materials.order_by("order")] == [m["name"] for m in MATERIALS]
     assert item.basic_code == "11530103MB0000001"
-    with pytest.raises(NotFound):
+    with raises_code(NotFound, "item_not_found"):
         selectors.item_published_get(public_id=item.public_id)
-    with pytest.raises(NotFound):
+    with raises_code(NotFound, "item_version_not_found"):
         selectors.item_version_get(public_id=draft.public_id)
     assert AuditEntry.objects.filter(action="catalog.item_create",
                                      object_id=str(item.public_id)).exists()
@@ -80,7 +81,7 @@ def test_retire_and_illegal_transitions(admin, dept, elements) -> None:
     assert selectors.catalog_revision() == rev + 1
     item.refresh_from_db()
     assert item.current_version is None
-    with pytest.raises(NotFound):
+    with raises_code(NotFound, "item_not_found"):
         selectors.item_published_get(public_id=item.public_id)
     # Re-offering: edit (new draft) and publish again.
     services.draft_update(actor=admin.user, item=item, elements={"hours": "全天"})
@@ -96,7 +97,7 @@ def test_materials_of_published_versions_are_frozen(admin, dept, elements) -> No
     with pytest.raises(Conflict) as exc:
         services.material_update(actor=admin.user, material=material, data={"copies": 2})
     assert exc.value.code == "version_not_draft"
-    with pytest.raises(Conflict):
+    with raises_code(Conflict, "version_not_draft"):
         services.material_delete(actor=admin.user, material=material)
     added = services.material_add(actor=admin.user, item=item,
                                   data={"name": "健康证明", "material_type": "复印件"},
@@ -109,14 +110,14 @@ def test_materials_of_published_versions_are_frozen(admin, dept, elements) -> No
                              data={"is_required": False, "condition": "从事接触直接入口食品工作的"})
     added.refresh_from_db()
     assert added.is_required is False
-    with pytest.raises(ValidationFailed) as err:
+    with raises_code(ValidationFailed, "material_invalid") as err:
         services.material_update(actor=admin.user, material=added, data={"condition": ""})
     assert err.value.fields == {"condition": "非必要材料须写明适用情形"}
 
 
 def test_validation_messages_name_the_element(admin, dept, elements) -> None:
     elements.update(promised_limit_value="五天", item_type="99", is_free=False)
-    with pytest.raises(ValidationFailed) as exc:
+    with raises_code(ValidationFailed, "item_invalid") as exc:
         _create(admin, dept, elements)
     assert exc.value.fields["promised_limit_value"] == "应为不小于0的整数"
     assert exc.value.fields["item_type"].startswith("应为以下之一：行政许可")
@@ -145,12 +146,12 @@ def test_department_reviewer_manages_only_own_department(
         reviewer, admin, dept, other_dept, elements, clerk_a) -> None:  # type: ignore[no-untyped-def]
     item = _create(reviewer, dept, elements)
     services.item_publish(actor=reviewer.user, item=item)
-    with pytest.raises(PermissionDenied):
+    with raises_code(PermissionDenied, "catalog_permission_denied"):
         _create(reviewer, other_dept, elements, code="OTHER-0001")
     other = _create(admin, other_dept, elements, code="OTHER-0002")
-    with pytest.raises(NotFound):
+    with raises_code(NotFound, "item_not_found"):
         services.item_publish(actor=reviewer.user, item=other)
-    with pytest.raises(PermissionDenied):
+    with raises_code(PermissionDenied, "catalog_permission_denied"):
         _create(clerk_a, dept, elements, code="CLERK-0001")
     assert [i.implementation_code for i in selectors.item_list(actor=reviewer.user)] == [
         item.implementation_code]
@@ -166,7 +167,7 @@ def test_co_departments_and_diff(admin, dept, other_dept, elements) -> None:
     item = _create(admin, dept, elements)
     v1 = services.item_publish(actor=admin.user, item=item)
     assert [d.code for d in v1.co_departments.all()] == [other_dept.code]
-    with pytest.raises(ValidationFailed) as exc:
+    with raises_code(ValidationFailed, "department_not_found") as exc:
         services.draft_update(actor=admin.user, item=item,
                               elements={"co_department_codes": ["NOPE"]})
     assert exc.value.fields["co_department_codes"] == "部门不存在：NOPE"

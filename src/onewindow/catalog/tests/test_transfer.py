@@ -12,6 +12,7 @@ from onewindow.catalog.models import ServiceItem, ServiceItemVersion
 from onewindow.catalog.tests.conftest import MATERIALS
 from onewindow.core.errors import ValidationFailed
 from onewindow.core.models import AuditEntry
+from onewindow.core.tests.helpers import raises_code
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +118,7 @@ def test_bad_rows_are_all_reported_and_nothing_changes(admin, catalogue) -> None
     buffer = io.BytesIO()
     wb.save(buffer)
     before = list(ServiceItemVersion.objects.values_list("id", "status", "updated_at"))
-    with pytest.raises(ValidationFailed) as exc:
+    with raises_code(ValidationFailed, "import_invalid") as exc:
         transfer.catalog_import_file(actor=admin.user, content=buffer.getvalue(),
                                      filename="bad.xlsx")
     texts = [d["text"] for d in exc.value.detail]
@@ -134,7 +135,7 @@ def test_import_is_all_or_nothing_when_a_late_row_fails(admin, dept, elements) -
                     materials=MATERIALS) for n in range(3)]
     records[2]["implementation_code"] = "N-0000"  # duplicate of the first
     records[1]["legal_basis"] = "不是列表"
-    with pytest.raises(ValidationFailed) as exc:
+    with raises_code(ValidationFailed, "import_invalid") as exc:
         transfer.catalog_import_file(actor=admin.user, filename="x.json",
                                      content=json.dumps({"items": records}).encode())
     texts = [d["text"] for d in exc.value.detail]
@@ -145,7 +146,7 @@ def test_import_is_all_or_nothing_when_a_late_row_fails(admin, dept, elements) -
 def test_publish_check_and_unreadable_files(admin, dept) -> None:
     records = [{"implementation_code": "P-0001", "department_code": dept.code,
                 "name": "缺要素", "item_type": "20"}]
-    with pytest.raises(ValidationFailed) as exc:
+    with raises_code(ValidationFailed, "import_invalid") as exc:
         transfer.catalog_import_file(actor=admin.user, filename="x.json",
                                      content=json.dumps(records).encode())
     assert "第1条 '受理条件'：发布前须填写受理条件" in [d["text"] for d in exc.value.detail]
@@ -175,7 +176,7 @@ def test_reviewer_cannot_import_other_departments(reviewer, other_dept, elements
 def test_malformed_json_records_are_reported_not_crashing(admin, dept, elements) -> None:
     records = [{**elements, "implementation_code": "x" * 200, "department_code": dept.code,
                 "materials": 5, "theme_codes": 7, "visits": [1], "keywords": 3}]
-    with pytest.raises(ValidationFailed) as exc:
+    with raises_code(ValidationFailed, "import_invalid") as exc:
         transfer.catalog_import_file(actor=admin.user, filename="x.json",
                                      content=json.dumps(records).encode())
     texts = {d["text"] for d in exc.value.detail}

@@ -12,6 +12,7 @@ from onewindow.consult.selectors import faq_for_item, figures
 from onewindow.consult.tests.conftest import MONDAY_10, SATURDAY_10, at
 from onewindow.core.errors import DomainError
 from onewindow.core.models import AuditEntry
+from onewindow.core.tests.helpers import raises_code
 from onewindow.tickets.models import Ticket
 
 pytestmark = pytest.mark.django_db
@@ -83,7 +84,7 @@ def test_bad_input_writes_nothing(world, citizen, item_a):
         assert exc.value.code == "validation_failed" and exc.value.fields == {"text": message}
     assert not Consultation.objects.exists() and not ConsultMessage.objects.exists()
     x = ask(citizen, item_a)
-    with pytest.raises(DomainError) as exc:
+    with raises_code(DomainError, "validation_failed") as exc:
         services.consultation_rate(actor=citizen.user, consultation=x, rating=9)
     assert exc.value.fields == {"rating": "请选择 1–5 星"}
 

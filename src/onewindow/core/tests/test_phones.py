@@ -6,6 +6,7 @@ import pytest
 
 from onewindow.core.errors import ValidationFailed
 from onewindow.core.phones import LANDLINE, MOBILE, Phone, phone_normalise, phone_parse
+from onewindow.core.tests.helpers import raises_code
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -59,7 +60,7 @@ def test_wrong_numbers_are_refused_with_their_code(value: str, code: str) -> Non
 
 
 def test_12345_is_named_in_the_message() -> None:
-    with pytest.raises(ValidationFailed) as caught:
+    with raises_code(ValidationFailed, "phone_service_number") as caught:
         phone_parse("12345")
     assert "12345 是热线号码" in caught.value.message
 

@@ -12,6 +12,7 @@ from onewindow.core.events import _handlers, subscribe
 from onewindow.core.models import AuditEntry, CalendarDay, CalendarYear, OutboxEvent
 from onewindow.core.selectors import deadline_add, work_calendar
 from onewindow.core.services import calendar_import, calendar_seed_from_library
+from onewindow.core.tests.helpers import raises_code
 from onewindow.core.workdays import SHANGHAI
 
 pytestmark = pytest.mark.django_db
@@ -100,8 +101,8 @@ def test_reimport_replaces_the_year_and_keeps_other_years():
     assert OutboxEvent.objects.filter(name=c.EVENT_CALENDAR_YEAR_IMPORTED).count() == 3
 
 
-def errors_of(**kwargs) -> ValidationFailed:  # type: ignore[no-untyped-def]
-    with pytest.raises(ValidationFailed) as info:
+def errors_of(code: str, **kwargs) -> ValidationFailed:  # type: ignore[no-untyped-def]
+    with raises_code(ValidationFailed, code) as info:
         calendar_import(actor=None, **kwargs)
     return info.value
 
@@ -118,9 +119,8 @@ def errors_of(**kwargs) -> ValidationFailed:  # type: ignore[no-untyped-def]
     ("2027-01-04,workday,元旦", "第 3 行：2027-01-04 是星期一，本就是工作日，不能标为调休上班"),
 ])
 def test_each_kind_of_bad_row_is_named(line, message):
-    error = errors_of(year=2027, content=f"date,kind,name\n2027-01-01,holiday,元旦\n{line}\n",
-                      filename="bad.csv")
-    assert error.code == "calendar_rows_invalid"
+    error = errors_of("calendar_rows_invalid", year=2027,
+                      content=f"date,kind,name\n2027-01-01,holiday,元旦\n{line}\n", filename="bad.csv")
     assert error.status == 400
     assert error.fields["rows.3"].startswith(message)
     assert error.detail[0]["row"] == 3
@@ -133,7 +133,7 @@ def test_every_bad_row_is_listed_and_nothing_is_written():
     before_events = OutboxEvent.objects.count()
     content = ("date,kind,name\n2027-10-01,holiday,国庆节\n2027-13-01,holiday,x\n"
                "2027-10-02,holiday,国庆节\n2026-10-03,holiday,国庆节\n2027-10-02,假期,国庆节\n")
-    error = errors_of(year=2027, content=content, filename="bad.csv")
+    error = errors_of("calendar_rows_invalid", year=2027, content=content, filename="bad.csv")
     assert sorted(error.fields) == ["rows.3", "rows.5", "rows.6"]
     assert "与第 4 行重复" in error.fields["rows.6"] and "类型“假期”" in error.fields["rows.6"]
     assert [d["row"] for d in error.detail] == [3, 5, 6, 6]
@@ -145,8 +145,8 @@ def test_every_bad_row_is_listed_and_nothing_is_written():
 
 
 def test_rows_are_counted_as_items_for_lists():
-    error = errors_of(year=2027, rows=[{"date": "2027-01-01", "kind": "holiday"},
-                                       {"date": "2027-01-01", "kind": "holiday"}])
+    error = errors_of("calendar_rows_invalid", year=2027, rows=[{"date": "2027-01-01", "kind": "holiday"},
+                                                                {"date": "2027-01-01", "kind": "holiday"}])
     assert error.fields == {"rows.2": "第 2 条：日期 2027-01-01 与第 1 条重复"}
 
 
@@ -161,8 +161,7 @@ def test_rows_are_counted_as_items_for_lists():
     ({"year": 2027}, "calendar_file_invalid"),
 ])
 def test_unusable_input_is_refused_in_chinese(kwargs, code):
-    error = errors_of(**kwargs)
-    assert error.code == code
+    error = errors_of(code, **kwargs)
     assert any("\u4e00" <= ch <= "\u9fff" for ch in error.message)
     assert not CalendarDay.objects.exists()
     assert not CalendarYear.objects.exists()

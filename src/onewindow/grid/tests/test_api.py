@@ -206,3 +206,16 @@ def test_the_community_leader_sets_a_workers_quota(client, grids):
     from onewindow.grid import selectors
 
     assert selectors.quota_progress(actor=grids.worker.user).quota == 40
+
+
+def test_household_search_takes_a_members_number_in_the_body(client, grids):
+    member = resident_person(region=grids.grid, phone="13911112222")
+    wanted = household_make(grids.grid, members=[(member, Relation.HEAD, ResidenceType.REGISTERED)])
+    household_make(grids.grid, house=house_make(grids.grid, room="402"))
+    auth = bearer(grids.worker.user)
+    for number in (member.id_number, "13911112222"):
+        found = client.post("/api/v1/grid/households/search", {"q": number}, content_type="application/json", **auth)
+        assert found.status_code == 200 and [row["number"] for row in found.json()["items"]] == [wanted.number]
+        refused = client.get("/api/v1/grid/households", {"q": number}, **auth)
+        assert refused.status_code == 400 and refused.json()["code"] == "personal_lookup_in_url"
+    assert client.get("/api/v1/grid/households", **auth).json()["count"] == 2

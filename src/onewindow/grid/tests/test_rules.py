@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from onewindow.core.errors import ValidationFailed
+from onewindow.core.tests.helpers import raises_code
 from onewindow.grid import rules
 from onewindow.grid.constants import EventKind, EventState, LocationCheck
 
@@ -74,7 +75,7 @@ def test_location_inside_outside_and_unknown():
     assert e.value.code == "location_reason_required"
     assert rules.location_classify(geometry=SQUARE, point=(102.8, 25.005), note="在社区服务站集中走访")[0] == \
         LocationCheck.OUTSIDE
-    with pytest.raises(ValidationFailed):
+    with raises_code(ValidationFailed, "location_reason_required"):
         rules.location_classify(geometry=SQUARE, point=None, note="")
     assert rules.location_classify(geometry=SQUARE, point=None, note="室内无信号")[0] == LocationCheck.UNKNOWN
     assert rules.location_classify(geometry=None, point=(102.8, 25.0), note="")[0] == LocationCheck.UNCHECKED

@@ -8,6 +8,7 @@ from django.core.files.storage import default_storage
 
 from onewindow.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from onewindow.core.models import AuditEntry
+from onewindow.core.tests.helpers import raises_code
 from onewindow.grid import selectors, services
 from onewindow.grid.constants import (
     ChangeSource,
@@ -157,9 +158,9 @@ def test_scope_worker_grid_leader_community_street_and_no_departments(grids):
     assert set(selectors.household_list(actor=grids.other_worker.user)) == {far}
     assert not selectors.household_list(actor=grids.reviewer.user).exists()
     assert not selectors.household_list(actor=grids.supervisor.user).exists()
-    with pytest.raises(NotFound):
+    with raises_code(NotFound, "not_found"):
         selectors.household_get(actor=grids.worker.user, public_id=theirs.public_id)
-    with pytest.raises(NotFound):
+    with raises_code(NotFound, "not_found"):
         selectors.household_get(actor=grids.reviewer.user, public_id=mine.public_id)
 
 
@@ -172,7 +173,7 @@ def test_revealing_a_residents_full_data_needs_a_reason_and_is_audited(grids):
     with pytest.raises(ValidationFailed) as e:
         services.resident_reveal(actor=grids.worker.user, resident=member, reason="")
     assert e.value.code == "reveal_reason_required"
-    with pytest.raises(NotFound):
+    with raises_code(NotFound, "not_found"):
         services.resident_reveal(actor=grids.other_worker.user, resident=member, reason="核对信息")
     full = services.resident_reveal(actor=grids.worker.user, resident=member, reason="走访核对联系方式")
     assert full["phone"] == "13912345678" and full["id_number"] == person.id_number
@@ -254,7 +255,7 @@ def test_a_reported_event_enters_the_hotline_and_is_confirmed_on_site(grids, hot
     tickets.ticket_reply(actor=hotline.water_staff.user, ticket=ticket, text="已更换破损水管，恢复供水。",
                          now=NOW + timedelta(hours=2))
     assert list(selectors.events_to_check(actor=grids.worker.user)) == [event]
-    with pytest.raises(NotFound):
+    with raises_code(NotFound, "not_found"):
         services.event_site_check(actor=grids.other_worker.user, event=event, solved=True)
     services.event_site_check(actor=grids.worker.user, event=event, solved=True, satisfaction="satisfied",
                               note="现场已修复", now=NOW + timedelta(hours=3))

@@ -1,5 +1,7 @@
 """Pages of grid work: rendered in Chinese, scoped, errors on the field, nothing half written."""
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -110,3 +112,29 @@ def test_figures_and_map_pages_for_the_street(client, grids):
     assert "拓东社区" in page and "金碧社区" in page and "走访覆盖率" in page
     page = client.get("/staff/grid/map/").content.decode()
     assert "/api/v1/grid/map/regions?region=530103001000" in page and "leaflet.js" in page
+
+
+def test_household_search_by_a_members_id_or_mobile_number_posts_and_never_puts_it_in_a_url(client, grids):
+    """Issue 9: a grid worker finds a household by a current member's full ID or mobile number,
+    sent in the POST body; a URL holding such a number is a 400 with the stable code."""
+    member = resident_person(region=grids.grid, phone="13911112222", name="赵建国")
+    wanted = household_make(grids.grid, members=[(member, Relation.HEAD, ResidenceType.REGISTERED)])
+    other = household_make(grids.grid, house=house_make(grids.grid, room="402"))
+    client.force_login(grids.worker.user)
+    page = client.get("/staff/grid/households/").content.decode()
+    assert 'id="hh-filters"' in page and 'method="post"' in page
+    for number in (member.id_number, "13911112222"):
+        found = client.post("/staff/grid/households/", {"q": number})
+        body = found.content.decode()
+        assert found.status_code == 200 and wanted.number in body and other.number not in body, number
+        assert not re.search(rf'(href|action|src|hx-[a-z]+)="[^"]*{number}', body)  # in no link or form target
+        refused = client.get("/staff/grid/households/", {"q": number})
+        assert refused.status_code == 400 and "personal_lookup_in_url" in refused.content.decode()
+    # the number of someone outside the worker's grid finds nothing
+    stranger = resident_person(region=grids.other, phone="13911113333")
+    household_make(grids.other, members=[(stranger, Relation.HEAD, ResidenceType.REGISTERED)])
+    assert 'class="hh-list"></ul>' in client.post("/staff/grid/households/", {"q": "13911113333"}).content.decode()
+    assert 'class="hh-list"></ul>' in client.post("/staff/grid/households/", {"q": stranger.id_number}
+                                                  ).content.decode()
+    # a head's name still searches by GET (tabs, bookmarks)
+    assert wanted.number in client.get("/staff/grid/households/", {"q": "赵建"}).content.decode()

@@ -16,6 +16,7 @@ from onewindow.cases.tests.factories import service_item_make
 from onewindow.cases.tests.helpers import pdf
 from onewindow.core.errors import PermissionDenied
 from onewindow.core.models import AuditEntry
+from onewindow.core.tests.helpers import raises_code
 from onewindow.hall import kiosk
 from onewindow.licences.tests.factories import licence_make
 
@@ -108,7 +109,7 @@ def test_identify_is_rate_limited(client, world, citizen, settings):
 def test_typed_provider_refuses_in_production(rf, settings, citizen):
     settings.PRODUCTION = True
     settings.ONEWINDOW_KIOSK_TYPED_ID = False
-    with pytest.raises(PermissionDenied):
+    with raises_code(PermissionDenied, "kiosk_reader_missing"):
         TypedIdCardProvider().verify(rf.post("/"), {"name": citizen.name, "id_number": citizen.id_number})
     settings.ONEWINDOW_KIOSK_TYPED_ID = True
     identity = TypedIdCardProvider().verify(rf.post("/"), {"name": citizen.name,

@@ -16,6 +16,7 @@ from onewindow.cases.tests.factories import citizen_make, service_item_make
 from onewindow.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from onewindow.core.events import outbox_process
 from onewindow.core.models import AuditEntry
+from onewindow.core.tests.helpers import raises_code
 from onewindow.hall import selectors, services
 from onewindow.hall.constants import PriorityReason, Rank, TicketChannel, TicketStatus, WindowStatus
 from onewindow.hall.models import PriorityPass, QueueCall, QueueTicket, TicketCase
@@ -284,14 +285,14 @@ def test_finish_refuses_cases_out_of_reach(kit, world):
     services.ticket_start(actor=kit.clerk1.user, ticket=ticket, now=monday(10, 2))
     hidden.region_path = "/999/"
     hidden.save(update_fields=["region_path"])
-    with pytest.raises(NotFound):
+    with raises_code(NotFound, "case_not_found"):
         services.ticket_finish(actor=kit.clerk1.user, ticket=ticket, cases=[hidden], now=monday(10, 3))
     assert QueueTicket.objects.get(pk=ticket.pk).status == TicketStatus.SERVING  # nothing half-written
 
 
 def test_citizen_cancels_own_waiting_number(kit, citizen, other_citizen):
     ticket = take(kit, channel=TicketChannel.PHONE, actor=citizen.user, latitude=25.04, longitude=102.72)
-    with pytest.raises(NotFound):
+    with raises_code(NotFound, "hall_ticket_not_found"):
         services.ticket_cancel(actor=other_citizen.user, ticket=ticket, now=monday(10, 1))
     assert services.ticket_cancel(actor=citizen.user, ticket=ticket, now=monday(10, 1)).status == "cancelled"
 

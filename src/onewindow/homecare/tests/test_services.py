@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 
 from onewindow.core.audit import AuditEntry
 from onewindow.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from onewindow.core.tests.helpers import raises_code
 from onewindow.homecare import constants as c
 from onewindow.homecare import selectors, services
 from onewindow.homecare.models import Alert, Elder, Order, Payment, SettlementLine
@@ -96,7 +97,7 @@ def test_reveal_is_audited_and_scoped(care: Care) -> None:
     data = services.elder_reveal(actor=care.worker.user, elder=care.elder, reason="上门核实")
     assert data["phone"] == "13900002222"
     assert AuditEntry.objects.filter(action=c.AUDIT_ELDER_REVEAL).count() == 1
-    with pytest.raises(NotFound):
+    with raises_code(NotFound, "elder_not_found"):
         services.elder_reveal(actor=care.other_worker.user, elder=care.elder, reason="看看")
 
 
@@ -276,7 +277,7 @@ def test_settlement_includes_each_order_exactly_once(care: Care) -> None:
     assert again == [] and SettlementLine.objects.filter(order=order).count() == 1
     with pytest.raises(IntegrityError), transaction.atomic():
         SettlementLine.objects.create(settlement=first[0], order=order, elder=care.elder, amount=Decimal("15.00"))
-    with pytest.raises(PermissionDenied):
+    with raises_code(PermissionDenied, "not_provider_manager"):
         services.settlement_confirm(actor=care.manager_b.user, settlement=first[0])
     s = services.settlement_confirm(actor=care.manager.user, settlement=first[0])
     assert s.status == c.SettlementStatus.CONFIRMED
@@ -340,10 +341,10 @@ def test_anonymous_never_orders_or_confirms(care: Care) -> None:
     from django.contrib.auth.models import AnonymousUser
 
     when = care.at(11) + timedelta(days=1)
-    with pytest.raises(NotFound):
+    with raises_code(NotFound, "elder_not_found"):
         services.order_place(actor=AnonymousUser(), elder=care.elder, service=care.meal, scheduled_at=when,
                              now=when - timedelta(hours=1))
     order = _delivered(care)
-    with pytest.raises(NotFound):
+    with raises_code(NotFound, "order_not_found"):
         services.order_confirm(actor=AnonymousUser(), order=order, rating=5)
     assert Order.objects.get(pk=order.pk).status == S.DELIVERED

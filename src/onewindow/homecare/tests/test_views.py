@@ -1,5 +1,6 @@
 """Pages of home care: each role sees its pages in Chinese, forms show errors on the field, no 500."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -167,3 +168,36 @@ def test_providers_page_for_bureau_and_manager(client, care: Care) -> None:
     assert r.status_code == 403
     client.force_login(care.family)
     assert client.get("/staff/care/providers/").status_code in (302, 403, 404)
+
+
+def test_elder_search_by_id_or_mobile_number_posts_and_never_puts_it_in_a_url(client, care: Care) -> None:
+    """Issue 9: care staff find an elder by the full ID or mobile number in the POST body only."""
+    id_number = elder_id_number(1, born="19400315")
+    client.force_login(care.worker.user)
+    page = client.get("/staff/care/elders/").content.decode()
+    assert 'method="post"' in page and 'name="csrfmiddlewaretoken"' in page
+    for number in (id_number, "13900002222"):
+        found = client.post("/staff/care/elders/", {"q": number})
+        body = found.content.decode()
+        assert found.status_code == 200 and f"/staff/care/elders/{care.elder.public_id}/" in body, number
+        assert not re.search(rf'(href|action|src|hx-[a-z]+)="[^"]*{number}', body)  # in no link or form target
+        refused = client.get("/staff/care/elders/", {"q": number})
+        assert refused.status_code == 400 and "personal_lookup_in_url" in refused.content.decode()
+    assert f"/staff/care/elders/{care.elder.public_id}/" not in client.post(
+        "/staff/care/elders/", {"q": "13900009999"}).content.decode()
+    client.force_login(care.other_worker.user)  # another street's worker: not in their scope
+    assert f"/staff/care/elders/{care.elder.public_id}/" not in client.post(
+        "/staff/care/elders/", {"q": id_number}).content.decode()
+
+
+def test_api_elder_search_takes_the_number_in_the_body(client, care: Care) -> None:
+    from onewindow.accounts import services as account_services
+
+    _, key = account_services.api_token_create(user=care.worker.user, name="test")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {key}"}
+    found = client.post("/api/v1/homecare/elders/search", {"q": "13900002222"}, content_type="application/json",
+                        **auth)
+    assert found.status_code == 200 and [row["id"] for row in found.json()["items"]] == [str(care.elder.public_id)]
+    refused = client.get("/api/v1/homecare/elders", {"q": "13900002222"}, **auth)
+    assert refused.status_code == 400 and refused.json()["code"] == "personal_lookup_in_url"
+    assert client.get("/api/v1/homecare/elders", {"q": "张桂"}, **auth).json()["count"] == 1

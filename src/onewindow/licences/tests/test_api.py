@@ -162,3 +162,16 @@ def test_licence_types_are_public(client, district):
 
 def test_citizen_without_person_sees_nothing(client, district):
     assert client.get("/api/v1/me/licences", **bearer(UserFactory())).json() == []
+
+
+def test_licence_search_takes_the_holders_id_number_in_the_body(client, market, market_admin):
+    holder = person_make(name="赵建国")
+    issued = licence_make(holder=holder, type_code="BUSINESS_LICENCE", department=market)
+    licence_make(holder=person_make(name="钱多多"), type_code="BUSINESS_LICENCE", department=market)
+    auth = bearer(market_admin.user)
+    found = client.post("/api/v1/licences/search", {"q": holder.id_number}, content_type="application/json", **auth)
+    assert found.status_code == 200 and [row["id"] for row in found.json()["items"]] == [str(issued.public_id)]
+    assert holder.id_number not in found.content.decode()
+    refused = client.get("/api/v1/licences", {"q": holder.id_number}, **auth)
+    assert refused.status_code == 400 and refused.json()["code"] == "personal_lookup_in_url"
+    assert client.get("/api/v1/licences", {"q": "赵建"}, **auth).json()["count"] == 1

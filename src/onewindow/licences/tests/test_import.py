@@ -10,6 +10,7 @@ from onewindow.accounts.tests.factories import make_credit_code, make_id_number
 from onewindow.core.crypto import lookup_hash
 from onewindow.core.errors import PermissionDenied, ValidationFailed
 from onewindow.core.models import AuditEntry
+from onewindow.core.tests.helpers import raises_code
 from onewindow.licences import selectors, services
 from onewindow.licences.constants import LicenceSource, LicenceStatus, VerifyStatus
 from onewindow.licences.models import Licence, LicenceImport
@@ -105,13 +106,13 @@ def test_bad_rows_write_nothing_and_name_each_row_in_chinese(market_admin):
 
 def test_duplicate_rows_and_platform_licences_are_refused(market_admin, market):
     row = _good_rows()[0]
-    with pytest.raises(ValidationFailed) as err:
+    with raises_code(ValidationFailed, "licence_import_invalid") as err:
         services.licence_import_file(actor=market_admin.user, filename="dup.csv", content=_csv(row, row))
     assert err.value.detail[0]["message"] == "第3行：与第2行的证照类型和编号重复"
     enterprise_licence = services.licence_issue(
         actor=None, type_code="BUSINESS_LICENCE", holder_enterprise=enterprise_make(seq=9),
         number="PLATFORM-1", data={}, source_ref="BJ1", department=market)
-    with pytest.raises(ValidationFailed) as err:
+    with raises_code(ValidationFailed, "licence_import_invalid") as err:
         services.licence_import_rows(actor=market_admin.user, rows=[{
             "type_code": "BUSINESS_LICENCE", "number": "PLATFORM-1", "holder_name": "改名公司",
             "holder_id": enterprise_licence.holder_credit_code, "issued_on": "2020-01-01"}])
@@ -144,7 +145,7 @@ def test_excel_and_gb18030_files_are_read_by_content(market_admin):
     (HEADER.encode(), "导入文件没有数据行"),
 ])
 def test_unreadable_files_get_a_clear_message(content, message):
-    with pytest.raises(ValidationFailed) as err:
+    with raises_code(ValidationFailed, "licence_import_file") as err:
         rows_from_file(filename="x.csv", content=content)
     assert message in err.value.message
 
@@ -160,9 +161,10 @@ def test_who_may_import(district, market, market_reviewer, civil_admin, clerk_a)
 
     row = {"type_code": "BUSINESS_LICENCE", "number": "N1", "holder_name": "某公司",
            "holder_id": make_credit_code(5), "issued_on": "2020-01-01"}
-    with pytest.raises(PermissionDenied):  # a window clerk
+    with raises_code(PermissionDenied, "licence_import_forbidden"):  # a window clerk
         services.licence_import_rows(actor=clerk_a.user, rows=[row])
-    with pytest.raises(PermissionDenied):  # a reviewer of a department that does not issue the type
+    # a reviewer of a department that does not issue the type
+    with raises_code(PermissionDenied, "licence_import_forbidden"):
         services.licence_import_rows(actor=market_reviewer.user, rows=[row])
     business = licence_type_get(code="BUSINESS_LICENCE")
     business.issuing_department = market

@@ -8,6 +8,7 @@ from django.utils import timezone
 from onewindow.accounts.constants import Role
 from onewindow.accounts.tests.factories import UserFactory, staff_make
 from onewindow.core.errors import NotFound
+from onewindow.core.tests.helpers import raises_code
 from onewindow.licences import selectors
 from onewindow.licences.constants import LicenceStatus, VerifyStatus
 from onewindow.licences.models import LicenceType
@@ -61,7 +62,7 @@ def test_verify_shows_enterprise_name_but_masks_credit_code(district):
 def test_standard_types_are_created_on_first_use_and_unknown_ones_are_not(district):
     assert not LicenceType.objects.exists()
     assert selectors.licence_type_get(code="marriage_cert").name == "结婚证"
-    with pytest.raises(NotFound):
+    with raises_code(NotFound, "licence_type_not_found"):
         selectors.licence_type_get(code="NOPE")
     assert selectors.licence_types_ensure() > 10
     assert selectors.licence_types_ensure() == 0
@@ -78,7 +79,7 @@ def test_holders_see_their_own_licences_and_enterprise_agents_their_companies(di
     assert list(selectors.licence_list_for_user(user=citizen.user)) == [own]
     assert list(selectors.licence_list_for_user(user=agent)) == [company_licence]
     assert list(selectors.licence_list_for_user(user=UserFactory())) == []
-    with pytest.raises(NotFound):
+    with raises_code(NotFound, "not_found"):
         selectors.licence_get_for_user(user=citizen.user, public_id=company_licence.public_id)
     assert selectors.licence_get_for_user(user=agent, public_id=company_licence.public_id) == company_licence
 
@@ -100,7 +101,7 @@ def test_staff_list_is_only_for_administrators_of_the_issuing_department_in_thei
     assert selectors.licence_get(actor=market_admin.user, public_id=issued.public_id) == issued
     for outsider in (market_reviewer, civil_admin, supervisor):
         assert list(selectors.licence_list(actor=outsider.user)) == []
-        with pytest.raises(NotFound):
+        with raises_code(NotFound, "not_found"):
             selectors.licence_get(actor=outsider.user, public_id=issued.public_id)
     street_admin = staff_make(username="street_admin", region=district.street_a,
                               roles=[Role.ADMINISTRATOR], departments=[market])

@@ -13,6 +13,7 @@ from onewindow.accounts.tests.factories import staff_make
 from onewindow.core.audit import audit_verify_chain
 from onewindow.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from onewindow.core.models import AuditEntry, OutboxEvent
+from onewindow.core.tests.helpers import raises_code
 from onewindow.core.timer import periodic_jobs
 from onewindow.licences import selectors, services
 from onewindow.licences.constants import (
@@ -146,7 +147,7 @@ def test_issue_rejects_wrong_holder_kind_missing_ref_dates_and_duplicates(market
     assert err.value.code == "licence_type_not_found"
     services.licence_issue(actor=actor, type_code="BUSINESS_LICENCE", holder_enterprise=enterprise,
                            number="YZ-1", data={}, source_ref="X", department=market)
-    with pytest.raises(Conflict):
+    with raises_code(Conflict, "licence_number_taken"):
         services.licence_issue(actor=actor, type_code="BUSINESS_LICENCE", holder_enterprise=enterprise,
                                number="YZ-1", data={}, source_ref="X", department=market)
     assert Licence.objects.count() == 1
@@ -156,14 +157,14 @@ def test_issue_rejects_wrong_holder_kind_missing_ref_dates_and_duplicates(market
 def test_issue_permissions(district, market, civil_admin, clerk_a):
     enterprise = enterprise_make()
     citizen = person_make()
-    with pytest.raises(PermissionDenied):  # a citizen's account
+    with raises_code(PermissionDenied, "licence_issue_forbidden"):  # a citizen's account
         from onewindow.accounts.tests.factories import UserFactory
 
         services.licence_issue(actor=UserFactory(), type_code="BUSINESS_LICENCE",
                                holder_enterprise=enterprise, data={}, source_ref="X", department=market)
     other_reviewer = staff_make(username="civil_reviewer", region=district.district,
                                 roles=[Role.DEPT_REVIEWER], departments=list(civil_admin.departments.all()))
-    with pytest.raises(PermissionDenied):  # a reviewer of another department
+    with raises_code(PermissionDenied, "licence_issue_forbidden"):  # a reviewer of another department
         services.licence_issue(actor=other_reviewer.user, type_code="BUSINESS_LICENCE",
                                holder_enterprise=enterprise, data={}, source_ref="X", department=market)
     # the platform itself (actor None) and an integrated-window clerk (即办) may issue
@@ -176,13 +177,13 @@ def test_issue_permissions(district, market, civil_admin, clerk_a):
 
 def test_revoke_is_audited_announced_and_shown_by_verification(market_admin, market, civil_admin):
     licence = _issue_business_permit(None, enterprise_make(), department=market)
-    with pytest.raises(NotFound):  # the admin of another department does not see it
+    with raises_code(NotFound, "not_found"):  # the admin of another department does not see it
         services.licence_revoke(actor=civil_admin.user, licence=licence, reason="无权")
-    with pytest.raises(ValidationFailed):
+    with raises_code(ValidationFailed, "licence_revoke_reason"):
         services.licence_revoke(actor=market_admin.user, licence=licence, reason="")
     revoked = services.licence_revoke(actor=market_admin.user, licence=licence, reason="经营者申请注销")
     assert revoked.status == LicenceStatus.REVOKED and revoked.revoked_at is not None
-    with pytest.raises(Conflict):
+    with raises_code(Conflict, "licence_already_revoked"):
         services.licence_revoke(actor=market_admin.user, licence=licence, reason="再次注销")
     assert OutboxEvent.objects.filter(name=EVENT_LICENCE_REVOKED).count() == 1
     assert AuditEntry.objects.filter(action="licence.revoke").count() == 1
@@ -224,14 +225,14 @@ def test_use_needs_case_staff_a_case_and_a_purpose(clerk_a):
     from onewindow.accounts.tests.factories import UserFactory
 
     licence = licence_make(holder=person_make())
-    with pytest.raises(PermissionDenied):
+    with raises_code(PermissionDenied, "licence_use_forbidden"):
         services.licence_use(actor=UserFactory(), licence=licence, case_ref="BJ1", purpose="看看")
-    with pytest.raises(ValidationFailed):
+    with raises_code(ValidationFailed, "licence_case_ref_required"):
         services.licence_use(actor=clerk_a.user, licence=licence, case_ref="", purpose="看看")
-    with pytest.raises(ValidationFailed):
+    with raises_code(ValidationFailed, "licence_purpose_required"):
         services.licence_use(actor=clerk_a.user, licence=licence, case_ref="BJ1", purpose="")
     revoked = licence_make(holder=person_make(), status=LicenceStatus.REVOKED)
-    with pytest.raises(Conflict):
+    with raises_code(Conflict, "licence_revoked"):
         services.licence_use(actor=clerk_a.user, licence=revoked, case_ref="BJ1", purpose="免提交")
     assert not LicenceUse.objects.exists()
     assert not AuditEntry.objects.filter(action="licence.use").exists()
@@ -253,10 +254,10 @@ def test_find_for_applicant_is_audited_filtered_and_excludes_revoked(clerk_a):
     assert [lic.id for lic in only_id] == [id_card.id]
     entries = AuditEntry.objects.filter(action="licence.lookup")
     assert entries.count() == 2 and entries[0].object_id == "BJ9" and entries[0].summary["found"] == 2
-    with pytest.raises(ValidationFailed):
+    with raises_code(ValidationFailed, "licence_case_ref_required"):
         services.licence_find_for_applicant(actor=clerk_a.user, holder_id_number_hash=person.id_number_hash,
                                             purpose_ref="")
-    with pytest.raises(ValidationFailed):
+    with raises_code(ValidationFailed, "licence_holder_required"):
         services.licence_find_for_applicant(actor=clerk_a.user, purpose_ref="BJ9")
 
 
@@ -278,10 +279,10 @@ def test_registered_case_checker_confines_use_to_the_applicants_case(clerk_a, mo
 
     monkeypatch.setattr(selectors, "_case_checkers", [])
     selectors.register_case_checker(checker)
-    with pytest.raises(NotFound):
+    with raises_code(NotFound, "not_found"):
         services.licence_find_for_applicant(actor=clerk_a.user, holder_id_number_hash=stranger.id_number_hash,
                                             purpose_ref="BJ-OWN")
-    with pytest.raises(NotFound):
+    with raises_code(NotFound, "not_found"):
         services.licence_use(actor=clerk_a.user, licence=licence, case_ref="BJ-OTHER", purpose="免提交")
     assert services.licence_find_for_applicant(actor=clerk_a.user, holder_id_number_hash=person.id_number_hash,
                                                purpose_ref="BJ-OWN") == [licence]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -88,3 +90,18 @@ def test_citizens_cannot_open_staff_pages(client, district):
     client.force_login(citizen.user)
     assert client.get("/staff/licences/").status_code == 404
     assert client.get("/staff/licences/import/").status_code == 404
+
+
+def test_staff_search_by_a_holders_id_number_posts_and_never_puts_it_in_a_url(client, market, market_admin):
+    holder = person_make(name="赵建国")
+    issued = licence_make(holder=holder, type_code="BUSINESS_LICENCE", department=market)
+    other = licence_make(holder=person_make(name="钱多多"), type_code="BUSINESS_LICENCE", department=market)
+    client.force_login(market_admin.user)
+    page = client.get("/staff/licences/").content.decode()
+    assert 'id="licence-filters" method="post"' in page
+    found = client.post("/staff/licences/", {"q": holder.id_number}).content.decode()
+    assert f"/staff/licences/{issued.public_id}/" in found and f"/staff/licences/{other.public_id}/" not in found
+    assert not re.search(rf'(href|action|src|hx-[a-z]+)="[^"]*{holder.id_number}', found)
+    refused = client.get("/staff/licences/", {"q": holder.id_number})
+    assert refused.status_code == 400 and "personal_lookup_in_url" in refused.content.decode()
+    assert f"/staff/licences/{issued.public_id}/" in client.get("/staff/licences/", {"q": "赵建"}).content.decode()

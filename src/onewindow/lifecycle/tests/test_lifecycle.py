@@ -11,6 +11,7 @@ from onewindow.accounts import services as account_services
 from onewindow.cases.constants import CaseStatus
 from onewindow.cases.tests.factories import case_make
 from onewindow.core.errors import DomainError
+from onewindow.core.tests.helpers import raises_code
 from onewindow.lifecycle import services
 from onewindow.lifecycle.models import MapNode, MapTemplate
 
@@ -71,7 +72,7 @@ def test_the_map_advances_when_the_case_is_approved(client, world, agent, item_a
 
 def test_the_officer_notes_and_others_do_not_see(client, world, agent, other_citizen, catering):
     services.note_add(actor=world.reviewer_a.user, map=catering, text="已电话联系，下周上门指导", node_key="food")
-    with pytest.raises(DomainError) as exc:
+    with raises_code(DomainError, "validation_failed") as exc:
         services.note_add(actor=world.reviewer_a.user, map=catering, text="x")
     assert exc.value.fields == {"text": "请填写 2–1000 个字"}
     person, _ = agent

@@ -71,3 +71,44 @@ def test_level_counts_and_buckets() -> None:
     assert rules.level_of_state("missing", "") == "missing"
     counts = rules.LevelCounts(a=2, b=1, d=1, fresh=4)
     assert counts.total == 8 and counts.saved == 4 and counts.share(counts.a) == 0.25
+
+
+# --- Mutation testing (issue 9) ---------------------------------------------------------------
+def test_material_key_edges() -> None:
+    assert rules.material_key("结婚证原件照片") == "name:结婚证"  # a suffix uncovered by another
+    assert rules.material_key("原件") == "name:原件"  # a name that is only a suffix stays
+    assert rules.material_key(None) == "name:"  # type: ignore[arg-type]
+    assert len(rules.material_key("证" * 300)) == 220
+    assert len(rules.material_key("x", "L" * 300)) == 220
+
+
+def test_watermarks_without_validity_or_issuer_and_their_length() -> None:
+    assert rules.date_cn(None) == "长期"
+    assert rules.watermark_a(issuer="", item_name="生育登记", valid_until=None) == (
+        "此件由发证机关提供，仅供办理生育登记事项使用，长期有效")
+    assert rules.watermark_b(purpose="生育登记", valid_until=None).endswith("（用途：生育登记；长期有效）")
+    assert len(rules.watermark_a(issuer="局", item_name="事" * 400, valid_until=None)) == 300
+    assert len(rules.watermark_b(purpose="用" * 400, valid_until=None)) == 300
+
+
+def test_copy_and_library_validity_edges() -> None:
+    today = date(2026, 12, 7)
+    assert rules.copy_valid_until(today=today, days=0, material_until=None) == date(2026, 12, 8)  # at least a day
+    assert rules.library_usable(status="valid", reuse_allowed=True, valid_until=today, today=today)  # last day
+
+
+def test_a_draw_equal_to_the_share_is_not_picked() -> None:
+    assert not rules.postcheck_selected(digest_hex="8000000000000" + "0" * 51, share=0.5)
+    assert rules.postcheck_selected(digest_hex="7ffffffffffff" + "f" * 51, share=0.5)
+
+
+def test_level_count_percentages_and_buckets_by_either_condition() -> None:
+    counts = rules.LevelCounts(a=1, b=1, d=1, fresh=3)
+    assert (counts.pct_a, counts.pct_b, counts.pct_d, counts.pct_fresh) == (16.7, 16.7, 16.7, 50.0)
+    assert rules.LevelCounts(a=1, fresh=2).share(1) == 0.3333
+    empty = rules.LevelCounts()
+    assert empty.share(0) == 0.0 and empty.pct_a is None and empty.pct_fresh is None
+    assert rules.level_of_state("uploaded", "A") == "a"  # an A-level material, however it came
+    assert rules.level_of_state("shared", "") == "a"
+    assert rules.level_of_state("uploaded", "D") == "d"
+    assert rules.level_of_state("committed", "C") == "d"

@@ -14,6 +14,7 @@ from onewindow.cases.constants import MaterialState
 from onewindow.cases.tests.helpers import pdf
 from onewindow.core.errors import Conflict, NotFound, ValidationFailed
 from onewindow.core.models import AuditEntry
+from onewindow.core.tests.helpers import raises_code
 from onewindow.materials import selectors, services
 from onewindow.materials.constants import CheckStatus, LibraryStatus, UseKind
 from onewindow.materials.models import Commitment, CreditRecord, LibraryMaterial, MaterialUse
@@ -123,7 +124,7 @@ def test_another_person_cannot_touch_the_library(world, citizen, other_citizen):
     with pytest.raises(NotFound) as exc:
         services.library_consent_set(actor=other_citizen.user, holder=other, material=entry, allowed=False)
     assert exc.value.code == "material_not_found"
-    with pytest.raises(NotFound):
+    with raises_code(NotFound, "material_not_found"):
         services.library_download(actor=other_citizen.user, holder=other, material=entry, purpose="办理签证")
     # nor does the other person's checklist find it
     draft = case_services.case_draft_create(actor=other_citizen.user, item=marriage_item(world.dept_b, name="X"))

@@ -56,3 +56,35 @@ def test_tags_clean_splits_dedupes_and_bounds():
     assert rules.tags_clean("食品安全，营商环境, 食品安全 节日", limit=8, length=20) == ["食品安全", "营商环境", "节日"]
     assert rules.tags_clean(["a" * 30], limit=8, length=5) == ["aaaaa"]
     assert len(rules.tags_clean([str(i) for i in range(20)], limit=8, length=5)) == 8
+
+
+# --- Mutation testing (issue 9) ---------------------------------------------------------------
+def test_unknown_actions_are_never_allowed():
+    assert not rules.can("publish", NewsStatus.DRAFT)
+    assert not rules.can("", NewsStatus.PENDING)
+
+
+def test_approval_at_the_publishing_time_itself_publishes():
+    assert rules.approved_status(publish_at=NOW, now=NOW) == NewsStatus.PUBLISHED
+
+
+def test_text_from_html_edges():
+    assert rules.text_from_html(None) == ""  # type: ignore[arg-type]
+    assert rules.text_from_html("<p>甲</p>\n\n \n<p>乙</p><br><br><br>丙") == "甲\n\n乙\n\n丙"
+    assert rules.text_from_html("甲\x00乙\x07丙\u200b丁") == "甲乙丙丁"  # control and format characters
+    assert rules.text_from_html("一二三四五", limit=5) == "一二三四五"  # exactly at the limit: kept whole
+    assert rules.text_from_html("甲乙 丙丁戊己", limit=4) == "甲乙…"  # no space before the ellipsis
+
+
+def test_keys_of_entries_without_id_or_link():
+    assert rules.title_key(None) == rules.title_key("！？ ")  # type: ignore[arg-type]
+    assert rules.source_key(entry_id="", link=None, title="甲") == rules.source_key(  # type: ignore[arg-type]
+        entry_id="", link="", title="甲")
+    assert rules.source_key(entry_id="", link="", title="甲") != rules.source_key(entry_id="", link="", title="乙")
+
+
+def test_list_etag_of_an_empty_list_and_its_size():
+    empty = rules.list_etag(count=0, latest=None)
+    assert empty == rules.list_etag(count=0, latest=None, variant="")
+    assert empty != rules.list_etag(count=0, latest=NOW)
+    assert len(empty) == len('W/""') + 32

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from onewindow.core.errors import DomainError
 from onewindow.core.models import AuditEntry
+from onewindow.core.tests.helpers import raises_code
 from onewindow.news import feeds, services
 from onewindow.news.constants import FeedStatus, NewsKind, NewsSource, NewsStatus
 from onewindow.news.models import NewsFeed, NewsItem
@@ -61,7 +62,7 @@ def test_bad_input_names_each_field_and_writes_nothing(newsroom):
                              fields=NewsFields(kind="gossip", title="短", body=""))
     assert exc.value.code == "validation_failed"
     assert set(exc.value.fields) == {"title", "body", "kind"}
-    with pytest.raises(DomainError) as exc:
+    with raises_code(DomainError, "validation_failed") as exc:
         services.news_create(actor=newsroom.editor.user, department=newsroom.bureau,
                              fields=fields(kind=NewsKind.INTERPRETATION))
     assert exc.value.fields["interprets"] == "政策解读须关联所解读的政策文件"
@@ -75,7 +76,7 @@ def test_interpretation_links_a_policy(newsroom):
                                               interprets=policy))
     assert item.interprets == policy
     news = news_make(department=newsroom.bureau, title="一条普通新闻")
-    with pytest.raises(DomainError) as exc:
+    with raises_code(DomainError, "validation_failed") as exc:
         services.news_create(actor=newsroom.editor.user, department=newsroom.bureau,
                              fields=fields(kind=NewsKind.INTERPRETATION, title="解读普通新闻", interprets=news))
     assert exc.value.fields["interprets"] == "只能解读政策文件"
@@ -120,7 +121,7 @@ def test_feed_register_checks_the_address(newsroom):
     with pytest.raises(DomainError) as exc:
         services.feed_register(actor=newsroom.editor.user, department=newsroom.bureau, name="门户", url="ftp://x")
     assert exc.value.code == "validation_failed" and "url" in exc.value.fields
-    with pytest.raises(DomainError) as exc:
+    with raises_code(DomainError, "validation_failed") as exc:
         services.feed_register(actor=newsroom.editor.user, department=newsroom.bureau, name="门户",
                                url="fixture:../../settings.py")
     assert exc.value.fields["url"] == "找不到该样例订阅源"

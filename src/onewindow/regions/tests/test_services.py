@@ -12,6 +12,7 @@ from shapely.ops import unary_union
 
 from onewindow.core.errors import ValidationFailed
 from onewindow.core.models import AuditEntry
+from onewindow.core.tests.helpers import raises_code
 from onewindow.regions.constants import RegionLevel
 from onewindow.regions.demo import regions_demo_load
 from onewindow.regions.geometry import DISTRICT_EXTENTS, bbox_polygon
@@ -118,7 +119,7 @@ def test_conflicting_existing_region_is_skipped_and_strict_rolls_back(tmp_path: 
     other = region_make("530102000000", "五华区", RegionLevel.DISTRICT)
     region_make("530103002001", "桃源社区", RegionLevel.COMMUNITY, other)  # wrong place
     path = _write(tmp_path, HEADER + GOOD)
-    with pytest.raises(ValidationFailed):
+    with raises_code(ValidationFailed, "csv_rows_invalid"):
         regions_import_csv(path=path, district_code="530103", strict=True)
     assert Region.objects.count() == 2  # nothing half-written
 

@@ -7,6 +7,7 @@ import pytest
 
 from onewindow.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from onewindow.core.models import AuditEntry
+from onewindow.core.tests.helpers import raises_code
 from onewindow.supervision.models import AssessmentDeduction, AssessmentRun, AssessmentScore, Indicator
 from onewindow.supervision.services import assessment as svc
 from onewindow.supervision.services.figures import figures_refresh
@@ -85,7 +86,7 @@ def test_upheld_appeal_keeps_the_deduction_and_publishing_freezes_the_run(assess
     with pytest.raises(Conflict) as exc:
         svc.assessment_run(actor=hotline.supervisor.user, period="2026-11", now=DEC_1)
     assert exc.value.code == "run_published"
-    with pytest.raises(Conflict):
+    with raises_code(Conflict, "run_published"):
         svc.assessment_publish(actor=hotline.supervisor.user, run=AssessmentRun.objects.get(pk=run.pk))
 
 

@@ -251,3 +251,15 @@ def test_dispatch_rules_are_editable_by_supervisors(client, hotline):
     assert updated.json()["department"]["code"] == "ENV"
     assert client.delete(f"/api/v1/tickets/dispatch-rules/{rule_id}", **bearer(sup)).status_code == 204
     assert AuditEntry.objects.filter(action="ticket.dispatch_rule").count() == 3
+
+
+def test_api_ticket_search_takes_the_phone_in_the_body(client, hotline):
+    services.ticket_intake(actor=hotline.operator.user, **intake_kwargs(requester_phone="13900001111"))
+    services.ticket_intake(actor=hotline.operator.user, **intake_kwargs(text="路灯坏了好几天了，晚上很黑。"))
+    auth = bearer(hotline.supervisor.user)
+    found = client.post("/api/v1/tickets/search", {"q": "13900001111"}, content_type="application/json", **auth)
+    assert found.status_code == 200 and found.json()["count"] == 1
+    assert "13900001111" not in found.content.decode()
+    refused = client.get("/api/v1/tickets", {"q": "13900001111"}, **auth)
+    assert refused.status_code == 400 and refused.json()["code"] == "personal_lookup_in_url"
+    assert client.get("/api/v1/tickets", {"q": "路灯"}, **auth).json()["count"] == 1

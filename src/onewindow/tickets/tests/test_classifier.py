@@ -15,6 +15,7 @@ from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 
 from onewindow.core.errors import ValidationFailed
+from onewindow.core.tests.helpers import raises_code
 from onewindow.tickets import classifier as clf
 
 PLACES = ["拓东路", "金碧社区", "鼓楼街道", "北京路", "白塔路", "东华小区", "青年路", "小菜园"]
@@ -113,7 +114,7 @@ def test_labels_and_columns_are_normalised():
     assert clf.normalise_label("臺北市政府衛生局食品藥物管理科\xa0") == "臺北市政府衛生局食品藥物管理科"
     assert clf.parse_columns(" 留言主题 , 留言详情,") == ["留言主题", "留言详情"]
     assert clf.join_text(["主题 ", None, "", " 详情"]) == "主题\n详情"
-    with pytest.raises(clf.ClassifierInputError):
+    with raises_code(clf.ClassifierInputError, "classifier_text_column_missing"):
         clf.parse_columns(" , ")
 
 
@@ -173,7 +174,7 @@ def test_calibrated_svc_copes_with_rare_classes_and_two_labels():
 
 
 def test_training_needs_two_labels():
-    with pytest.raises(clf.ClassifierInputError):
+    with raises_code(clf.ClassifierInputError, "classifier_too_few_labels"):
         clf.train(clf.LabelledData(texts=["a", "b"], labels=["x", "x"]))
 
 
@@ -201,12 +202,12 @@ def test_save_load_and_current_pointer(model, models_root):
 def test_tampered_artefact_is_refused(model, models_root):
     path = clf.model_save(model)
     path.write_bytes(path.read_bytes() + b"x")
-    with pytest.raises(clf.ClassifierUnavailable):
+    with raises_code(clf.ClassifierUnavailable, "classifier_unavailable"):
         clf.model_load()
 
 
 def test_no_model_means_unavailable():
-    with pytest.raises(clf.ClassifierUnavailable) as info:
+    with raises_code(clf.ClassifierUnavailable, "classifier_unavailable") as info:
         clf.classify("小区停水")
     assert info.value.status == 503
 
@@ -269,16 +270,16 @@ def test_csv_quoted_fields_with_commas_and_newlines(tmp_path):
 
 def test_csv_missing_columns_and_files_give_clear_errors(tmp_path):
     path = write_csv(tmp_path / "d.csv", synthetic_rows(per_class=2))
-    with pytest.raises(clf.ClassifierInputError) as info:
+    with raises_code(clf.ClassifierInputError, "classifier_csv_columns_missing", field="分类") as info:
         clf.read_labelled_csv(path, text_columns="标题,留言详情", label_column="分类")
     message = info.value.message
     assert "缺少列" in message and "missing" in message and "标题" in message and "分类" in message
     assert "留言主题" in message  # the available columns are listed
     assert set(info.value.fields) == {"标题", "分类"}
-    with pytest.raises(clf.ClassifierInputError, match="找不到"):
+    with raises_code(clf.ClassifierInputError, "classifier_csv_not_found"):
         clf.read_labelled_csv(tmp_path / "nope.csv", text_columns="a", label_column="b")
     (tmp_path / "empty.csv").write_bytes(b"\xef\xbb\xbf  \n")
-    with pytest.raises(clf.ClassifierInputError, match="为空"):
+    with raises_code(clf.ClassifierInputError, "classifier_csv_empty"):
         clf.read_labelled_csv(tmp_path / "empty.csv", text_columns="a", label_column="b")
 
 

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from openpyxl import Workbook
 
 from onewindow.core.errors import PermissionDenied
+from onewindow.core.tests.helpers import raises_code
 from onewindow.tickets import services
 from onewindow.tickets.constants import Channel, Status
 from onewindow.tickets.models import Category, Ticket
@@ -51,7 +52,7 @@ def test_import_reads_excel(hotline):
 
 
 def test_only_hotline_staff_import(hotline):
-    with pytest.raises(PermissionDenied):
+    with raises_code(PermissionDenied, "not_operator"):
         services.tickets_import(actor=hotline.water_staff.user, content=CSV.encode(), filename="x.csv")
 
 

@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from onewindow.accounts import services as account_services
 from onewindow.core.errors import ValidationFailed
+from onewindow.core.tests.helpers import raises_code
 from onewindow.tickets import reports, services
 from onewindow.tickets.tests.factories import intake_kwargs
 
@@ -108,9 +109,9 @@ def test_monthly_report_data(hotline, october):
 def test_period_parsing():
     assert OCTOBER.start == datetime(2026, 10, 1, tzinfo=SH) and OCTOBER.end == datetime(2026, 11, 1, tzinfo=SH)
     assert reports.Period.month(today=date(2026, 1, 15)).label == "2025年12月"
-    with pytest.raises(ValidationFailed):
+    with raises_code(ValidationFailed, "month_invalid"):
         reports.Period.month("2026-13")
-    with pytest.raises(ValidationFailed):
+    with raises_code(ValidationFailed, "period_invalid"):
         reports.Period.between(date(2026, 2, 1), date(2026, 1, 1))
 
 

@@ -223,3 +223,51 @@ def test_category_refine_counts_distinct_longest_keywords_and_refuses_ties():
     assert rules.category_refine(path="01", text="建筑垃圾", candidates=cands[2:3]) == ("0102", "建筑垃圾")
     empty = [rules.KeywordCategory("0103", ("", "x"))]
     assert rules.category_refine(path="01", text="abc", candidates=empty) is None
+
+
+# --- Mutation testing (issue 9, second round) -------------------------------------------------
+def test_unknown_steps_and_states_are_refused_with_both_named():
+    assert rules.transition_target(Status.TRIAGE, "teleport") is None
+    with pytest.raises(Conflict) as caught:
+        rules.transition_check("lost", "teleport")
+    assert caught.value.code == "ticket_bad_transition"
+    assert caught.value.detail == {"status": "lost", "action": "teleport"}
+    assert "“lost”" in caught.value.message and "“teleport”" in caught.value.message
+
+
+def test_deadline_errors_say_what_is_wrong():
+    start = datetime(2026, 12, 7, 9, 0, tzinfo=SH)
+    with pytest.raises(ValueError, match="naive"):
+        rules.deadline_compute(start=start.replace(tzinfo=None), limit=rules.TimeLimit(1, LimitUnit.HOURS),
+                               calendar=PLAIN)
+    with pytest.raises(ValueError, match="negative"):
+        rules.deadline_compute(start=start, limit=rules.TimeLimit(-1, LimitUnit.HOURS), calendar=PLAIN)
+    with pytest.raises(ValueError, match="unknown unit 'weeks'"):
+        rules.deadline_compute(start=start, limit=rules.TimeLimit(1, "weeks"), calendar=PLAIN)
+
+
+def test_an_extension_moves_the_old_deadline_on():
+    due = datetime(2026, 12, 4, 23, 59, 59, tzinfo=SH)  # Friday, end of day
+    moved = rules.deadline_extend(due_at=due, limit=rules.TimeLimit(2, LimitUnit.WORKING_DAYS), calendar=PLAIN)
+    assert moved.due_at.date() == date(2026, 12, 8)  # Monday and Tuesday
+    hours = rules.deadline_extend(due_at=due, limit=rules.TimeLimit(5, LimitUnit.HOURS), calendar=PLAIN)
+    assert hours.due_at == due + timedelta(hours=5) and due < hours.warning_at < hours.due_at
+
+
+def test_only_consultations_are_answered_on_the_call_and_parse_of_nothing():
+    assert rules.kind_answerable_on_call("consult") and not rules.kind_answerable_on_call("help")
+    assert rules.ticket_number_parse(None) is None  # type: ignore[arg-type]
+
+
+def test_refining_prefers_more_keywords_counts_long_words_first_and_refuses_ties():
+    cats = [rules.KeywordCategory("city/garbage", ("垃圾", "垃圾桶")),
+            rules.KeywordCategory("city/debris", ("建筑垃圾", "渣土")),
+            rules.KeywordCategory("city/noise", ("噪音",))]
+    # "建筑垃圾" counts once for debris and leaves no "垃圾" for garbage
+    assert rules.category_refine(path="city", text="路边堆了建筑垃圾和渣土", candidates=cats) == (
+        "city/debris", "建筑垃圾")
+    assert rules.category_refine(path="city", text="垃圾桶满了，垃圾没人收", candidates=cats) == (
+        "city/garbage", "垃圾桶")  # the longer keyword is the one named
+    assert rules.category_refine(path="city", text="工地噪音大，还乱倒建筑垃圾，渣土满地", candidates=cats) == (
+        "city/debris", "建筑垃圾")  # two keywords beat one, whatever the order of the candidates
+    assert rules.category_refine(path="city", text="噪音和渣土", candidates=cats) is None  # a tie

@@ -173,6 +173,26 @@ def test_ticket_list_filters(client, hotline):
     assert "<html" not in fragment and "网购的衣服" in fragment
 
 
+def test_ticket_search_by_requester_phone_posts_and_never_puts_it_in_a_url(client, hotline):
+    """Issue 9: staff find a requester's tickets by the full number, in the POST body only."""
+    services.ticket_intake(actor=hotline.operator.user, **intake_kwargs())
+    services.ticket_intake(actor=hotline.operator.user, **intake_kwargs(
+        text="网购的衣服质量差，商家拒绝退货。", requester_phone="13900001111"))
+    login(client, hotline.supervisor)
+    page = client.get(reverse("tickets:list")).content.decode()
+    assert 'id="ticket-filters" method="post"' in page and "hx-get" not in page and "hx-push-url" not in page
+    for typed in ("13900001111", "139-0000-1111"):
+        found = client.post(reverse("tickets:list"), {"q": typed}, HTTP_HX_REQUEST="true").content.decode()
+        assert "网购的衣服" in found and "小区停水" not in found, typed
+        assert "13900001111" not in found
+    refused = client.get(reverse("tickets:list"), {"q": "13900001111"})
+    assert refused.status_code == 400 and "personal_lookup_in_url" in refused.content.decode()
+    assert "网购的衣服" not in refused.content.decode()
+    # a number nobody called from finds nothing; words still search titles and addresses
+    assert "网购的衣服" not in client.post(reverse("tickets:list"), {"q": "13700009999"}).content.decode()
+    assert "小区停水" in client.post(reverse("tickets:list"), {"q": "拓东路"}).content.decode()
+
+
 def test_public_form_and_tracking(client, hotline):
     response = client.post(reverse("tickets:public_new"), {"kind": "complaint", "text": "鼓楼公园广场舞音响噪音太大。",
                                                            "requester_phone": "13900001111"})
