@@ -17,7 +17,7 @@ from onewindow.core.errors import NotFound
 
 from . import constants as c
 from . import rules
-from .models import NewsFeed, NewsItem
+from .models import NewsAttachment, NewsFeed, NewsItem
 
 _LIST_FIELDS = ("public_id", "kind", "title", "summary", "tags", "open_category", "document_number",
                 "published_at", "updated_at", "source", "source_url", "department__name",
@@ -66,6 +66,30 @@ def news_public_get(*, public_id: UUID | str) -> NewsItem:
     if item is None:
         raise NotFound("该信息不存在或已撤回", code="news_not_found")
     return item
+
+
+def news_public_attachments(*, item: NewsItem) -> list[NewsAttachment]:
+    return list(item.attachments.filter(internal=False).order_by("id"))
+
+
+def news_public_attachment_get(*, item_id: UUID | str, public_id: UUID | str) -> NewsAttachment:
+    """A public file of a published item; internal files and files of drafts are not found."""
+    attachment = (NewsAttachment.objects.select_related("item")
+                  .filter(item__public_id=item_id, item__status=c.NewsStatus.PUBLISHED, internal=False,
+                          public_id=public_id).first())
+    if attachment is None:
+        raise NotFound("该附件不存在或已撤回", code="news_attachment_not_found")
+    return attachment
+
+
+def news_staff_attachment_get(*, actor: Any, item_id: UUID | str, public_id: UUID | str) -> NewsAttachment:
+    """Any file of an item in the staff member's scope (drafts and internal files included)."""
+    item = news_staff_get(actor=actor, public_id=item_id)
+    attachment = item.attachments.filter(public_id=public_id).first()
+    if attachment is None:
+        raise NotFound("找不到该附件", code="news_attachment_not_found")
+    attachment.item = item
+    return attachment
 
 
 def news_interpretations(*, item: NewsItem) -> list[NewsItem]:
