@@ -223,12 +223,11 @@ def news_list(request: HttpRequest, response: HttpResponse, filters: Query[NewsL
         kind=filters.kind, department=filters.department, category=filters.category, q=filters.q,
         year=filters.year))
     variant = f"{filters.kind}|{filters.department}|{filters.category}|{filters.q}|{filters.year}|{page}"
-    etag, latest = selectors.news_list_validators(qs, variant=variant)
+    etag, latest, count = selectors.news_list_stats(qs, variant=variant)
     _cache_headers(response, etag, latest)
     if _not_modified(request, etag, latest):
         return Status(304, None)
     size = 20
-    count = qs.count()
     pages = max((count + size - 1) // size, 1)
     page = min(max(page, 1), pages)
     rows = list(qs[(page - 1) * size: page * size])

@@ -76,6 +76,8 @@ class NewsItem(BaseModel):
             models.Index(fields=["status", "kind", "-published_at"], name="news_kind_idx"),
             models.Index(fields=["department", "status"], name="news_dept_idx"),
             models.Index(fields=["status", "open_category", "department"], name="news_open_idx"),
+            # count and newest change of the published stream (list validators) as an index-only scan
+            models.Index(fields=["status", "updated_at"], name="news_pub_upd_idx"),
         ]
 
     def __str__(self) -> str:

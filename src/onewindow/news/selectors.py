@@ -53,11 +53,17 @@ def news_public_list(*, filters: NewsFilters) -> QuerySet[NewsItem]:
     return qs.order_by("-published_at", "-pk")
 
 
-def news_list_validators(qs: QuerySet[NewsItem], *, variant: str) -> tuple[str, datetime | None]:
-    """(ETag, Last-Modified) of a public list: one aggregate query, no rows read. An item
-    withdrawn or edited changes the newest ``updated_at`` of published items or their count."""
+def news_list_stats(qs: QuerySet[NewsItem], *, variant: str) -> tuple[str, datetime | None, int]:
+    """(ETag, Last-Modified, count) of a public list: one aggregate query (an index-only scan of
+    ``news_pub_upd_idx`` for the whole stream), no rows read; the count also serves the pager. An
+    item withdrawn or edited changes the newest ``updated_at`` of published items or their count."""
     agg = qs.order_by().aggregate(n=Count("pk"), latest=Max("updated_at"))
-    return rules.list_etag(count=agg["n"], latest=agg["latest"], variant=variant), agg["latest"]
+    return rules.list_etag(count=agg["n"], latest=agg["latest"], variant=variant), agg["latest"], agg["n"]
+
+
+def news_list_validators(qs: QuerySet[NewsItem], *, variant: str) -> tuple[str, datetime | None]:
+    etag, latest, _count = news_list_stats(qs, variant=variant)
+    return etag, latest
 
 
 def news_public_get(*, public_id: UUID | str) -> NewsItem:
