@@ -116,7 +116,7 @@ def homecare_demo_load(*, small: bool = False) -> dict[str, int]:
             providers.append(p)
         carers = _carers(providers, streets[0], password)
         elders = _elders(communities, rng, now)
-        orders = _orders(elders, carers, catalogue, rng, now)
+        orders = _orders(elders, carers, catalogue, rng, now, history=60 if small else 200)
         last_month = rules.month_start(rules.month_start(timezone.localdate(now)) - timedelta(days=1))
         settlements = services.settlement_run(actor=None, month=last_month, now=now)
         manager = providers[0].managers.first()
@@ -195,8 +195,9 @@ def _elders(communities: list[Region], rng: random.Random, now: datetime) -> lis
 
 
 def _orders(elders: list[Elder], carers: list[Carer], catalogue: dict[str, Service], rng: random.Random,
-            now: datetime) -> int:
-    """A month of orders: last month's all delivered or cancelled, this month's in every state."""
+            now: datetime, *, history: int = 200) -> int:
+    """A month of orders: last month's all delivered or cancelled, this month's in every state
+    (``history`` orders over five weeks, then 20 for today and tomorrow)."""
     by_provider: dict[int, list[Carer]] = {}
     for carer in carers:
         by_provider.setdefault(carer.provider_id, []).append(carer)
@@ -204,15 +205,15 @@ def _orders(elders: list[Elder], carers: list[Carer], catalogue: dict[str, Servi
     today = timezone.localdate(now)
     start = today - timedelta(days=35)
     count = 0
-    for i in range(220):
+    for i in range(history + 20):
         elder = elders[i % len(elders)]
         day = start + timedelta(days=rng.randrange(0, 35))
         at = timezone.make_aware(datetime.combine(day, time(8 + rng.randrange(0, 9), rng.choice([0, 30]))))
         service = catalogue[rng.choice(visit_codes)]
-        if i >= 200:  # today's and tomorrow's work, in every open state
+        if i >= history:  # today's and tomorrow's work, in every open state
             at = now + timedelta(minutes=[-25, -15, 60, 120, 24 * 60, 25 * 60, 26 * 60, 27 * 60, -27 * 60,
-                                          -26 * 60][(i - 200) % 10])
-            if i >= 218:
+                                          -26 * 60][(i - history) % 10])
+            if i >= history + 18:
                 service = catalogue["JYE1"]  # nobody offers it here: waits for manual dispatch
         placed = min(at - timedelta(hours=rng.randrange(2, 48)), now - timedelta(minutes=5))
         try:
@@ -225,8 +226,8 @@ def _orders(elders: list[Elder], carers: list[Carer], catalogue: dict[str, Servi
         Order.objects.filter(pk=order.pk).update(ordered_by=rng.choice(list(c.OrderedBy.values)))
         if order.provider_id is None:
             continue
-        if i >= 200:
-            _today(order, (i - 200) % 10, rng.choice(by_provider[order.provider_id]), now)
+        if i >= history:
+            _today(order, (i - history) % 10, rng.choice(by_provider[order.provider_id]), now)
             continue
         future = at > now
         roll = rng.random()

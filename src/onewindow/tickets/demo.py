@@ -199,7 +199,7 @@ def messages_load(path: Path | None = None) -> list[Message]:
 
 
 # --- Reference data ---------------------------------------------------------------------------
-def _reference_ensure(*, district: Region, supervisor: User) -> dict[str, int]:
+def _reference_ensure(*, district: Region, supervisor: User, small: bool = False) -> dict[str, int]:
     """Categories, the fallback department and one rule per top-level category (when missing)."""
     area = district.code[:6]
     made = {"categories": s.category_seed(actor=None).created, "rules": 0, "config": 0, "model": 0}
@@ -210,7 +210,7 @@ def _reference_ensure(*, district: Region, supervisor: User) -> dict[str, int]:
         s.hotline_config_update(actor=supervisor, district=district, fallback_department=fallback)
         made["config"] = 1
     made["rules"] = _rules_ensure(district=district, departments=departments, actor=supervisor)
-    made["model"] = _model_ensure()
+    made["model"] = _model_ensure(small=small)
     selectors.reference_cache_clear()
     return made
 
@@ -248,13 +248,14 @@ def _rules_ensure(*, district: Region, departments: dict[str, Department], actor
     return made
 
 
-def _model_ensure() -> int:
+def _model_ensure(*, small: bool = False) -> int:
     """Train the classifier when there is no model yet: on the demo's own labelled messages
     (tickets/data/demo_messages.csv, written for this project), plus the shared labelled
-    messages when the folder is there. A fresh clone thus dispatches demo tickets too."""
+    messages when the folder is there and the demo is not the small one (training on those takes
+    most of the small demo's time). A fresh clone thus dispatches demo tickets too."""
     from .learning import demo_model_train
 
-    return 1 if demo_model_train() is not None else 0
+    return 1 if demo_model_train(shared=not small) is not None else 0
 
 
 # --- Moments ----------------------------------------------------------------------------------
@@ -610,7 +611,7 @@ def demo_load_tickets(*, small: bool = False) -> dict[str, int]:
         supervisor = User.objects.filter(username="supervisor").first()
         if district is None or supervisor is None:
             raise RuntimeError("缺少区划或演示账号：请先加载区划、人员与机构")
-        made = _reference_ensure(district=district, supervisor=supervisor)
+        made = _reference_ensure(district=district, supervisor=supervisor, small=small)
         ctx = _context()
         if ctx is None:
             raise RuntimeError("缺少演示账号或社区：请先加载区划、人员与机构")

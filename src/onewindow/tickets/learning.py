@@ -298,16 +298,16 @@ def classifier_retrain_tick(*, now: datetime | None = None) -> RetrainOutcome:
         return RetrainOutcome("failed", "训练失败，详见日志")
 
 
-def demo_model_train(*, now: datetime | None = None) -> ClassifierVersion | None:
+def demo_model_train(*, now: datetime | None = None, shared: bool = True) -> ClassifierVersion | None:
     """The demo's first model: its own labelled messages (plus the shared labelled messages when
     the folder is there), saved, registered and made current. None when one exists already."""
     if clf.current_version() is not None:
         return None
     data = demo_labelled()
-    shared = Path(settings.SHARED_DATA_DIR) / "tickets" / "taidi2020_labelled_train.csv"
-    if shared.is_file():
+    shared_csv = Path(settings.SHARED_DATA_DIR) / "tickets" / "taidi2020_labelled_train.csv"
+    if shared and shared_csv.is_file():
         try:
-            extra = clf.read_labelled_csv(shared, text_columns="留言主题,留言详情", label_column="一级分类")
+            extra = clf.read_labelled_csv(shared_csv, text_columns="留言主题,留言详情", label_column="一级分类")
             data = clf.LabelledData(texts=list(data.texts) + list(extra.texts),
                                     labels=list(data.labels) + list(extra.labels), source="demo+shared")
         except clf.ClassifierInputError:

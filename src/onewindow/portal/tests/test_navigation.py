@@ -7,6 +7,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.test import Client
 
 from onewindow.accounts.demo import DEMO_PASSWORD, NAMED_STAFF
@@ -25,9 +26,19 @@ def _all_open(client: Client, links: set[str]) -> dict[str, int]:
     return {h: client.get(h, follow=True).status_code for h in sorted(links)}
 
 
+@pytest.fixture(scope="module")
+def demo_district(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """The small demo, loaded once for this module in a transaction rolled back at its end
+    (each test runs in a savepoint inside it): loading it is the slow part of these tests."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("demo_load", "--small", stdout=StringIO())
+        yield
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def demo(db) -> None:  # type: ignore[no-untyped-def]
-    call_command("demo_load", "--small", stdout=StringIO())
+def demo(demo_district, db) -> None:  # type: ignore[no-untyped-def]
+    return None
 
 
 def test_public_home_links_all_open_for_a_visitor(demo, client: Client) -> None:
