@@ -888,7 +888,7 @@ def _settlement_sql(*, actor: Any, month: date, now: datetime) -> list[Settlemen
     orders, lines, statements = Order._meta.db_table, SettlementLine._meta.db_table, Settlement._meta.db_table
     pending = (f"o.status = %s AND o.month <= %s AND o.allowance_part > 0 AND o.provider_id IS NOT NULL "  # noqa: S608
                f"AND NOT EXISTS (SELECT 1 FROM {lines} x WHERE x.order_id = o.id)")
-    pending_args = [S.CONFIRMED, month]
+    pending_args: list[Any] = [S.CONFIRMED, month]
     issued_by = getattr(actor, "pk", None)
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext('homecare.settlement_run'))")

@@ -215,7 +215,7 @@ def staff_action(request: HttpRequest, public_id: str, action: str) -> HttpRespo
 
 
 @staff_page("news.staff")
-def staff_file(request: HttpRequest, public_id: str, file_id: str) -> FileResponse:
+def staff_file(request: HttpRequest, public_id: str, file_id: str) -> Any:
     """Any file of an item in the staff member's scope, internal ones included."""
     attachment = selectors.news_staff_attachment_get(actor=request.user, item_id=public_id, public_id=file_id)
     return _file_response(attachment, public=False)
