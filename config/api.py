@@ -5,6 +5,7 @@ from django.http import HttpRequest
 from ninja import Schema
 
 from onewindow.accounts.api import router as accounts_router
+from onewindow.accounts.auth import install_service_client_checks
 from onewindow.cases.api import router as cases_router
 from onewindow.catalog.api import router as catalog_router
 from onewindow.catalog.api_public import router as catalog_public_router
@@ -13,6 +14,8 @@ from onewindow.core.api import OneWindowAPI, install_error_handlers
 from onewindow.grid.api import router as grid_router
 from onewindow.hall.api import router as hall_router
 from onewindow.homecare.api import router as homecare_router
+from onewindow.integrations.api import router as integrations_router
+from onewindow.integrations.idempotency import install_idempotent_creates
 from onewindow.licences.api import router as licences_router
 from onewindow.lifecycle.api import router as lifecycle_router
 from onewindow.materials.api import router as materials_router
@@ -32,12 +35,14 @@ api = OneWindowAPI(
     version="1.0.0",
     description=(
         "区级“互联网+政务服务”平台接口。错误统一返回 {code, message, detail, fields, request_id}；"
-        "认证方式：浏览器会话（需 CSRF）或 Bearer 令牌（POST /api/v1/auth/tokens）。"
+        "认证方式：浏览器会话（需 CSRF）或 Bearer 令牌（个人：POST /api/v1/auth/tokens；服务账户："
+        "POST /api/v1/auth/client-tokens，按 资源:操作 授权，见各接口的 x-scope）。"
     ),
     urls_namespace="api-v1",
     docs_url="/docs",
 )
 install_error_handlers(api)
+install_service_client_checks(api)
 
 
 class HealthOut(Schema):
@@ -54,6 +59,7 @@ def health(request: HttpRequest) -> dict[str, str]:
 
 api.add_router("/", regions_router)
 api.add_router("/", accounts_router)
+api.add_router("/", integrations_router)
 api.add_router("/", catalog_router)
 api.add_router("/", catalog_public_router)
 api.add_router("/", licences_router)
@@ -73,3 +79,6 @@ api.add_router("/", dashboard_router)
 api.add_router("/", monitor_router)
 api.add_router("/", assessment_router)
 api.add_router("/", opendata_router)
+
+# Every create answers a retried Idempotency-Key with its first answer (see docs/api.md).
+install_idempotent_creates(api)

@@ -8,6 +8,7 @@ storage under ./var, with secrets generated once into ./var/secrets.
 from __future__ import annotations
 
 import ipaddress
+import json
 import os
 import secrets
 import sys
@@ -264,6 +265,14 @@ AXES_CLIENT_IP_CALLABLE = "onewindow.core.clientip.client_ip"
 # API tokens: default and longest lifetime (days); an expired token answers 401 token_expired.
 ONEWINDOW_TOKEN_TTL_DAYS = int(env("ONEWINDOW_TOKEN_TTL_DAYS", "90"))
 ONEWINDOW_TOKEN_MAX_TTL_DAYS = int(env("ONEWINDOW_TOKEN_MAX_TTL_DAYS", "365"))
+# Service accounts (machine clients): bearer tokens from client id + secret live this long.
+ONEWINDOW_SERVICE_TOKEN_TTL_SECONDS = int(env("ONEWINDOW_SERVICE_TOKEN_TTL_SECONDS", "3600"))
+# Outgoing webhooks: receivers must be https outside DEBUG, and public addresses, unless allowed
+# (an on-premises exchange inside the government network).
+ONEWINDOW_WEBHOOK_ALLOW_HTTP = env_bool("ONEWINDOW_WEBHOOK_ALLOW_HTTP")
+ONEWINDOW_WEBHOOK_ALLOW_PRIVATE = env_bool("ONEWINDOW_WEBHOOK_ALLOW_PRIVATE")
+# National 办件信息 exchange: the province's own code lists where they differ (docs/api.md).
+ONEWINDOW_EXCHANGE_CODES = json.loads(env("ONEWINDOW_EXCHANGE_CODES", "") or "{}")
 
 # Self-hosted CAPTCHA images (django-simple-captcha), digits only: easy to read aloud and type.
 CAPTCHA_CHALLENGE_FUNCT = "onewindow.accounts.signin.digits_challenge"

@@ -23,6 +23,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("captcha/", include("captcha.urls")),
     path("", include("onewindow.accounts.urls")),
+    path("", include("onewindow.integrations.urls")),
     path("staff/", include("onewindow.supervision.urls")),
     path("", include("onewindow.catalog.urls")),
     path("", include("onewindow.licences.urls")),

@@ -18,7 +18,7 @@ from onewindow.core.concurrency import GET_EXTRA, WRITE_EXTRA, not_modified, req
 from onewindow.core.errors import NotAuthenticated, PermissionDenied
 from onewindow.core.inputs import url_lookup_check
 from onewindow.core.masking import mask_address, mask_id_number, mask_phone
-from onewindow.core.pagination import OneWindowPagination
+from onewindow.core.pagination import OneWindowPagination, SyncPagination
 from onewindow.regions.selectors import region_get
 
 from . import selectors, services, signup
@@ -174,7 +174,7 @@ def me(request: HttpRequest) -> dict[str, object]:
 @router.get("/people", response=list[PersonOut], auth=API_AUTH, summary="自然人列表（按权限范围）",
             description="q 在网址中只用于按姓名查询；按身份证号或手机号查询请用 POST /people/search"
                         "（号码出现在网址中返回 400 personal_lookup_in_url）。")
-@paginate(OneWindowPagination)
+@paginate(SyncPagination)
 def people_list(request: HttpRequest, filters: Query[PersonFilterSchema]) -> QuerySet[Person]:
     url_lookup_check(filters.q, field="q")
     return selectors.person_list(
@@ -266,6 +266,32 @@ def token_create(request: HttpRequest, payload: TokenIn) -> Status:
                                            ttl_days=payload.expires_in_days)
     return Status(201, {"id": token.public_id, "name": token.name, "prefix": token.prefix,
                         "key": key, "expires_at": token.expires_at})
+
+
+class ClientTokenIn(Schema):
+    grant_type: Literal["client_credentials"] = Field("client_credentials", description="OAuth 2.0 客户端凭据模式")
+    client_id: str = Field(..., max_length=40, examples=["owc_0123456789abcdef"])
+    client_secret: str = Field(..., max_length=100)
+
+
+class ClientTokenOut(Schema):
+    access_token: str = Field(..., description="Bearer 令牌，只显示这一次")
+    token_type: Literal["Bearer"] = "Bearer"
+    expires_in: int = Field(..., description="有效秒数（ONEWINDOW_SERVICE_TOKEN_TTL_SECONDS）")
+    expires_at: datetime
+    scope: str = Field(..., description="授予的权限范围，空格分隔，如 tickets:create cases:read")
+
+
+@router.post("/auth/client-tokens", response={201: ClientTokenOut, 401: ErrorOut}, summary="服务账户换取令牌",
+             description="以服务账户的 client_id 和 client_secret 换取短期 Bearer 令牌（RFC 6749 §4.4）。"
+                         "密钥错误 401 bad_client_credentials；账户已吊销 401 client_revoked。"
+                         "令牌只能调用授权范围内的接口（否则 403 scope_missing），每次调用都记入审计。")
+def client_token_create(request: HttpRequest, payload: ClientTokenIn) -> Status:
+    token, key = services.service_token_issue(client_id=payload.client_id, client_secret=payload.client_secret)
+    assert token.client is not None and token.expires_at is not None
+    ttl = int((token.expires_at - token.created_at).total_seconds())
+    return Status(201, {"access_token": key, "token_type": "Bearer", "expires_in": max(ttl, 0),
+                        "expires_at": token.expires_at, "scope": " ".join(token.client.scopes)})
 
 
 @router.delete("/auth/tokens/{token_id}", response={204: None}, auth=API_AUTH, summary="吊销令牌")

@@ -42,3 +42,14 @@ audit_action_register("service_window.create", "新增服务窗口")
 audit_action_register("api_token.create", "创建接口令牌")
 audit_action_register("api_token.revoke", "吊销接口令牌")
 audit_action_register("user.login", "登录")
+audit_prefix_register("service_client.", "服务账户")
+audit_keys_register({"client_id": "客户端编号", "scopes": "权限范围", "method": "请求方法", "path": "接口",
+                     "status": "应答状态", "scope": "所需权限"})
+audit_action_register("service_client.create", "新建服务账户", summarize=lambda s, n: (
+    f"{s.get('name', '')}（{s.get('client_id', '')}），权限 {' '.join(s.get('scopes', []))}"))
+audit_action_register("service_client.rotate", "更换服务账户密钥")
+audit_action_register("service_client.revoke", "吊销服务账户")
+audit_action_register("service_client.update", "调整服务账户的权限范围或可访问范围")
+audit_action_register("service_client.token", "服务账户换取令牌")
+audit_action_register("service_client.call", "服务账户调用接口", summarize=lambda s, n: (
+    f"{s.get('method', '')} {s.get('path', '')} → {s.get('status', '')}"))

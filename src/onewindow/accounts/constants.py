@@ -5,6 +5,7 @@ class UserKind(models.TextChoices):
     CITIZEN = "citizen", "个人"
     ENTERPRISE = "enterprise", "法人/企业"
     STAFF = "staff", "工作人员"
+    SERVICE = "service", "服务账户"
 
 
 class Role(models.TextChoices):
@@ -46,6 +47,12 @@ AUDIT_STAFF_CREATE = "staff.create"
 AUDIT_STAFF_SCOPE = "staff.scope_change"
 AUDIT_TOKEN_CREATE = "api_token.create"
 AUDIT_TOKEN_REVOKE = "api_token.revoke"
+AUDIT_CLIENT_CREATE = "service_client.create"
+AUDIT_CLIENT_ROTATE = "service_client.rotate"
+AUDIT_CLIENT_REVOKE = "service_client.revoke"
+AUDIT_CLIENT_UPDATE = "service_client.update"
+AUDIT_CLIENT_TOKEN = "service_client.token"
+AUDIT_CLIENT_CALL = "service_client.call"
 AUDIT_LOGIN = "user.login"
 AUDIT_ACCOUNT_REGISTER = "account.register"
 AUDIT_ACCOUNT_WINDOW_REGISTER = "account.window_register"
@@ -79,3 +86,17 @@ FACTOR_ID_NAME = "id_name"  # ID number and name matched by the real-name provid
 FACTOR_MOBILE_SMS = "mobile_sms"  # the mobile phone proved by an SMS code
 FACTOR_ID_CARD = "id_card"  # the ID card read by a card reader
 FACTOR_IN_PERSON = "in_person"  # the person seen by a clerk at a window
+
+
+# --- Service accounts (machine clients of the API) ----------------------------------------------
+CLIENT_ID_PREFIX = "owc_"
+CLIENT_SECRET_PREFIX = "ows_"
+SERVICE_TOKEN_PREFIX = "ow_"  # service tokens are ordinary bearer tokens bound to their client
+#: Actions of a scope ``<resource>:<action>``: ``read`` (GET), ``create`` (a POST answering
+#: 201), ``write`` (any change, creates included), ``*`` (all).
+SCOPE_ACTIONS = ("read", "create", "write", "*")
+#: Resources of the API: one per app with a router (the app of the operation's module).
+SCOPE_RESOURCES = (
+    "accounts", "regions", "catalog", "licences", "materials", "cases", "hall", "tickets", "grid",
+    "news", "consult", "lifecycle", "portal", "homecare", "supervision", "integrations",
+)

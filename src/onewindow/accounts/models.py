@@ -172,10 +172,46 @@ class Staff(BaseModel):
         return [str(labels.get(r, r)) for r in self.roles]
 
 
+class ServiceClient(BaseModel):
+    """A machine client of the API (服务账户): a call-centre system, the provincial exchange.
+
+    It signs in with ``client_id`` + secret (only the secret's SHA-256 is stored, shown once),
+    exchanged for a short-lived bearer token. ``scopes`` (``<resource>:<action>``) say which
+    operations it may call; its reach (region, departments, roles) is the ``Staff`` record of its
+    own ``user``, so every selector scopes it like a member of staff and every audit entry names
+    it (user name ``svc-<client_id>``)."""
+
+    name = models.CharField("名称", max_length=100)
+    contact = models.CharField("联系人", max_length=200, blank=True)
+    client_id = models.CharField(max_length=40, unique=True)
+    secret_prefix = models.CharField(max_length=12)
+    secret_hash = models.CharField(max_length=64)
+    scopes = models.JSONField("授权范围", default=list)
+    user = models.OneToOneField(User, on_delete=models.PROTECT, related_name="service_client")
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    secret_rotated_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "服务账户"
+        verbose_name_plural = "服务账户"
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.client_id}）"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
 class ApiToken(BaseModel):
     """A bearer token for programs. Only its SHA-256 is stored; the key is shown once."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    client = models.ForeignKey(ServiceClient, null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="tokens")
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=12, db_index=True)
     key_hash = models.CharField(max_length=64, unique=True)

@@ -230,3 +230,52 @@ def sms_send_wait(*, phone_ages: list[float], client_ages: list[float], limits: 
             oldest_counting = recent[limit - 1]
             waits.append(int(window - oldest_counting) + 1)
     return max(waits)
+
+
+# --- Scopes of service accounts (``<resource>:<action>``) ----------------------------------------
+SCOPE_RE = re.compile(r"^([a-z_]+|\*):(read|create|write|\*)$")
+
+
+def scopes_parse(values: list[str] | str, *, resources: tuple[str, ...]) -> list[str]:
+    """Normalise a list (or a space/comma separated text) of scopes; refuse unknown ones."""
+    if isinstance(values, str):
+        values = re.split(r"[\s,，]+", values)
+    scopes = sorted({v.strip().lower() for v in values if v and v.strip()})
+    if not scopes:
+        raise ValidationFailed("至少授予一个权限范围", code="scope_required", fields={"scopes": "至少授予一个权限范围"})
+    bad = [s for s in scopes if not (m := SCOPE_RE.match(s)) or (m.group(1) != "*" and m.group(1) not in resources)]
+    if bad:
+        msg = f"无法识别的权限范围：{'、'.join(bad)}（格式为 资源:read|create|write|*）"
+        raise ValidationFailed(msg, code="scope_unknown", fields={"scopes": msg})
+    return scopes
+
+
+def scope_allows(granted: list[str] | tuple[str, ...], required: str) -> bool:
+    """Whether ``granted`` covers ``required`` (``write`` implies ``create``; ``*`` anything)."""
+    resource, _, action = required.partition(":")
+    for scope in granted:
+        g_resource, _, g_action = scope.partition(":")
+        if g_resource not in (resource, "*"):
+            continue
+        if g_action in ("*", action) or (g_action == "write" and action == "create"):
+            return True
+    return False
+
+
+READ_POST_SUFFIXES = ("/search", "/resolve", "/lookup", "/verify", "/classify")
+
+
+def scope_required(*, module: str, method: str, statuses: set[int] | frozenset[int], path: str = "") -> str:
+    """The scope an API operation needs: the app of its module, ``read`` for GET/HEAD and for
+    POSTs that only look things up (``…/search``: terms stay out of URLs), ``create`` for a POST
+    that answers 201, else ``write``."""
+    parts = module.split(".")
+    resource = parts[1] if len(parts) > 2 and parts[0] == "onewindow" else parts[0]
+    method = method.upper()
+    if method in ("GET", "HEAD", "OPTIONS") or (method == "POST" and path.rstrip("/").endswith(READ_POST_SUFFIXES)):
+        action = "read"
+    elif method == "POST" and 201 in statuses:
+        action = "create"
+    else:
+        action = "write"
+    return f"{resource}:{action}"

@@ -19,6 +19,7 @@ from .models import (
     Enterprise,
     Person,
     RealNameRecord,
+    ServiceClient,
     ServiceHall,
     Staff,
     User,
@@ -129,3 +130,23 @@ def agreement_of_user(*, user: Any) -> AgreementAcceptance | None:
     if not getattr(user, "is_authenticated", False):
         return None
     return AgreementAcceptance.objects.filter(user=user).order_by("-accepted_at").first()
+
+
+# --- Service accounts ----------------------------------------------------------------------------
+def service_client_list(*, actor: Any) -> QuerySet[ServiceClient]:
+    """Machine clients whose reach lies inside an administrator's region (nothing for others)."""
+    from .constants import Role
+
+    scope = scope_for(actor)
+    if scope.is_empty or not scope.has_role(Role.ADMINISTRATOR):
+        return ServiceClient.objects.none()
+    return (ServiceClient.objects.filter(user__staff__region__path__startswith=scope.region_path or "")
+            .select_related("user__staff__region", "created_by").prefetch_related("user__staff__departments")
+            .order_by("revoked_at", "name"))
+
+
+def service_client_get(*, actor: Any, client_id: str) -> ServiceClient:
+    client = service_client_list(actor=actor).filter(client_id=client_id).first()
+    if client is None:
+        raise NotFound("找不到该服务账户，或您无权查看", code="client_not_found")
+    return client

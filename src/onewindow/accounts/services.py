@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from datetime import datetime, timedelta
 from typing import Any
@@ -20,7 +21,8 @@ from onewindow.core.masking import mask_id_number, mask_phone
 from onewindow.regions.models import Region
 
 from . import constants as c
-from .models import ApiToken, Department, Enterprise, Person, ServiceWindow, Staff, User
+from . import rules
+from .models import ApiToken, Department, Enterprise, Person, ServiceClient, ServiceWindow, Staff, User
 from .rules import credit_code_validate, id_number_parse, phone_validate
 from .scope import scope_for
 
@@ -264,6 +266,11 @@ def api_token_revoke_all(*, user: User, reason: str, now: datetime | None = None
 
 
 def api_token_authenticate(*, key: str, now: datetime | None = None) -> User | None:
+    principal = api_token_principal(key=key, now=now)
+    return principal[0] if principal else None
+
+
+def api_token_principal(*, key: str, now: datetime | None = None) -> tuple[User, ServiceClient | None] | None:
     """The active user behind a bearer key, or None when the key is unknown.
 
     An expired or revoked key raises ``NotAuthenticated`` with its own code, so a program learns
@@ -271,11 +278,13 @@ def api_token_authenticate(*, key: str, now: datetime | None = None) -> User | N
     """
     if not key or not key.startswith(TOKEN_PREFIX):
         return None
-    token = ApiToken.objects.select_related("user").filter(key_hash=_token_hash(key)).first()
-    if token is None or not token.user.is_active:
+    token = ApiToken.objects.select_related("user", "client").filter(key_hash=_token_hash(key)).first()
+    if token is None:
         return None
-    if token.revoked_at is not None:
+    if token.revoked_at is not None or (token.client is not None and token.client.revoked_at is not None):
         raise NotAuthenticated("该令牌已吊销，请重新创建", code="token_revoked")
+    if not token.user.is_active:
+        return None
     now = now or timezone.now()
     ttl = timedelta(days=int(getattr(settings, "ONEWINDOW_TOKEN_TTL_DAYS", 90)))
     expires_at = token.expires_at or token.created_at + ttl
@@ -284,4 +293,161 @@ def api_token_authenticate(*, key: str, now: datetime | None = None) -> User | N
                                detail={"expired_at": expires_at.isoformat()})
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 300:
         ApiToken.objects.filter(id=token.id).update(last_used_at=now)
-    return token.user
+    return token.user, token.client
+
+
+# --- Service accounts (machine clients) ---------------------------------------------------------
+def _require_administrator(actor: Any, region: Region | None = None) -> None:
+    scope = scope_for(actor)
+    if scope.is_empty or not scope.has_role(c.Role.ADMINISTRATOR):
+        raise PermissionDenied("只有系统管理员可以管理服务账户", code="client_admin_only")
+    if region is not None and not scope.covers_region_path(region.path):
+        raise PermissionDenied("该区划不在您的管辖范围内", code="region_out_of_scope")
+
+
+def _new_secret() -> str:
+    return c.CLIENT_SECRET_PREFIX + secrets.token_urlsafe(32)
+
+
+def service_client_create(
+    *, actor: Any, name: str, contact: str = "", scopes: list[str] | str, region: Region,
+    departments: list[Department] | None = None, roles: list[str] | None = None,
+) -> tuple[ServiceClient, str]:
+    """Create a machine client; returns it with its secret, shown once and stored as SHA-256.
+
+    Its reach is a ``Staff`` record of its own user (region subtree, departments, roles), so the
+    selectors of every app scope it as they scope people."""
+    _require_administrator(actor, region)
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        msg = "请填写名称（不超过100字）"
+        raise ValidationFailed(msg, code="client_name_required", fields={"name": msg})
+    clean_scopes = rules.scopes_parse(scopes, resources=c.SCOPE_RESOURCES)
+    roles = sorted(set(roles or []))
+    unknown = sorted(set(roles) - set(c.Role.values))
+    if unknown:
+        raise ValidationFailed(f"未知角色：{', '.join(unknown)}", code="role_unknown", fields={"roles": "未知角色"})
+    if c.Role.ADMINISTRATOR in roles:
+        msg = "服务账户不能拥有系统管理员角色"
+        raise ValidationFailed(msg, code="client_role_forbidden", fields={"roles": msg})
+    client_id = c.CLIENT_ID_PREFIX + secrets.token_hex(8)
+    secret = _new_secret()
+    with transaction.atomic():
+        user = User(username=f"svc-{client_id}", kind=c.UserKind.SERVICE, display_name=name)
+        user.set_unusable_password()
+        user.save()
+        staff = Staff.objects.create(user=user, name=name[:60], employee_no=f"svc-{client_id}"[:30],
+                                     roles=roles, region=region)
+        if departments:
+            staff.departments.set(departments)
+        client = ServiceClient.objects.create(
+            name=name, contact=(contact or "").strip()[:200], client_id=client_id,
+            secret_prefix=secret[:10], secret_hash=_token_hash(secret), scopes=clean_scopes,
+            user=user, created_by=actor if getattr(actor, "is_authenticated", False) else None,
+        )
+        audit_record(actor=actor, action=c.AUDIT_CLIENT_CREATE, obj=client,
+                     summary={"name": name, "client_id": client_id, "scopes": clean_scopes,
+                              "region": region.code, "roles": roles,
+                              "departments": [d.code for d in departments or []]})
+    return client, secret
+
+
+def service_client_rotate(*, actor: Any, client: ServiceClient) -> tuple[ServiceClient, str]:
+    """A new secret (shown once); the old one stops working at once. Tokens already issued
+    run until they expire (at most ``ONEWINDOW_SERVICE_TOKEN_TTL_SECONDS``)."""
+    _require_administrator(actor, client.user.staff.region)
+    if client.revoked_at is not None:
+        raise Conflict("该服务账户已吊销", code="client_revoked")
+    secret = _new_secret()
+    with transaction.atomic():
+        client.secret_hash = _token_hash(secret)
+        client.secret_prefix = secret[:10]
+        client.secret_rotated_at = timezone.now()
+        client.save(update_fields=["secret_hash", "secret_prefix", "secret_rotated_at", "updated_at"])
+        audit_record(actor=actor, action=c.AUDIT_CLIENT_ROTATE, obj=client,
+                     summary={"client_id": client.client_id, "prefix": client.secret_prefix})
+    return client, secret
+
+
+def service_client_revoke(*, actor: Any, client: ServiceClient) -> ServiceClient:
+    """Revoke a client: its secret and every token it holds stop working at once."""
+    _require_administrator(actor, client.user.staff.region)
+    if client.revoked_at is not None:
+        raise Conflict("该服务账户已吊销", code="client_revoked")
+    now = timezone.now()
+    with transaction.atomic():
+        client.revoked_at = now
+        client.save(update_fields=["revoked_at", "updated_at"])
+        ApiToken.objects.filter(client=client, revoked_at__isnull=True).update(revoked_at=now, updated_at=now)
+        User.objects.filter(id=client.user_id).update(is_active=False)
+        audit_record(actor=actor, action=c.AUDIT_CLIENT_REVOKE, obj=client,
+                     summary={"client_id": client.client_id})
+    return client
+
+
+def service_token_issue(*, client_id: str, client_secret: str,
+                        now: datetime | None = None) -> tuple[ApiToken, str]:
+    """Exchange a client's id and secret for a bearer token that expires after
+    ``ONEWINDOW_SERVICE_TOKEN_TTL_SECONDS`` (OAuth 2.0 client credentials, RFC 6749 §4.4)."""
+    now = now or timezone.now()
+    client = (ServiceClient.objects.select_related("user").filter(client_id=(client_id or "").strip()).first()
+              if client_id else None)
+    supplied = _token_hash(client_secret or "")
+    if client is None or not hmac.compare_digest(client.secret_hash, supplied):
+        raise NotAuthenticated("客户端编号或密钥不正确", code="bad_client_credentials")
+    if client.revoked_at is not None or not client.user.is_active:
+        raise NotAuthenticated("该服务账户已吊销", code="client_revoked")
+    ttl = int(getattr(settings, "ONEWINDOW_SERVICE_TOKEN_TTL_SECONDS", 3600))
+    key = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=client.user, client=client, name=f"client:{client.client_id}"[:100], prefix=key[:10],
+            key_hash=_token_hash(key), expires_at=now + timedelta(seconds=ttl),
+        )
+        ServiceClient.objects.filter(id=client.id).update(last_used_at=now)
+        audit_record(actor=client.user, action=c.AUDIT_CLIENT_TOKEN, obj=client,
+                     summary={"client_id": client.client_id, "prefix": token.prefix,
+                              "expires_at": token.expires_at.isoformat() if token.expires_at else ""})
+    return token, key
+
+
+def service_call_record(*, client: ServiceClient, method: str, path: str, status: int,
+                        scope: str) -> None:
+    """Audit one API call of a machine client under its own name (reads included)."""
+    with transaction.atomic():
+        audit_record(actor=client.user, action=c.AUDIT_CLIENT_CALL, obj=client,
+                     summary={"client_id": client.client_id, "method": method, "path": path[:300],
+                              "status": status, "scope": scope})
+
+
+def service_client_update(*, actor: Any, client: ServiceClient, scopes: list[str] | str, region: Region,
+                          departments: list[Department] | None = None,
+                          roles: list[str] | None = None) -> ServiceClient:
+    """Change a client's scopes and reach; its tokens keep working under the new rights (the
+    scope and the reach are read on every call)."""
+    _require_administrator(actor, client.user.staff.region)
+    _require_administrator(actor, region)
+    if client.revoked_at is not None:
+        raise Conflict("该服务账户已吊销", code="client_revoked")
+    clean_scopes = rules.scopes_parse(scopes, resources=c.SCOPE_RESOURCES)
+    roles = sorted(set(roles or []))
+    if set(roles) - set(c.Role.values):
+        raise ValidationFailed("未知角色", code="role_unknown", fields={"roles": "未知角色"})
+    if c.Role.ADMINISTRATOR in roles:
+        msg = "服务账户不能拥有系统管理员角色"
+        raise ValidationFailed(msg, code="client_role_forbidden", fields={"roles": msg})
+    with transaction.atomic():
+        before = {"scopes": list(client.scopes), "region": client.user.staff.region.code,
+                  "roles": list(client.user.staff.roles)}
+        client.scopes = clean_scopes
+        client.save(update_fields=["scopes", "updated_at"])
+        staff = client.user.staff
+        staff.region = region
+        staff.roles = roles
+        staff.save(update_fields=["region", "roles", "updated_at"])
+        staff.departments.set(departments or [])
+        audit_record(actor=actor, action=c.AUDIT_CLIENT_UPDATE, obj=client, summary={
+            "client_id": client.client_id, "before": before,
+            "after": {"scopes": clean_scopes, "region": region.code, "roles": roles,
+                      "departments": [d.code for d in departments or []]}})
+    return client

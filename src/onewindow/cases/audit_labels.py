@@ -55,3 +55,6 @@ audit_prefix_register("kiosk.", "自助终端")
 audit_action_register("kiosk.sign_in", "自助终端登录")
 audit_action_register("kiosk.sign_in_failed", "自助终端登录失败")
 audit_action_register("kiosk.sign_out", "自助终端退出")
+audit_action_register("case.exchange_export", "导出办件信息（数据交换）", summarize=lambda s, n: (
+    f"{s.get('from', '')[:10]} 至 {s.get('to', '')[:10]}（{'按办结时间' if s.get('by') == 'closed' else '按更新时间'}，"
+    f"{s.get('format', '')}）"))

@@ -193,6 +193,8 @@ DEFAULT_PROGRESS_RATE = 10
 #: Payload: {"case_id", "case_number", "item_name", "department_code", "region_path",
 #:           "applicant": {"kind", "name", "person_id", "enterprise_id", "user_id"}}
 EVENT_PREREVIEW_PASSED = "case.prereview_passed"
+AUDIT_EXCHANGE_EXPORT = "case.exchange_export"
+EVENT_CASE_CLOSED = "case.closed"  # closed or withdrawn: closed_at is set
 
 # Audit actions.
 AUDIT_PREFIX = "case."

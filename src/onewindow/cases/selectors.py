@@ -644,3 +644,20 @@ def material_figures(*, actor: Any, start: date, end: date, department: Departme
         PostcheckCounts(*(sum(getattr(c, f) for c in checks.values())
                           for f in ("commitments", "drawn", "passed", "failed", "open"))))
     return rows, total
+
+
+# --- National 办件信息 exchange ----------------------------------------------------------------------
+def case_exchange_list(*, actor: Any, period_from: datetime, period_to: datetime,
+                       by: str = "updated") -> QuerySet[Case]:
+    """Cases in the actor's scope changed (``by="updated"``) or closed (``by="closed"``) in the
+    period, oldest first, with what ``exchange.exchange_record`` needs (one query, streamed)."""
+    from django.db.models import OuterRef, Subquery
+
+    field = "closed_at" if by == "closed" else "updated_at"
+    decided = (CaseEvent.objects.filter(case=OuterRef("pk"), to_status__in=[CaseStatus.APPROVED, CaseStatus.REFUSED])
+               .order_by("-at").values("to_status")[:1])
+    return (Case.objects.filter(staff_q(scope_for(actor)))
+            .filter(**{f"{field}__gte": period_from, f"{field}__lt": period_to})
+            .select_related("department", "item", "applicant_person", "applicant_enterprise")
+            .annotate(decided_status=Subquery(decided))
+            .order_by(field, "id"))

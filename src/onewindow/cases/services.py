@@ -1377,11 +1377,35 @@ def case_deliver(*, actor: Any, case: Case, method: str = "", tracking_no: str =
                        kind=NotificationKind.RESULT)
 
 
+def _publish_closed(case: Case) -> None:
+    """``case.closed`` for higher apps and integrators (webhooks, the push of closed cases to
+    the exchange): the national 办件信息 record, the applicant's ID number masked."""
+    from .exchange import case_exchange_record
+
+    decided = (CaseEvent.objects.filter(case=case, to_status__in=[CaseStatus.APPROVED, CaseStatus.REFUSED])
+               .order_by("-at").values_list("to_status", flat=True).first() or "")
+    event_publish(name=c.EVENT_CASE_CLOSED, payload={
+        "case_id": str(case.public_id), "case_number": case.number, "status": case.status,
+        "region_path": case.region_path, "exchange": case_exchange_record(case, decided_status=decided),
+    })
+
+
+def case_exchange_export_record(*, actor: Any, period_from: datetime, period_to: datetime, by: str,
+                                fmt: str) -> None:
+    """Audit a bulk export of 办件信息 (who took which period, in which form)."""
+    with transaction.atomic():
+        audit_record(actor=actor, action=c.AUDIT_EXCHANGE_EXPORT, summary={
+            "from": timezone.localtime(period_from).isoformat(), "to": timezone.localtime(period_to).isoformat(),
+            "by": by, "format": fmt})
+
+
 def case_close(*, actor: Any, case: Case, now: datetime | None = None) -> Case:
     with transaction.atomic():
         step = _begin(actor=actor, case=case, action=Action.CLOSE, now=now)
         step.case.closed_at = step.now
-        return _finish(step, actor=actor, action=Action.CLOSE, fields=["closed_at"])
+        closed = _finish(step, actor=actor, action=Action.CLOSE, fields=["closed_at"])
+        _publish_closed(closed)
+        return closed
 
 
 def case_withdraw(*, actor: Any, case: Case, reason: str = "", now: datetime | None = None) -> Case:
@@ -1392,9 +1416,11 @@ def case_withdraw(*, actor: Any, case: Case, reason: str = "", now: datetime | N
         if case.paused_since is not None:
             _pause_end(case, calendar=work_calendar(), now=step.now, outcome="申请人撤回")
         case.closed_at = step.now
-        return _finish(step, actor=actor, action=Action.WITHDRAW,
-                       fields=["paused_days", "paused_since", "closed_at"],
-                       note=(reason or "").strip()[:2000], tell="已撤回")
+        withdrawn = _finish(step, actor=actor, action=Action.WITHDRAW,
+                            fields=["paused_days", "paused_since", "closed_at"],
+                            note=(reason or "").strip()[:2000], tell="已撤回")
+        _publish_closed(withdrawn)
+        return withdrawn
 
 
 TRANSITION_SERVICES: dict[str, Callable[..., Case]] = {

@@ -19,7 +19,7 @@ from ninja.pagination import paginate
 from onewindow.accounts.auth import API_AUTH
 from onewindow.accounts.selectors import department_get
 from onewindow.core.errors import PermissionDenied
-from onewindow.core.pagination import OneWindowPagination
+from onewindow.core.pagination import SyncPagination
 from onewindow.integrations.idempotency import idempotent
 
 from . import selectors, services, transfer
@@ -303,7 +303,7 @@ def _version(version: ServiceItemVersion) -> ServiceItemVersion:
 # --- Endpoints --------------------------------------------------------------------------------
 @router.get("/catalog/admin/items", response=list[ItemOut], auth=API_AUTH,
             summary="可管理的事项列表")
-@paginate(OneWindowPagination)
+@paginate(SyncPagination)
 def admin_items(request: HttpRequest, filters: Query[ItemFilterSchema]) -> QuerySet[ServiceItem]:
     _require_manager(request)
     return selectors.item_list(actor=request.user, filters=selectors.ItemFilters(

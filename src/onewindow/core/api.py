@@ -18,6 +18,7 @@ from ninja.renderers import JSONRenderer
 from ninja.responses import NinjaJSONEncoder
 
 from .errors import DomainError, NotAuthenticated, NotFound, PermissionDenied
+from .errors_en import localized_field_message, localized_message
 from .inputs import bad_input_error
 
 logger = logging.getLogger(__name__)
@@ -54,12 +55,18 @@ class OneWindowAPI(NinjaAPI):
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("renderer", LocalTimeRenderer())
         super().__init__(**kwargs)
+        self.openapi_operations: dict[str, Any] = {}
+        #: Functions ``hook(schema, operations_by_id)`` that higher layers (accounts: the scope
+        #: each operation needs) apply to the generated document.
+        self.openapi_hooks: list[Any] = []
 
     def get_openapi_operation_id(self, operation: Any) -> str:
         # onewindow.tickets.api.accept -> tickets_accept
         module = str(operation.view_func.__module__).split(".")
         app = module[1] if len(module) > 2 and module[0] == "onewindow" else module[0]
-        return f"{app}_{operation.view_func.__name__}"
+        operation_id = f"{app}_{operation.view_func.__name__}"
+        self.openapi_operations[operation_id] = operation
+        return operation_id
 
     def get_openapi_schema(self, *, path_prefix: str | None = None,
                            path_params: dict[str, Any] | None = None) -> Any:
@@ -67,6 +74,8 @@ class OneWindowAPI(NinjaAPI):
 
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         add_error_responses(schema)
+        for hook in self.openapi_hooks:
+            hook(schema, self.openapi_operations)
         return schema
 
     def create_response(self, request: HttpRequest, data: Any, *, status: int | None = None,
@@ -112,6 +121,7 @@ def _json_method_not_allowed(self: PathView) -> HttpResponse:
 
 def error_response(api: NinjaAPI, request: HttpRequest, error: DomainError) -> HttpResponse:
     body = error.as_dict()
+    body["message"] = localized_message(request, error.code, error.message)
     body["request_id"] = getattr(request, "request_id", "")
     return api.create_response(request, body, status=error.status)
 
@@ -163,7 +173,8 @@ def install_error_handlers(api: NinjaAPI) -> None:
         fields: dict[str, str] = {}
         for err in exc.errors:
             name = _field_name(list(err.get("loc", [])))
-            fields.setdefault(name, _PYDANTIC_MESSAGES.get(str(err.get("type")), "取值无效"))
+            kind = str(err.get("type"))
+            fields.setdefault(name, localized_field_message(request, kind, _PYDANTIC_MESSAGES.get(kind, "取值无效")))
         error = DomainError("提交的内容有误，请检查标出的项目", code="validation_failed",
                             fields=fields, status=422)
         return error_response(api, request, error)

@@ -11,6 +11,9 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -23,6 +26,21 @@ logger = logging.getLogger(__name__)
 Handler = Callable[[dict[str, Any]], None]
 _handlers: dict[str, list[Handler]] = defaultdict(list)
 MAX_ATTEMPTS = 10
+
+
+@dataclass(frozen=True)
+class CurrentEvent:
+    id: int
+    name: str
+    created_at: datetime
+
+
+_current: ContextVar[CurrentEvent | None] = ContextVar("onewindow_current_event", default=None)
+
+
+def event_current() -> CurrentEvent | None:
+    """The outbox event whose handlers are running (its id makes a handler idempotent)."""
+    return _current.get()
 
 
 def subscribe(name: str) -> Callable[[Handler], Handler]:
@@ -56,12 +74,16 @@ def outbox_process(*, limit: int = 200) -> int:
     pending = OutboxEvent.objects.filter(processed_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
     for event in pending.order_by("id")[:limit]:
         try:
-            with transaction.atomic():
-                for handler in subscribers(event.name):
-                    handler(event.payload)
-                updated = OutboxEvent.objects.filter(
-                    id=event.id, processed_at__isnull=True
-                ).update(processed_at=timezone.now(), attempts=event.attempts + 1)
+            reset = _current.set(CurrentEvent(id=event.id, name=event.name, created_at=event.created_at))
+            try:
+                with transaction.atomic():
+                    for handler in subscribers(event.name):
+                        handler(event.payload)
+                    updated = OutboxEvent.objects.filter(
+                        id=event.id, processed_at__isnull=True
+                    ).update(processed_at=timezone.now(), attempts=event.attempts + 1)
+            finally:
+                _current.reset(reset)
             delivered += updated
         except Exception as exc:
             logger.exception("outbox event %s (%s) failed", event.id, event.name)

@@ -80,9 +80,12 @@ def warmup(*, notify: Callable[[], Any] | None = None) -> dict[str, float]:
             continue
         timings[name] = round(time.monotonic() - begun, 3)
     # the worker's requests open their own connections: do not hand them one opened here
-    close_old_connections()
-    for connection in connections.all(initialized_only=True):
-        connection.close()
+    # (unless a transaction is open around the warm-up, as in a test: closing would end it)
+    opened = connections.all(initialized_only=True)
+    if not any(connection.in_atomic_block for connection in opened):
+        close_old_connections()
+        for connection in opened:
+            connection.close()
     logger.info("warm-up done in %.1f s: %s", time.monotonic() - started,
                 ", ".join(f"{k} {v:.2f} s" for k, v in timings.items()) or "nothing to do")
     return timings

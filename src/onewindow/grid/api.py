@@ -16,7 +16,7 @@ from ninja.pagination import paginate
 
 from onewindow.accounts.auth import API_AUTH
 from onewindow.core.errors import NotFound, ValidationFailed
-from onewindow.core.pagination import OneWindowPagination
+from onewindow.core.pagination import SyncPagination
 from onewindow.integrations.idempotency import idempotent
 
 from . import constants as c
@@ -428,7 +428,7 @@ def _resident(request: HttpRequest, household: Household, resident_id: Any) -> R
 
 # --- Houses -----------------------------------------------------------------------------------
 @router.get("/grid/houses", response=list[GridHouseOut], auth=API_AUTH, summary="房屋列表（本网格/社区/街道）")
-@paginate(OneWindowPagination)
+@paginate(SyncPagination)
 def house_list(request: HttpRequest, filters: Query[GridFilterSchema], use: str = "") -> Any:
     qs = selectors.house_list(actor=request.user, filters=selectors.HouseFilters(
         grid_code=filters.grid, q=filters.q, use=use)).select_related("owner_person", "owner_enterprise")
@@ -489,7 +489,7 @@ def house_get(request: HttpRequest, house_id: UUID) -> dict[str, Any]:
 
 # --- Households -------------------------------------------------------------------------------
 @router.get("/grid/households", response=list[GridHouseholdListOut], auth=API_AUTH, summary="住户列表")
-@paginate(OneWindowPagination)
+@paginate(SyncPagination)
 def household_list(request: HttpRequest, filters: Query[GridFilterSchema]) -> Any:
     return _Mapped(selectors.household_list(actor=request.user, filters=selectors.HouseholdFilters(
         grid_code=filters.grid, q=filters.q, special=filters.special, floating=filters.floating)),
@@ -567,7 +567,7 @@ def member_register(request: HttpRequest, household_id: UUID, resident_id: UUID,
 
 # --- Visits -----------------------------------------------------------------------------------
 @router.get("/grid/visits", response=list[GridVisitOut], auth=API_AUTH, summary="走访记录")
-@paginate(OneWindowPagination)
+@paginate(SyncPagination)
 def visit_list(request: HttpRequest, month: str = "", mine: bool = False) -> Any:
     qs = selectors.visit_list(actor=request.user, month=_month(month), mine=mine).prefetch_related("photos")
     return _Mapped(qs, _visit_out)
@@ -612,7 +612,7 @@ def _corrections(request: HttpRequest, household: Household, house_use: str, raw
 
 # --- Events -----------------------------------------------------------------------------------
 @router.get("/grid/events", response=list[GridEventOut], auth=API_AUTH, summary="网格事件")
-@paginate(OneWindowPagination)
+@paginate(SyncPagination)
 def event_list(request: HttpRequest, kind: str = "", open_only: bool = False, mine: bool = False,
                grid: str = "") -> Any:
     qs = selectors.event_list(actor=request.user, filters=selectors.EventFilters(

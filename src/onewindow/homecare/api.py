@@ -19,7 +19,7 @@ from ninja.pagination import paginate
 from onewindow.accounts.auth import API_AUTH
 from onewindow.core.errors import NotFound, ValidationFailed
 from onewindow.core.masking import mask_address, mask_id_number, mask_name, mask_phone
-from onewindow.core.pagination import OneWindowPagination
+from onewindow.core.pagination import SyncPagination
 from onewindow.regions.selectors import region_get_by_code
 
 from . import constants as c
@@ -478,7 +478,7 @@ def assessment_form(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.get("/homecare/elders", response=list[CareElderOut], auth=API_AUTH, summary="老年人列表（按权限范围）")
-@paginate(OneWindowPagination)
+@paginate(SyncPagination)
 def elder_list(request: HttpRequest, q: str = "", care_level: int | None = None, living: str = "") -> Any:
     qs = selectors.elder_list(actor=request.user, filters=selectors.ElderFilters(q=q, care_level=care_level,
                                                                                   living=living))
@@ -609,7 +609,7 @@ def carer_create(request: HttpRequest, provider_id: UUID, payload: CareCarerIn) 
 
 # --- Orders -----------------------------------------------------------------------------------
 @router.get("/homecare/orders", response=list[CareOrderOut], auth=API_AUTH, summary="服务订单（按权限范围）")
-@paginate(OneWindowPagination)
+@paginate(SyncPagination)
 def order_list(request: HttpRequest, status: str = "", month: str = "") -> Any:
     qs = selectors.order_list(actor=request.user, filters=selectors.OrderFilters(
         status=status, month=month_parse(month) if month else None)).prefetch_related("payments")

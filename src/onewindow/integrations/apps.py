@@ -7,4 +7,7 @@ class IntegrationsConfig(AppConfig):
     verbose_name = "系统对接"
 
     def ready(self) -> None:
-        from . import tasks  # noqa: F401  (register periodic jobs)
+        from . import nav, tasks
+
+        nav.register()
+        tasks.webhooks_subscribe()

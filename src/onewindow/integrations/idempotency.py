@@ -32,6 +32,7 @@ from ninja.utils import contribute_operation_callback
 
 from onewindow.core.clientip import client_ip
 from onewindow.core.crypto import lookup_hash, open_sealed, seal
+from onewindow.core.errors_en import localized_message
 
 from . import constants as c
 from .models import IdempotencyRecord
@@ -50,7 +51,8 @@ OPENAPI_EXTRA: dict[str, Any] = {
 
 
 def _error(status: int, code: str, message: str, request: HttpRequest) -> JsonResponse:
-    return JsonResponse({"code": code, "message": message, "detail": None, "fields": {},
+    return JsonResponse({"code": code, "message": localized_message(request, code, message), "detail": None,
+                         "fields": {},
                          "request_id": getattr(request, "request_id", "")},
                         status=status, json_dumps_params={"ensure_ascii": False})
 
@@ -68,7 +70,7 @@ def caller_scope(request: HttpRequest) -> str:
     explicit = getattr(request, "idempotency_scope", None)
     if explicit:
         return str(explicit)[:80]
-    client = getattr(request, "service_account", None)
+    client = getattr(request, "service_client", None)
     if client is not None:
         return f"client:{client.pk}"
     user = getattr(request, "user", None)
@@ -167,13 +169,7 @@ def idempotent_call(request: HttpRequest, operation: str,
     return response
 
 
-def idempotent(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Make a django-ninja create operation idempotent (put it under ``@router.post``).
-
-    The operation's run (after authentication) is wrapped so that the reservation, the work and
-    the stored answer share one transaction; the view itself replays a stored answer."""
-    operation_name = f"{func.__module__}.{func.__name__}"
-
+def _replay_view(func: Callable[..., Any], operation_name: str) -> Callable[..., Any]:
     @functools.wraps(func)
     def view(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         pending = getattr(request, _STATE, None)
@@ -183,34 +179,70 @@ def idempotent(func: Callable[..., Any]) -> Callable[..., Any]:
                 return replay
         return func(request, *args, **kwargs)
 
-    def wrap_run(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-        @functools.wraps(run)
-        def wrapped(request: HttpRequest, **kw: Any) -> HttpResponseBase:
-            key = request.headers.get(c.IDEMPOTENCY_HEADER)
-            if key is None:
-                return run(request, **kw)
-            problem = key_problem(key)
-            if problem:
-                return _error(400, "idempotency_key_invalid", problem, request)
-            try:
-                body = _body_for_hash(request)
-            except Exception:  # too large or unreadable: the operation answers that itself
-                return run(request, **kw)
-            setattr(request, _STATE, {"key": key, "hash": _request_hash(request, body)})
-            with transaction.atomic():
-                response = run(request, **kw)
-                _finish(request, response)
-            return response
+    view._ow_idempotent = True  # type: ignore[attr-defined]
+    return view
 
-        return wrapped
 
-    def document(operation: Any) -> None:
-        extra = operation.openapi_extra or {}
-        params = [*extra.get("parameters", []), *OPENAPI_EXTRA["parameters"]]
-        operation.openapi_extra = {**extra, "parameters": params}
+def _wrap_run(run: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    @functools.wraps(run)
+    def wrapped(request: HttpRequest, **kw: Any) -> HttpResponseBase:
+        key = request.headers.get(c.IDEMPOTENCY_HEADER)
+        if key is None:
+            return run(request, **kw)
+        problem = key_problem(key)
+        if problem:
+            return _error(400, "idempotency_key_invalid", problem, request)
+        try:
+            body = _body_for_hash(request)
+        except Exception:  # too large or unreadable: the operation answers that itself
+            return run(request, **kw)
+        setattr(request, _STATE, {"key": key, "hash": _request_hash(request, body)})
+        with transaction.atomic():
+            response = run(request, **kw)
+            _finish(request, response)
+        return response
 
-    contribute_operation_callback(view, document)
-    return decorate_view(wrap_run)(view)
+    return wrapped
+
+
+def _document(operation: Any) -> None:
+    extra = operation.openapi_extra or {}
+    params = [*extra.get("parameters", []), *OPENAPI_EXTRA["parameters"]]
+    operation.openapi_extra = {**extra, "parameters": params}
+
+
+def idempotent(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Make a django-ninja create operation idempotent (put it under ``@router.post``).
+
+    The operation's run (after authentication) is wrapped so that the reservation, the work and
+    the stored answer share one transaction; the view itself replays a stored answer."""
+    view = _replay_view(func, f"{func.__module__}.{func.__name__}")
+    contribute_operation_callback(view, _document)
+    return decorate_view(_wrap_run)(view)
+
+
+def install_idempotent_creates(api: Any) -> list[str]:
+    """Every create (a POST answering 201) of ``api`` not yet ``@idempotent`` becomes so: the
+    apps below this one (accounts, news) cannot import the decorator. Token endpoints
+    (``/auth/tokens``, ``/auth/client-tokens``) are left out (a replay would hand out a stored
+    credential). Call it once after
+    all routers are added and before the URLs are built; returns the operations it changed."""
+    from ninja.decorators import _apply_decorators
+
+    changed: list[str] = []
+    for _prefix, router in api._routers:
+        for path, path_view in router.path_operations.items():
+            for operation in path_view.operations:
+                if "POST" not in operation.methods or 201 not in operation.response_models:
+                    continue
+                if "token" in path or getattr(operation.view_func, "_ow_idempotent", False):
+                    continue
+                func = operation.view_func
+                operation.view_func = _replay_view(func, f"{func.__module__}.{func.__name__}")
+                _apply_decorators((_wrap_run,), operation)
+                _document(operation)
+                changed.append(f"{func.__module__}.{func.__name__}")
+    return changed
 
 
 def _unseal(sealed: bytes | memoryview) -> bytes:

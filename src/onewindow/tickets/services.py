@@ -18,6 +18,7 @@ import hashlib
 import logging
 import re
 import secrets
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -27,6 +28,7 @@ from django.core.files.base import ContentFile
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from onewindow.accounts.models import Department
 from onewindow.accounts.scope import scope_for
@@ -189,6 +191,9 @@ class Suggestion:
     model_version: str
     alternatives: list[dict[str, Any]] = field(default_factory=list)
     threshold: float | None = None  # the model's own auto-dispatch threshold, when it has one
+    stage: str = "full"  # "fast": the sparse model alone (intake); "full": with embeddings
+    refinable: bool = False  # the full stage may still change a fast suggestion
+    ms: float = 0.0  # how long the classification took (milliseconds)
 
 
 def _alternatives(raw: Any) -> list[dict[str, Any]]:
@@ -209,18 +214,21 @@ def _alternatives(raw: Any) -> list[dict[str, Any]]:
     return out
 
 
-def classify(text: str, *, threshold: float | None = None) -> Suggestion | None:
+def classify(text: str, *, threshold: float | None = None, stage: str = "full") -> Suggestion | None:
     """Ask the classifier (tickets.classifier) for a category; None when it has no answer.
 
     ``threshold`` is the district's auto-dispatch threshold: with category paths the classifier
-    answers with the deepest category whose confidence reaches it. A missing or failing model
-    never stops intake: the ticket then goes to the dispatcher.
+    answers with the deepest category whose confidence reaches it. ``stage="fast"`` asks the
+    sparse model alone (intake and the live suggestion: milliseconds; the embedding members run
+    later in ``ticket_classify_refine``). A missing or failing model never stops intake: the
+    ticket then goes to the dispatcher.
     """
     from . import classifier
 
     unavailable = getattr(classifier, "ClassifierUnavailable", None)
+    started = time.perf_counter()
     try:
-        result = classifier.classify(text, threshold=threshold)
+        result = classifier.classify(text, threshold=threshold, stage=stage)
     except Exception as exc:
         if unavailable is not None and isinstance(exc, unavailable):
             logger.info("no trained ticket classifier yet; the ticket goes to triage")
@@ -250,7 +258,9 @@ def classify(text: str, *, threshold: float | None = None) -> Suggestion | None:
         own = None
     return Suggestion(label=str(label)[:100], confidence=max(0.0, min(confidence, 1.0)),
                       model_version=str(get("model_version", ""))[:60],
-                      alternatives=_alternatives(get("alternatives", [])), threshold=own)
+                      alternatives=_alternatives(get("alternatives", [])), threshold=own,
+                      stage=str(get("stage", stage)), refinable=bool(get("refinable", False)),
+                      ms=round((time.perf_counter() - started) * 1000, 2))
 
 
 @dataclass(frozen=True)
@@ -279,9 +289,9 @@ def category_refined(category: Category | None, text: str) -> tuple[Category | N
     return (deeper, refined[1]) if deeper is not None else (category, "")
 
 
-def classification_for(text: str, *, suggestion: Suggestion | None = None) -> Classification:
+def classification_for(text: str, *, suggestion: Suggestion | None = None, stage: str = "full") -> Classification:
     """Classify a text (or take a suggestion already made) and resolve it to a category."""
-    suggestion = suggestion if suggestion is not None else classify(text)
+    suggestion = suggestion if suggestion is not None else classify(text, stage=stage)
     if suggestion is None:
         return Classification(None, None, None)
     predicted = selectors.category_resolve(suggestion.label)
@@ -326,7 +336,7 @@ def suggestion_live(*, text: str, region_path: str = "") -> LiveSuggestion:
     empty = Classification(None, None, None)
     if len((text or "").strip()) < SUGGESTION_MIN_CHARS:
         return LiveSuggestion("too_short", empty)
-    classified = classification_for(text)
+    classified = classification_for(text, stage="fast")  # while the operator types: milliseconds
     if classified.suggestion is None:
         return LiveSuggestion("unknown" if classifier_ready() else "unavailable", empty)
     config = selectors.hotline_config(region_path=region_path) if region_path else selectors.hotline_config()
@@ -679,7 +689,8 @@ def ticket_intake(
     located = where.region
     received_at = received_at or now
     config = selectors.hotline_config(region_path=located.path if located else "")
-    suggestion = None if answering else classify(f"{title}\n{text}", threshold=config.triage_threshold)
+    suggestion = None if answering else classify(f"{title}\n{text}", threshold=config.triage_threshold,
+                                                  stage="fast")
     classified = classification_for(f"{title}\n{text}", suggestion=suggestion) if suggestion else None
 
     effective = category
@@ -724,7 +735,8 @@ def ticket_intake(
                                  data={"label": suggestion.label, "confidence": suggestion.confidence,
                                        "model_version": suggestion.model_version,
                                        "category": effective.code if effective else None,
-                                       "keyword": keyword, "alternatives": suggestion.alternatives}))
+                                       "keyword": keyword, "alternatives": suggestion.alternatives,
+                                       "stage": suggestion.stage, "ms": suggestion.ms}))
         if answering:
             events += _answer_on_call(ticket, actor=actor, article=answer_article, text=answer_text, now=now)
         else:
@@ -751,6 +763,12 @@ def ticket_intake(
                          "phone": mask_phone(requester_phone)})
         if ticket.status == Status.DISPATCHED:
             _publish(EVENT_TICKET_DISPATCHED, ticket)
+        if ticket.status == Status.TRIAGE and category is None and not answering and (
+                suggestion.refinable if suggestion is not None else _refine_available()):
+            # the fast stage was not sure (or could not answer): the full model takes a second
+            # look in the background and dispatches if it is sure enough
+            ticket_id = ticket.pk
+            transaction.on_commit(lambda: _refine_enqueue(ticket_id))
     # everything the detail shows was written just now: hand it over, no re-read
     selectors.ticket_parts_remember(ticket, selectors.TicketParts(
         events=events, attachments=saved, cohandlers=[],
@@ -765,9 +783,99 @@ def _classify_note(suggestion: Suggestion, category: Category | None, keyword: s
     return f"智能分类：{what}（把握{level}，{suggestion.confidence:.0%}{why}）"
 
 
+REFINE_TASK = "onewindow.tickets.tasks.ticket_classify_refine_task"
+
+
+def _refine_available() -> bool:
+    from . import classifier
+
+    check = getattr(classifier, "refine_available", None)
+    try:
+        return bool(check()) if callable(check) else False
+    except Exception:
+        logger.exception("cannot tell whether the classifier has a full stage")
+        return False
+
+
+def _refine_enqueue(ticket_id: int) -> None:
+    """Schedule the full-stage classification of a ticket (by name: tasks import services)."""
+    try:
+        import_string(REFINE_TASK).enqueue(ticket_id)
+    except Exception:  # the queue is down: the ticket stays with the dispatcher, as before
+        logger.exception("could not schedule the classifier refinement of ticket %s", ticket_id)
+
+
+def ticket_classify_refine(*, ticket_id: int, now: datetime | None = None) -> str:
+    """The second, slower look of the classifier (sparse + embedding members) at a ticket that
+    intake's fast stage left to the dispatcher. Only while it is still untriaged: it then takes
+    the new suggestion and, when that is sure enough for the dispatch rules, dispatches it.
+
+    Returns what happened: "missing", "decided" (a person or the fast stage already dispatched
+    it), "unavailable" (no full stage), "kept" (suggestion updated, still with the dispatcher)
+    or "dispatched".
+    """
+    now = _now(now)
+    ticket = Ticket.objects.filter(pk=ticket_id).only("id", "status", "title", "text", "region_path").first()
+    if ticket is None:
+        return "missing"
+    if ticket.status != Status.TRIAGE:
+        return "decided"
+    config = selectors.hotline_config(region_path=ticket.region_path)
+    text = f"{ticket.title}\n{ticket.text}"
+    suggestion = classify(text, threshold=config.triage_threshold, stage="full")
+    if suggestion is None or suggestion.stage == "fast":
+        return "unavailable"
+    classified = classification_for(text, suggestion=suggestion)
+    with transaction.atomic():
+        ticket = Ticket.objects.select_for_update().get(pk=ticket_id)
+        if ticket.status != Status.TRIAGE or ticket.department_id is not None:
+            return "decided"
+        previous = {"label": ticket.classifier_label, "confidence": ticket.classifier_confidence,
+                    "version": ticket.classifier_version}
+        ticket.classifier_label = suggestion.label
+        ticket.classifier_confidence = suggestion.confidence
+        ticket.classifier_version = suggestion.model_version
+        ticket.classifier_alternatives = suggestion.alternatives
+        fields = ["classifier_label", "classifier_confidence", "classifier_version",
+                  "classifier_alternatives", "updated_at"]
+        if classified.category is not None:
+            ticket.category = classified.category
+            fields.append("category")
+        keyword = classified.keyword
+        events = [_event(ticket, actor=None, action=Action.CLASSIFY, at=now, from_status=ticket.status,
+                         note="语义复核 · " + _classify_note(suggestion, classified.category, keyword,
+                                                          threshold=config.triage_threshold),
+                         save=False,
+                         data={"label": suggestion.label, "confidence": suggestion.confidence,
+                               "model_version": suggestion.model_version,
+                               "category": classified.category.code if classified.category else None,
+                               "keyword": keyword, "alternatives": suggestion.alternatives,
+                               "stage": suggestion.stage, "ms": suggestion.ms, "previous": previous})]
+        threshold = max(config.triage_threshold, suggestion.threshold or 0.0)
+        decision = dispatch_decide(
+            rules=selectors.dispatch_rule_specs(),
+            category_path=classified.category.path if classified.category else None,
+            region_path=ticket.region_path, fallback_department_id=config.fallback_department_id,
+            confidence=classified.confidence, threshold=threshold)
+        if not decision.to_triage:
+            events += _auto_dispatch(ticket, actor=None, config=config, confidence=classified.confidence,
+                                     now=now, model_threshold=suggestion.threshold)
+            fields += ["status", "department", "dispatch_via", "dispatch_rule", "dispatch_note",
+                       "dispatched_at", "dispatched_by"]
+        ticket.save(update_fields=fields)
+        TicketEvent.objects.bulk_create(events)
+        _audit(None, ticket, Action.CLASSIFY, label=suggestion.label,
+               confidence=round(suggestion.confidence, 4), stage=suggestion.stage,
+               department=ticket.department.code if ticket.department_id and ticket.department else "")
+        if ticket.status == Status.DISPATCHED:
+            _publish(EVENT_TICKET_DISPATCHED, ticket)
+            return "dispatched"
+    return "kept"
+
+
 def _publish(name: str, ticket: Ticket, **extra: Any) -> None:
     event_publish(name=name, payload={"ticket": str(ticket.public_id), "number": ticket.number,
-                                      "status": ticket.status, **extra})
+                                      "status": ticket.status, "region_path": ticket.region_path, **extra})
 
 
 def _auto_dispatch(ticket: Ticket, *, actor: Any, config: HotlineConfig, confidence: float | None,

@@ -702,6 +702,7 @@ def classifier_page(request: HttpRequest) -> HttpResponse:
     return _render(request, "tickets/classifier.html", {
         "versions": versions, "current": current, "meta": meta, "drift": drift,
         "labels": selectors.classifier_label_counts(actor=user),
+        "timings": selectors.classifier_stage_timings(actor=user),
         "embeddings": embeddings.status(), "can_manage": selectors.is_supervisor(user),
         "threshold": selectors.hotline_config().triage_threshold,
     })

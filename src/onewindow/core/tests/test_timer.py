@@ -108,7 +108,9 @@ def test_timer_recovers_after_the_server_terminates_its_connection():
     from onewindow.core.timer import periodic_jobs
 
     assert len(periodic_jobs()) >= 6
-    assert set(timer_tick().values()) == {"ok"}
+    PeriodicJobState.objects.all().delete()  # every job due (a process of an earlier test may have run some)
+    first = timer_tick()
+    assert set(first.values()) == {"ok"}, {k: v for k, v in first.items() if v != "ok"}
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         pid = cursor.fetchone()[0]
@@ -119,5 +121,8 @@ def test_timer_recovers_after_the_server_terminates_its_connection():
     with psycopg.connect(**params, autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s)", [pid])
     results = timer_tick()
-    assert set(results.values()) == {"ok"}, results
+    # jobs that run on every tick ran again on a new connection; periodic ones are not due yet
+    always = {name for name, every in timer.periodic_job_periods().items() if every is None}
+    assert always and {results[name] for name in always} == {"ok"}, results
+    assert set(results.values()) <= {"ok", "skipped"}, results
     assert PeriodicJobState.objects.filter(failures__gt=0).count() == 0

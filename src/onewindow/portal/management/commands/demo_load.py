@@ -22,6 +22,7 @@ from onewindow.core.services import calendar_seed_from_library
 STEPS: list[tuple[str, str]] = [
     ("区划", "onewindow.regions.demo:regions_demo_load"),
     ("人员与机构", "onewindow.accounts.demo:accounts_demo_load"),
+    ("服务账户", "onewindow.integrations.demo:integrations_demo_load"),
     ("事项目录", "onewindow.catalog.demo:demo_load_catalog"),
     ("电子证照", "onewindow.licences.demo:demo_load_licences"),
     ("办件", "onewindow.cases.demo:demo_load_cases"),
