@@ -345,6 +345,11 @@ def load(residents: int, houses: int, grids, workers, bureau) -> dict[str, int]:
 
     # a year of events, four in five reported into the hotline (tickets with a site check)
     ticket_fields = [f.attname for f in Ticket._meta.concrete_fields]
+    # every column the rows below do not name gets the model's default ("" for a text column
+    # without one), so that a column added to Ticket later does not break the COPY
+    ticket_defaults = {f.attname: f.get_default() if f.has_default() else
+                       ("" if not f.null and f.get_internal_type() in ("CharField", "TextField") else None)
+                       for f in Ticket._meta.concrete_fields}
     tickets, events, per_day = [], [], {}
     tid = eid = 0
     sealed_name = seal("网格员")
@@ -369,7 +374,7 @@ def load(residents: int, houses: int, grids, workers, bureau) -> dict[str, int]:
                     ("closed",) * 8 + ("callback_done", "replied"))
                 replied = at + timedelta(hours=rng.randrange(4, 200)) if status in (
                     "replied", "closed", "callback_done") else None
-                values = {f: None for f in ticket_fields}
+                values = dict(ticket_defaults)
                 values.update({
                     "id": tid, "public_id": uuid.uuid4(), "created_at": at, "updated_at": at,
                     "number": f"12345-{day:%Y%m%d}-{seq:06d}", "kind": "help", "title": "网格上报事件",

@@ -233,6 +233,15 @@ def measure(repeat: int) -> dict[str, object]:
     tracemalloc.stop()
     out["settlement_run"] = {"seconds": round(seconds, 1), "peak_python_mb": round(peak / 1e6, 1),
                              "statements": len(done), "lines": sum(s.order_count for s in done)}
+    # the same run row by row (the path SQLite uses; PostgreSQL's before ADR 0021), for comparison
+    set_based = sorted((s.provider_id, s.order_count, s.elder_count, s.total_allowance) for s in done)
+    SettlementLine.objects.all().delete()
+    Settlement.objects.all().delete()
+    t = time.perf_counter()
+    rows = services.settlement_run(actor=supervisor, month=last_month, set_based=False)
+    seconds = time.perf_counter() - t
+    same = sorted((s.provider_id, s.order_count, s.elder_count, s.total_allowance) for s in rows) == set_based
+    out["settlement_run_row_by_row"] = {"seconds": round(seconds, 1), "same_statements": same}
     return out
 
 

@@ -64,6 +64,7 @@ def main() -> None:
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
+    from django.db import connection
 
     settings.ALLOWED_HOSTS = ["*"]
     call_command("migrate", verbosity=0)
@@ -85,9 +86,26 @@ def main() -> None:
     have = NewsItem.objects.count()
     now = timezone.now()
     started = time.perf_counter()
-    batch = []
     kinds = [NewsKind.NEWS, NewsKind.NOTICE, NewsKind.POLICY]
-    for i in range(have, args.items):
+    if connection.vendor == "postgresql" and args.items > have:
+        # one INSERT … SELECT generate_series (a Python loop loads ~5,000 rows a minute on a busy
+        # machine); the same rows as the loop below, title_key as md5 of the title
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO news_newsitem (public_id, created_at, updated_at, kind, title, summary, body, "
+                "department_id, region_id, region_path, tags, open_category, document_number, status, "
+                "published_at, review_note, source, source_url, title_key) "
+                "SELECT gen_random_uuid(), %s, %s, (ARRAY[%s, %s, %s])[i %% 3 + 1], "
+                "'第' || i || '号 关于开展专项检查工作的通知', repeat('摘要', 20), repeat('正文内容。', 80), "
+                "(%s::bigint[])[i %% 20 + 1], %s, %s, '[]'::jsonb, CASE WHEN i %% 4 = 0 THEN 'services' ELSE '' END, "
+                "'', %s, %s - make_interval(mins => i), '', 'manual', '', "
+                "md5('第' || i || '号 关于开展专项检查工作的通知') "
+                "FROM generate_series(%s, %s) AS i",
+                [now, now, *kinds, [d.pk for d in depts], region.pk, region.path, NewsStatus.PUBLISHED, now,
+                 have, args.items - 1])
+        cursor.close()
+    batch = []
+    for i in range(NewsItem.objects.count(), args.items):
         title = f"第{i}号 关于开展专项检查工作的通知"
         d = depts[i % len(depts)]
         batch.append(NewsItem(kind=kinds[i % 3], title=title, summary="摘要" * 20, body="正文内容。" * 80,
@@ -100,6 +118,8 @@ def main() -> None:
             batch = []
     if batch:
         NewsItem.objects.bulk_create(batch)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE news_newsitem")
     print(f"data: {NewsItem.objects.count()} published items ({time.perf_counter() - started:.1f} s to load); "
           f"{settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}; "
           f"{platform.processor() or platform.machine()}, "

@@ -8,16 +8,28 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.http import HttpRequest
-from ninja import Field, Router, Schema, Status
+from django.http import FileResponse, HttpRequest
+from ninja import Field, File, Form, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from onewindow.accounts.auth import API_AUTH
 from onewindow.core.errors import ValidationFailed
 
+from . import constants as c
 from . import push, selectors, services
 from .models import Consultation, ConsultMessage
 
 router = Router(tags=["在线应询 consult"])
+
+
+class ConsultAttachmentOut(Schema):
+    id: UUID
+    name: str
+    content_type: str = Field(..., description="按内容识别：JPEG、PNG、GIF、WebP 图片或 application/pdf")
+    size: int
+    width: int | None = None
+    height: int | None = None
+    url: str = Field(..., description="页面中打开（登录会话）；接口客户端用 GET /consult/{id}/attachments/{file_id}")
 
 
 class ConsultMessageOut(Schema):
@@ -28,6 +40,7 @@ class ConsultMessageOut(Schema):
     link_url: str
     link_label: str
     at: datetime
+    attachment: ConsultAttachmentOut | None = Field(None, description="图片或 PDF（仅咨询人和本部门工作人员可打开）")
 
 
 class ConsultationOut(Schema):
@@ -107,7 +120,8 @@ class ConsultFaqIn(Schema):
 
 def _message(m: ConsultMessage) -> dict[str, Any]:
     return {"id": m.public_id, "sender_kind": m.sender_kind, "sender_label": m.sender_label, "text": m.text,
-            "link_url": m.link_url, "link_label": m.link_label, "at": m.created_at}
+            "link_url": m.link_url, "link_label": m.link_label, "at": m.created_at,
+            "attachment": services.attachment_data(m.consultation, m)}
 
 
 def _consultation(x: Consultation, *, staff_view: bool) -> dict[str, Any]:
@@ -157,6 +171,27 @@ def consult_get(request: HttpRequest, consultation_id: UUID, after: UUID | None 
 def consult_message(request: HttpRequest, consultation_id: UUID, body: ConsultMessageIn) -> Any:
     x = selectors.consultation_get(actor=request.user, public_id=consultation_id)
     return Status(201, _message(services.message_send(actor=request.user, consultation=x, text=body.text)))
+
+
+@router.post("/consult/{consultation_id}/attachments", response={201: ConsultMessageOut}, auth=API_AUTH,
+             summary="发送图片或 PDF（咨询人或本部门工作人员）",
+             description="multipart：file（≤ 5 MB，按内容识别类型，图片须能解码），text 可选。")
+def consult_attachment(request: HttpRequest, consultation_id: UUID, file: File[UploadedFile],
+                       text: Form[str] = "") -> Any:
+    x = selectors.consultation_get(actor=request.user, public_id=consultation_id)
+    content = file.read(c.ATTACHMENT_MAX_BYTES + 1)
+    message = services.attachment_send(actor=request.user, consultation=x, name=file.name or "附件",
+                                       content=content, text=text)
+    return Status(201, _message(message))
+
+
+@router.get("/consult/{consultation_id}/attachments/{file_id}", auth=API_AUTH, summary="打开咨询中的图片或 PDF",
+            response={200: None})
+def consult_attachment_get(request: HttpRequest, consultation_id: UUID, file_id: UUID) -> FileResponse:
+    a = selectors.attachment_get(actor=request.user, consultation_id=consultation_id, public_id=file_id)
+    response = FileResponse(a.file.open("rb"), content_type=a.content_type, as_attachment=False, filename=a.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @router.post("/consult/{consultation_id}/guide", response={201: ConsultMessageOut}, auth=API_AUTH,

@@ -30,6 +30,9 @@ MESSAGES_PER_MINUTE = 20  # per consultation and sender: chat, not a flood
 FAQ_QUESTION_MAX = 300
 FAQ_ANSWER_MAX = 2000
 RATING_COMMENT_MAX = 300
+ATTACHMENT_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"})
+ATTACHMENT_MAX_BYTES = 5 * 1024 * 1024
+ATTACHMENT_KINDS_LABEL = "JPG、PNG、GIF、WebP 图片或 PDF"
 
 AUDIT_OPEN = "consult.open"
 AUDIT_MESSAGE = "consult.message"

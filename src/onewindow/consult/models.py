@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 
 from onewindow.accounts.models import Department, Staff
@@ -66,6 +67,42 @@ class ConsultMessage(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.consultation_id} {self.sender_kind}"
+
+    @property
+    def attachment_or_none(self) -> ConsultAttachment | None:
+        try:
+            return self.attachment  # type: ignore[no-any-return]
+        except ObjectDoesNotExist:
+            return None
+
+
+def _attachment_path(instance: ConsultAttachment, filename: str) -> str:
+    return f"consult/{instance.public_id}.{instance.extension}"
+
+
+class ConsultAttachment(BaseModel):
+    """A picture or PDF sent in a conversation: its message says who sent it; only the citizen
+    and the clerks of the department may open it (never a public URL)."""
+
+    message = models.OneToOneField(ConsultMessage, on_delete=models.CASCADE, related_name="attachment")
+    file = models.FileField(upload_to=_attachment_path)
+    name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=60)
+    extension = models.CharField(max_length=8)
+    size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "咨询附件"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
 
 
 class DutyShift(models.Model):

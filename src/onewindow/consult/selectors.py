@@ -16,7 +16,7 @@ from onewindow.catalog.selectors import item_published_get
 from onewindow.core.errors import NotFound
 
 from . import constants as c
-from .models import Consultation, ConsultMessage, DutyShift, FaqEntry
+from .models import Consultation, ConsultAttachment, ConsultMessage, DutyShift, FaqEntry
 
 
 def my_consultations(*, actor: Any) -> QuerySet[Consultation]:
@@ -41,13 +41,24 @@ def consultation_get(*, actor: Any, public_id: UUID | str) -> Consultation:
 
 def messages_of(*, consultation: Consultation, after: UUID | str | None = None) -> list[ConsultMessage]:
     """The conversation in order; with ``after`` (a message id) only the messages after it."""
-    qs = consultation.messages.order_by("created_at", "pk")
+    qs = consultation.messages.select_related("attachment").order_by("created_at", "pk")
     if after is not None:
         last = consultation.messages.filter(public_id=after).values("created_at", "pk").first()
         if last is not None:
             qs = qs.filter(Q(created_at__gt=last["created_at"])
                            | Q(created_at=last["created_at"], pk__gt=last["pk"]))
     return list(qs[:500])
+
+
+def attachment_get(*, actor: Any, consultation_id: UUID | str, public_id: UUID | str) -> ConsultAttachment:
+    """A picture or PDF of a conversation the actor takes part in (the citizen or a clerk of the
+    department); anything else is not found."""
+    consultation = consultation_get(actor=actor, public_id=consultation_id)
+    attachment = (ConsultAttachment.objects.select_related("message")
+                  .filter(message__consultation=consultation, public_id=public_id).first())
+    if attachment is None:
+        raise NotFound("找不到该附件", code="consult_attachment_not_found")
+    return attachment
 
 
 def inbox(*, actor: Any, status: str = "", mine: bool = False) -> QuerySet[Consultation]:

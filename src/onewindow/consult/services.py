@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -21,12 +22,13 @@ from onewindow.catalog.selectors import item_published_get
 from onewindow.core.audit import audit_record
 from onewindow.core.errors import Conflict, DomainError, NotAuthenticated, PermissionDenied, ValidationFailed
 from onewindow.core.selectors import work_calendar
+from onewindow.core.uploads import CheckedUpload, upload_check
 from onewindow.tickets import services as ticket_services
 from onewindow.tickets.constants import Channel, TicketKind
 
 from . import constants as c
 from . import push, rules
-from .models import Consultation, ConsultMessage, DutyShift, FaqEntry
+from .models import Consultation, ConsultAttachment, ConsultMessage, DutyShift, FaqEntry
 
 
 def _now(now: datetime | None) -> datetime:
@@ -111,17 +113,42 @@ def _text(text: str, *, field: str = "text") -> str:
     return text
 
 
+def attachment_url(consultation: Consultation, attachment: ConsultAttachment) -> str:
+    return reverse("consult:file", kwargs={"public_id": consultation.public_id, "file_id": attachment.public_id})
+
+
+def attachment_data(consultation: Consultation, message: ConsultMessage) -> dict[str, Any] | None:
+    """What a client needs to show a message's picture inline or link its PDF (or None)."""
+    a = message.attachment_or_none
+    if a is None:
+        return None
+    return {"id": str(a.public_id), "name": a.name, "content_type": a.content_type, "size": a.size,
+            "width": a.width, "height": a.height, "url": attachment_url(consultation, a)}
+
+
 def _message_data(message: ConsultMessage) -> dict[str, Any]:
     return {"id": str(message.public_id), "sender_kind": message.sender_kind, "sender_label": message.sender_label,
             "text": message.text, "link_url": message.link_url, "link_label": message.link_label,
-            "at": message.created_at.isoformat()}
+            "at": message.created_at.isoformat(), "attachment": attachment_data(message.consultation, message)}
+
+
+def attachment_check(*, name: str, content: bytes) -> CheckedUpload:
+    """A picture or PDF for a conversation, judged by its content (``core.uploads``)."""
+    return upload_check(name=name, content=content, allowed=c.ATTACHMENT_TYPES, max_bytes=c.ATTACHMENT_MAX_BYTES,
+                        field="file", code_prefix="consult_attachment", kinds_label=c.ATTACHMENT_KINDS_LABEL)
 
 
 def _post(consultation: Consultation, *, sender: Any, kind: str, text: str, label: str = "", link_url: str = "",
-          link_label: str = "", now: datetime) -> ConsultMessage:
+          link_label: str = "", now: datetime, upload: CheckedUpload | None = None) -> ConsultMessage:
     message = ConsultMessage.objects.create(consultation=consultation, sender=sender, sender_kind=kind,
                                             sender_label=label, text=text, link_url=link_url,
                                             link_label=link_label[:200])
+    if upload is not None:
+        attachment = ConsultAttachment(message=message, name=upload.name, content_type=upload.content_type,
+                                       extension=upload.extension, size=len(upload.content),
+                                       width=upload.width, height=upload.height)
+        attachment.file.save(upload.name, ContentFile(upload.content), save=False)
+        attachment.save()
     if message.created_at != now:
         ConsultMessage.objects.filter(pk=message.pk).update(created_at=now)
         message.created_at = now
@@ -187,9 +214,12 @@ def _transfer(consultation: Consultation, *, actor: Any, now: datetime, reason: 
 
 
 def message_send(*, actor: Any, consultation: Consultation, text: str, link_url: str = "", link_label: str = "",
-                 now: datetime | None = None) -> ConsultMessage:
-    """A message of the citizen or of a clerk of the department, pushed to the other side."""
+                 upload: CheckedUpload | None = None, now: datetime | None = None) -> ConsultMessage:
+    """A message of the citizen or of a clerk of the department, pushed to the other side; with
+    ``upload`` (from ``attachment_check``) it carries a picture or PDF and the text may be empty."""
     now = _now(now)
+    if upload is not None and not rules.message_clean(text):
+        text = f"[{'图片' if upload.is_image else '文件'}] {upload.name}"[: c.MESSAGE_MAX]
     text = _text(text)
     with transaction.atomic():
         consultation = _locked(consultation)
@@ -217,12 +247,21 @@ def message_send(*, actor: Any, consultation: Consultation, text: str, link_url:
         consultation.last_message_at = now
         consultation.save(update_fields=fields)
         message = _post(consultation, sender=actor, kind=kind, text=text, label=label, link_url=link_url,
-                        link_label=link_label, now=now)
-        audit_record(actor=actor, action=c.AUDIT_MESSAGE, obj=consultation,
-                     summary={"sender": kind, "length": len(text), "link": bool(link_url)})
+                        link_label=link_label, now=now, upload=upload)
+        summary: dict[str, Any] = {"sender": kind, "length": len(text), "link": bool(link_url)}
+        if upload is not None:
+            summary.update(file=upload.name[:60], file_type=upload.content_type, size=len(upload.content))
+        audit_record(actor=actor, action=c.AUDIT_MESSAGE, obj=consultation, summary=summary)
         if "status" in fields:
             push.state_pushed(consultation, what="answered")
     return message
+
+
+def attachment_send(*, actor: Any, consultation: Consultation, name: str, content: bytes, text: str = "",
+                    now: datetime | None = None) -> ConsultMessage:
+    """A picture or PDF in the conversation (citizen or clerk), checked by its content first."""
+    upload = attachment_check(name=name, content=content)
+    return message_send(actor=actor, consultation=consultation, text=text, upload=upload, now=now)
 
 
 def guide_send(*, actor: Any, consultation: Consultation, item: ServiceItem, name: str,

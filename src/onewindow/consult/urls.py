@@ -8,6 +8,7 @@ urlpatterns = [
     path("consult/", views.mine, name="mine"),
     path("consult/<uuid:public_id>/", views.chat, name="chat"),
     path("consult/<uuid:public_id>/send/", views.send, name="send"),
+    path("consult/<uuid:public_id>/files/<uuid:file_id>/", views.file, name="file"),
     path("consult/<uuid:public_id>/close/", views.close, name="close"),
     path("consult/<uuid:public_id>/rate/", views.rate, name="rate"),
     path("consult/<uuid:public_id>/tool/<str:tool>/", views.tool, name="tool"),

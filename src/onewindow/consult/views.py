@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -92,9 +92,28 @@ def _act(request: HttpRequest, public_id: str, action: Any) -> HttpResponse:
 @require_POST
 @login_required
 def send(request: HttpRequest, public_id: str) -> HttpResponse:
-    """The form's own target (the page's script sends through the API and stays on the page)."""
-    return _act(request, public_id,
-                lambda x: services.message_send(actor=request.user, consultation=x, text=request.POST.get("text", "")))
+    """The form's own target (the page's script sends through the API and stays on the page);
+    with a file chosen, the message carries the picture or PDF."""
+    upload = request.FILES.get("file")
+
+    def do(x: Any) -> None:
+        text = request.POST.get("text", "")
+        if upload is not None:
+            services.attachment_send(actor=request.user, consultation=x, name=upload.name or "附件",
+                                     content=upload.read(c.ATTACHMENT_MAX_BYTES + 1), text=text)
+        else:
+            services.message_send(actor=request.user, consultation=x, text=text)
+    return _act(request, public_id, do)
+
+
+@login_required
+def file(request: HttpRequest, public_id: str, file_id: str) -> FileResponse:
+    """A picture or PDF of the conversation, inline, for its citizen and the department's clerks."""
+    a = selectors.attachment_get(actor=request.user, consultation_id=public_id, public_id=file_id)
+    response = FileResponse(a.file.open("rb"), content_type=a.content_type, as_attachment=False, filename=a.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
 
 
 @require_POST

@@ -108,3 +108,57 @@ def image_check(source: bytes | IO[bytes], *, label: str, field: str, damaged_co
     finally:
         stream.seek(0)
     return width, height
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    """An upload judged by its content: a clean file name, the sniffed type, the bytes and, for
+    an image, its size in pixels."""
+
+    name: str
+    content_type: str
+    extension: str
+    content: bytes
+    width: int | None = None
+    height: int | None = None
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+def upload_name_clean(name: str, *, default: str = "附件") -> str:
+    """The last path part of a client's file name without control characters, ≤ 200 characters."""
+    import re
+
+    cleaned = re.sub(r"[\x00-\x1f\x7f]", "", re.split(r"[\\/]", name or "")[-1]).strip()
+    return cleaned[-200:] or default
+
+
+def upload_check(*, name: str, content: bytes, allowed: frozenset[str] | set[str] | tuple[str, ...],
+                 max_bytes: int, field: str, code_prefix: str, kinds_label: str) -> CheckedUpload:
+    """A file of one of the ``allowed`` sniffed types, at most ``max_bytes``, images decoding
+    within the pixel limit; else ``ValidationFailed`` with ``<code_prefix>_empty``, ``_too_large``,
+    ``_type`` or ``_damaged`` (or ``image_too_many_pixels``). The declared type is never read."""
+    label = upload_name_clean(name)
+    if not content:
+        msg = f"文件“{label[:40]}”是空的"
+        raise ValidationFailed(msg, code=f"{code_prefix}_empty", fields={field: msg})
+    if len(content) > max_bytes:
+        msg = f"文件“{label[:40]}”超过 {max_bytes // 1024 // 1024} MB"
+        raise ValidationFailed(msg, code=f"{code_prefix}_too_large", fields={field: msg})
+    sniffed = content_sniff(content[:512])
+    if sniffed is None or sniffed.content_type not in allowed:
+        msg = f"文件“{label[:40]}”的类型不受支持（可上传{kinds_label}）"
+        raise ValidationFailed(msg, code=f"{code_prefix}_type", fields={field: msg})
+    width = height = None
+    if sniffed.content_type.startswith("image/"):
+        width, height = image_check(content, label=label[:40], field=field, damaged_code=f"{code_prefix}_damaged",
+                                    damaged_message=f"图片“{label[:40]}”已损坏或不完整，请重新上传")
+    elif sniffed.content_type == "application/pdf" and b"%%EOF" not in content[-2048:]:
+        msg = f"文件“{label[:40]}”不是完整的 PDF，请重新导出后上传"
+        raise ValidationFailed(msg, code=f"{code_prefix}_damaged", fields={field: msg})
+    if "." not in label[-6:]:
+        label = f"{label}.{sniffed.extension}"
+    return CheckedUpload(name=label, content_type=sniffed.content_type, extension=sniffed.extension,
+                         content=content, width=width, height=height)

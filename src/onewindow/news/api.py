@@ -5,16 +5,18 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.urls import reverse
 from django.utils.http import http_date, parse_http_date_safe
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from onewindow.accounts.auth import API_AUTH
 from onewindow.core.errors import ValidationFailed
 
 from . import constants as c
 from . import selectors, services
-from .models import NewsFeed, NewsItem
+from .models import NewsAttachment, NewsFeed, NewsItem
 
 router = Router(tags=["新闻与政务公开 news"])
 PUBLIC_MAX_AGE = 60
@@ -46,10 +48,23 @@ class NewsItemRef(Schema):
     title: str
 
 
+class NewsAttachmentOut(Schema):
+    id: UUID
+    name: str
+    caption: str
+    content_type: str = Field(..., description="按内容识别的图片类型或 application/pdf")
+    size: int
+    width: int | None = None
+    height: int | None = None
+    internal: bool = Field(False, description="仅内部可见（审核依据），不随信息公开")
+    url: str
+
+
 class NewsItemDetailOut(NewsItemOut):
     body: str
     interprets: NewsItemRef | None
     interpretations: list[NewsItemRef]
+    attachments: list[NewsAttachmentOut] = Field(default_factory=list, description="公开的图片和 PDF")
 
 
 class NewsStaffItemOut(NewsItemOut):
@@ -60,6 +75,7 @@ class NewsStaffItemOut(NewsItemOut):
     withdraw_at: datetime | None
     review_note: str
     feed: str
+    attachments: list[NewsAttachmentOut] = Field(default_factory=list, description="全部附件（含仅内部可见的）")
 
 
 class NewsItemIn(Schema):
@@ -146,10 +162,18 @@ def _item(item: NewsItem) -> dict[str, Any]:
             "published_at": item.published_at, "source": item.source, "source_url": item.source_url}
 
 
+def _attachment(a: NewsAttachment, *, staff: bool) -> dict[str, Any]:
+    name = "news:staff_file" if staff else "news:file"
+    return {"id": a.public_id, "name": a.name, "caption": a.caption, "content_type": a.content_type, "size": a.size,
+            "width": a.width, "height": a.height, "internal": a.internal,
+            "url": reverse(name, kwargs={"public_id": a.item.public_id, "file_id": a.public_id})}
+
+
 def _staff_item(item: NewsItem) -> dict[str, Any]:
     return {**_item(item), "status": item.status, "status_label": item.get_status_display(), "body": item.body,
             "publish_at": item.publish_at, "withdraw_at": item.withdraw_at, "review_note": item.review_note,
-            "feed": item.feed.name if item.feed_id and item.feed else ""}
+            "feed": item.feed.name if item.feed_id and item.feed else "",
+            "attachments": [_attachment(a, staff=True) for a in item.attachments.all()]}
 
 
 def _feed(feed: NewsFeed) -> dict[str, Any]:
@@ -199,12 +223,11 @@ def news_list(request: HttpRequest, response: HttpResponse, filters: Query[NewsL
         kind=filters.kind, department=filters.department, category=filters.category, q=filters.q,
         year=filters.year))
     variant = f"{filters.kind}|{filters.department}|{filters.category}|{filters.q}|{filters.year}|{page}"
-    etag, latest = selectors.news_list_validators(qs, variant=variant)
+    etag, latest, count = selectors.news_list_stats(qs, variant=variant)
     _cache_headers(response, etag, latest)
     if _not_modified(request, etag, latest):
         return Status(304, None)
     size = 20
-    count = qs.count()
     pages = max((count + size - 1) // size, 1)
     page = min(max(page, 1), pages)
     rows = list(qs[(page - 1) * size: page * size])
@@ -223,7 +246,8 @@ def news_detail(request: HttpRequest, response: HttpResponse, item_id: UUID) -> 
     interprets = item.interprets if item.interprets and item.interprets.status == c.NewsStatus.PUBLISHED else None
     return {**_item(item), "body": item.body,
             "interprets": {"id": interprets.public_id, "title": interprets.title} if interprets else None,
-            "interpretations": [{"id": i.public_id, "title": i.title} for i in interpretations]}
+            "interpretations": [{"id": i.public_id, "title": i.title} for i in interpretations],
+            "attachments": [_attachment(a, staff=False) for a in selectors.news_public_attachments(item=item)]}
 
 
 @router.get("/news/open/catalogue", response=list[NewsCatalogueDepartmentOut], summary="政务公开目录（按部门、类别）")
@@ -268,6 +292,36 @@ def news_staff_create(request: HttpRequest, body: NewsItemIn) -> Any:
 @router.get("/news/staff/items/{item_id}", response=NewsStaffItemOut, auth=API_AUTH, summary="稿件详情")
 def news_staff_get(request: HttpRequest, item_id: UUID) -> Any:
     return _staff_item(selectors.news_staff_get(actor=request.user, public_id=item_id))
+
+
+@router.post("/news/staff/items/{item_id}/attachments", response={201: NewsAttachmentOut}, auth=API_AUTH,
+             summary="上传图片或 PDF（撰写、退回或待审核时）",
+             description="multipart：file（≤ 10 MB，按内容识别类型，图片须能解码），caption 可选，"
+                         "internal=true 为仅内部可见的审核依据。")
+def news_staff_attachment_add(request: HttpRequest, item_id: UUID, file: File[UploadedFile], caption: Form[str] = "",
+                              internal: Form[bool] = False) -> Any:
+    item = selectors.news_staff_get(actor=request.user, public_id=item_id)
+    a = services.news_attachment_add(actor=request.user, item=item, name=file.name or "附件",
+                                     content=file.read(c.ATTACHMENT_MAX_BYTES + 1), caption=caption,
+                                     internal=internal)
+    return Status(201, _attachment(a, staff=True))
+
+
+@router.get("/news/staff/items/{item_id}/attachments/{file_id}", auth=API_AUTH, summary="打开稿件附件",
+            response={200: None})
+def news_staff_attachment_get(request: HttpRequest, item_id: UUID, file_id: UUID) -> FileResponse:
+    a = selectors.news_staff_attachment_get(actor=request.user, item_id=item_id, public_id=file_id)
+    response = FileResponse(a.file.open("rb"), content_type=a.content_type, as_attachment=False, filename=a.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@router.delete("/news/staff/items/{item_id}/attachments/{file_id}", response={204: None}, auth=API_AUTH,
+               summary="删除稿件附件")
+def news_staff_attachment_remove(request: HttpRequest, item_id: UUID, file_id: UUID) -> Any:
+    a = selectors.news_staff_attachment_get(actor=request.user, item_id=item_id, public_id=file_id)
+    services.news_attachment_remove(actor=request.user, attachment=a)
+    return Status(204, None)
 
 
 @router.post("/news/staff/items/{item_id}/submit", response=NewsStaffItemOut, auth=API_AUTH, summary="提交审核")

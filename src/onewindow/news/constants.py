@@ -72,3 +72,10 @@ AUDIT_NEWS_PUBLISH = "news.publish"
 AUDIT_NEWS_WITHDRAW = "news.withdraw"
 AUDIT_FEED_REGISTER = "news_feed.register"
 AUDIT_FEED_FETCH = "news_feed.fetch"
+
+ATTACHMENT_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp", "application/pdf"})
+ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+ATTACHMENTS_MAX = 10
+ATTACHMENT_KINDS_LABEL = "JPG、PNG、GIF、WebP 图片或 PDF"
+AUDIT_ATTACHMENT_ADD = "news.attachment_add"
+AUDIT_ATTACHMENT_REMOVE = "news.attachment_remove"

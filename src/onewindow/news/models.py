@@ -76,7 +76,43 @@ class NewsItem(BaseModel):
             models.Index(fields=["status", "kind", "-published_at"], name="news_kind_idx"),
             models.Index(fields=["department", "status"], name="news_dept_idx"),
             models.Index(fields=["status", "open_category", "department"], name="news_open_idx"),
+            # count and newest change of the published stream (list validators) as an index-only scan
+            models.Index(fields=["status", "updated_at"], name="news_pub_upd_idx"),
         ]
 
     def __str__(self) -> str:
         return self.title
+
+
+def _attachment_path(instance: NewsAttachment, filename: str) -> str:
+    return f"news/{instance.public_id}.{instance.extension}"
+
+
+class NewsAttachment(BaseModel):
+    """A picture or PDF of an item. Public with the item once it is published, unless
+    ``internal`` (审核依据: only the department's staff and reviewers ever see it)."""
+
+    item = models.ForeignKey(NewsItem, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=_attachment_path)
+    name = models.CharField("文件名", max_length=200)
+    caption = models.CharField("说明", max_length=200, blank=True)
+    content_type = models.CharField(max_length=60)
+    extension = models.CharField(max_length=8)
+    size = models.PositiveIntegerField()
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    internal = models.BooleanField("仅内部可见", default=False)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+
+    class Meta:
+        verbose_name = "信息附件"
+        verbose_name_plural = verbose_name
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")

@@ -17,7 +17,7 @@ from onewindow.core.errors import NotFound
 
 from . import constants as c
 from . import rules
-from .models import NewsFeed, NewsItem
+from .models import NewsAttachment, NewsFeed, NewsItem
 
 _LIST_FIELDS = ("public_id", "kind", "title", "summary", "tags", "open_category", "document_number",
                 "published_at", "updated_at", "source", "source_url", "department__name",
@@ -53,11 +53,17 @@ def news_public_list(*, filters: NewsFilters) -> QuerySet[NewsItem]:
     return qs.order_by("-published_at", "-pk")
 
 
-def news_list_validators(qs: QuerySet[NewsItem], *, variant: str) -> tuple[str, datetime | None]:
-    """(ETag, Last-Modified) of a public list: one aggregate query, no rows read. An item
-    withdrawn or edited changes the newest ``updated_at`` of published items or their count."""
+def news_list_stats(qs: QuerySet[NewsItem], *, variant: str) -> tuple[str, datetime | None, int]:
+    """(ETag, Last-Modified, count) of a public list: one aggregate query (an index-only scan of
+    ``news_pub_upd_idx`` for the whole stream), no rows read; the count also serves the pager. An
+    item withdrawn or edited changes the newest ``updated_at`` of published items or their count."""
     agg = qs.order_by().aggregate(n=Count("pk"), latest=Max("updated_at"))
-    return rules.list_etag(count=agg["n"], latest=agg["latest"], variant=variant), agg["latest"]
+    return rules.list_etag(count=agg["n"], latest=agg["latest"], variant=variant), agg["latest"], agg["n"]
+
+
+def news_list_validators(qs: QuerySet[NewsItem], *, variant: str) -> tuple[str, datetime | None]:
+    etag, latest, _count = news_list_stats(qs, variant=variant)
+    return etag, latest
 
 
 def news_public_get(*, public_id: UUID | str) -> NewsItem:
@@ -66,6 +72,30 @@ def news_public_get(*, public_id: UUID | str) -> NewsItem:
     if item is None:
         raise NotFound("该信息不存在或已撤回", code="news_not_found")
     return item
+
+
+def news_public_attachments(*, item: NewsItem) -> list[NewsAttachment]:
+    return list(item.attachments.filter(internal=False).order_by("id"))
+
+
+def news_public_attachment_get(*, item_id: UUID | str, public_id: UUID | str) -> NewsAttachment:
+    """A public file of a published item; internal files and files of drafts are not found."""
+    attachment = (NewsAttachment.objects.select_related("item")
+                  .filter(item__public_id=item_id, item__status=c.NewsStatus.PUBLISHED, internal=False,
+                          public_id=public_id).first())
+    if attachment is None:
+        raise NotFound("该附件不存在或已撤回", code="news_attachment_not_found")
+    return attachment
+
+
+def news_staff_attachment_get(*, actor: Any, item_id: UUID | str, public_id: UUID | str) -> NewsAttachment:
+    """Any file of an item in the staff member's scope (drafts and internal files included)."""
+    item = news_staff_get(actor=actor, public_id=item_id)
+    attachment = item.attachments.filter(public_id=public_id).first()
+    if attachment is None:
+        raise NotFound("找不到该附件", code="news_attachment_not_found")
+    attachment.item = item
+    return attachment
 
 
 def news_interpretations(*, item: NewsItem) -> list[NewsItem]:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -14,10 +15,11 @@ from onewindow.accounts.models import Department
 from onewindow.accounts.scope import scope_for
 from onewindow.core.audit import audit_record
 from onewindow.core.errors import Conflict, PermissionDenied, ValidationFailed
+from onewindow.core.uploads import upload_check
 
 from . import constants as c
 from . import feeds, rules
-from .models import NewsFeed, NewsItem
+from .models import NewsAttachment, NewsFeed, NewsItem
 
 
 def _now(now: datetime | None) -> datetime:
@@ -350,3 +352,45 @@ def feeds_fetch_due(*, now: datetime | None = None) -> dict[str, int]:
         totals["failed"] += result.status == c.FeedStatus.FAILED
     return totals
 
+
+
+# --- Attachments ---------------------------------------------------------------------------------
+def news_attachment_add(*, actor: Any, item: NewsItem, name: str, content: bytes, caption: str = "",
+                        internal: bool = False) -> NewsAttachment:
+    """A picture or PDF for an item still being written or reviewed, judged by its content
+    (``core.uploads.upload_check``). ``internal`` files (审核依据) are never public."""
+    _require_editor(actor, item.department)
+    caption = (caption or "").strip()
+    if len(caption) > 200:
+        raise ValidationFailed(fields={"caption": "说明不能超过 200 个字"})
+    upload = upload_check(name=name, content=content, allowed=c.ATTACHMENT_TYPES, max_bytes=c.ATTACHMENT_MAX_BYTES,
+                          field="file", code_prefix="news_attachment", kinds_label=c.ATTACHMENT_KINDS_LABEL)
+    with transaction.atomic():
+        item = _locked(item)
+        _require_editor(actor, item.department)
+        _require_state(item, "edit")
+        if item.attachments.count() >= c.ATTACHMENTS_MAX:
+            raise ValidationFailed(f"每条信息最多 {c.ATTACHMENTS_MAX} 个附件", code="news_attachments_too_many",
+                                   fields={"file": f"每条信息最多 {c.ATTACHMENTS_MAX} 个附件"})
+        attachment = NewsAttachment(item=item, name=upload.name, caption=caption, content_type=upload.content_type,
+                                    extension=upload.extension, size=len(upload.content), width=upload.width,
+                                    height=upload.height, internal=internal,
+                                    uploaded_by=actor if getattr(actor, "pk", None) else None)
+        attachment.file.save(upload.name, ContentFile(upload.content), save=False)
+        attachment.save()
+        item.save(update_fields=["updated_at"])  # the detail's ETag changes with its files
+        audit_record(actor=actor, action=c.AUDIT_ATTACHMENT_ADD, obj=item,
+                     summary={"file": upload.name[:60], "type": upload.content_type, "size": len(upload.content),
+                              "internal": internal})
+    return attachment
+
+
+def news_attachment_remove(*, actor: Any, attachment: NewsAttachment) -> None:
+    with transaction.atomic():
+        item = _locked(attachment.item)
+        _require_editor(actor, item.department)
+        _require_state(item, "edit")
+        name = attachment.name
+        attachment.delete()  # the file goes with the hourly cleanup of unreferenced uploads
+        item.save(update_fields=["updated_at"])
+        audit_record(actor=actor, action=c.AUDIT_ATTACHMENT_REMOVE, obj=item, summary={"file": name[:60]})

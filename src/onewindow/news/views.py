@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -74,9 +74,24 @@ def news_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     not_modified = _conditional(request, etag, latest)
     if not_modified:
         return not_modified
+    files = selectors.news_public_attachments(item=item)
     context = {"item": item, "interpretations": interpretations,
-               "paragraphs": [p for p in item.body.split("\n") if p.strip()]}
+               "paragraphs": [p for p in item.body.split("\n") if p.strip()],
+               "images": [f for f in files if f.is_image], "documents": [f for f in files if not f.is_image]}
     return _validators(render(request, "news/detail.html", context), etag, latest)
+
+
+def _file_response(attachment: Any, *, public: bool) -> FileResponse:
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type, as_attachment=False,
+                            filename=attachment.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
+    return response
+
+
+def news_file(request: HttpRequest, public_id: str, file_id: str) -> FileResponse:
+    """A public picture or PDF of a published item (internal files and drafts' files: 404)."""
+    return _file_response(selectors.news_public_attachment_get(item_id=public_id, public_id=file_id), public=True)
 
 
 def open_catalogue(request: HttpRequest) -> HttpResponse:
@@ -146,9 +161,7 @@ def staff_new(request: HttpRequest) -> HttpResponse:
     return render(request, "news/staff_form.html", context)
 
 
-@staff_page("news.staff")
-def staff_item(request: HttpRequest, public_id: str) -> HttpResponse:
-    item = selectors.news_staff_get(actor=request.user, public_id=public_id)
+def _item_context(request: HttpRequest, item: Any) -> dict[str, Any]:
     values = {"department": item.department.code, "kind": item.kind, "title": item.title, "summary": item.summary,
               "body": item.body, "tags": "，".join(item.tags or []), "open_category": item.open_category,
               "document_number": item.document_number,
@@ -156,9 +169,15 @@ def staff_item(request: HttpRequest, public_id: str) -> HttpResponse:
               "publish_at": timezone.localtime(item.publish_at).strftime("%Y-%m-%dT%H:%M") if item.publish_at else "",
               "withdraw_at": timezone.localtime(item.withdraw_at).strftime("%Y-%m-%dT%H:%M")
               if item.withdraw_at else ""}
-    context = _form_context(request, item=item, values=values,
-                            can_approve=services.can_approve_for(actor=request.user, department=item.department),
-                            editable=item.status in (c.NewsStatus.DRAFT, c.NewsStatus.REJECTED, c.NewsStatus.PENDING))
+    return _form_context(request, item=item, values=values, attachments=list(item.attachments.all()),
+                         can_approve=services.can_approve_for(actor=request.user, department=item.department),
+                         editable=item.status in (c.NewsStatus.DRAFT, c.NewsStatus.REJECTED, c.NewsStatus.PENDING))
+
+
+@staff_page("news.staff")
+def staff_item(request: HttpRequest, public_id: str) -> HttpResponse:
+    item = selectors.news_staff_get(actor=request.user, public_id=public_id)
+    context = _item_context(request, item)
     if request.method == "POST":
         context["values"] = request.POST.dict()
         try:
@@ -187,11 +206,53 @@ def staff_action(request: HttpRequest, public_id: str, action: str) -> HttpRespo
         item = done[action]()
     except DomainError as error:
         context = _form_context(request, item=item, values={}, action_error=error,
+                                attachments=list(item.attachments.all()),
                                 can_approve=services.can_approve_for(actor=request.user, department=item.department),
                                 editable=False)
         return render(request, "news/staff_item.html", context, status=error.status)
     messages.success(request, f"操作成功：{item.get_status_display()}")
     return redirect("news:staff_item", public_id=item.public_id)
+
+
+@staff_page("news.staff")
+def staff_file(request: HttpRequest, public_id: str, file_id: str) -> Any:
+    """Any file of an item in the staff member's scope, internal ones included."""
+    attachment = selectors.news_staff_attachment_get(actor=request.user, item_id=public_id, public_id=file_id)
+    return _file_response(attachment, public=False)
+
+
+@require_POST
+@staff_page("news.staff")
+def staff_file_add(request: HttpRequest, public_id: str) -> HttpResponse:
+    item = selectors.news_staff_get(actor=request.user, public_id=public_id)
+    upload = request.FILES.get("file")
+    try:
+        if upload is None:
+            raise ValidationFailed("请选择要上传的图片或 PDF", code="news_attachment_missing",
+                                   fields={"file": "请选择要上传的图片或 PDF"})
+        services.news_attachment_add(actor=request.user, item=item, name=upload.name or "附件",
+                                     content=upload.read(c.ATTACHMENT_MAX_BYTES + 1),
+                                     caption=request.POST.get("caption", ""),
+                                     internal=request.POST.get("internal") == "1")
+    except DomainError as error:
+        context = _item_context(request, item)
+        context.update(file_error=error, file_values=request.POST.dict())
+        return render(request, "news/staff_item.html", context, status=error.status)
+    messages.success(request, "附件已上传")
+    return redirect("news:staff_item", public_id=item.public_id)
+
+
+@require_POST
+@staff_page("news.staff")
+def staff_file_remove(request: HttpRequest, public_id: str, file_id: str) -> HttpResponse:
+    attachment = selectors.news_staff_attachment_get(actor=request.user, item_id=public_id, public_id=file_id)
+    try:
+        services.news_attachment_remove(actor=request.user, attachment=attachment)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "附件已删除")
+    return redirect("news:staff_item", public_id=public_id)
 
 
 @staff_page("news.staff")

@@ -52,6 +52,24 @@
       a.textContent = m.link_label || m.link_url;
       li.appendChild(a);
     }
+    var f = m.attachment;
+    if (f && f.url && f.url.charAt(0) === "/" && f.url.charAt(1) !== "/") {
+      var link = document.createElement("a");
+      link.href = f.url;
+      if (/^image\//.test(f.content_type)) {
+        link.className = "consult-file";
+        var img = document.createElement("img");
+        img.className = "consult-img";
+        img.src = f.url;
+        img.alt = f.name;
+        if (f.width && f.height) { img.width = f.width; img.height = f.height; }
+        link.appendChild(img);
+      } else {
+        link.className = "consult-link consult-pdf";
+        link.textContent = "PDF 文件 · " + f.name;
+      }
+      li.appendChild(link);
+    }
     list.appendChild(li);
     li.scrollIntoView({ block: "end" });
   }
@@ -80,23 +98,49 @@
   if (!form || !window.fetch) { return; }
   var box = form.querySelector("textarea");
   var error = form.querySelector("[data-consult-error]");
+  var fileInput = form.querySelector("[data-consult-file]");
+  var fileError = form.querySelector("[data-consult-file-error]");
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     var button = form.querySelector("button[type=submit]");
     button.disabled = true;
-    fetch(chat.getAttribute("data-api"), {
-      method: "POST", credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf(), Accept: "application/json" },
-      body: JSON.stringify({ text: box.value })
-    }).then(function (r) {
+    var withFile = fileInput && fileInput.files && fileInput.files.length > 0;
+    var request;
+    if (withFile) {
+      var data = new FormData();
+      data.append("file", fileInput.files[0]);
+      data.append("text", box.value);
+      request = fetch(form.getAttribute("data-file-api"), {
+        method: "POST", credentials: "same-origin",
+        headers: { "X-CSRFToken": csrf(), Accept: "application/json" }, body: data
+      });
+    } else {
+      request = fetch(chat.getAttribute("data-api"), {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf(), Accept: "application/json" },
+        body: JSON.stringify({ text: box.value })
+      });
+    }
+    request.then(function (r) {
       return r.json().then(function (body) { return { ok: r.ok, body: body }; });
     }).then(function (res) {
+      if (fileError) {
+        fileError.hidden = true;
+        fileInput.removeAttribute("aria-invalid");
+        fileInput.removeAttribute("aria-describedby");
+      }
       if (res.ok) {
         add(res.body);
         box.value = "";
+        if (fileInput) { fileInput.value = ""; }
         error.hidden = true;
         box.removeAttribute("aria-invalid");
         box.removeAttribute("aria-describedby");
+      } else if (fileError && res.body.fields && res.body.fields.file) {
+        fileError.textContent = res.body.fields.file;
+        fileError.hidden = false;
+        fileInput.setAttribute("aria-invalid", "true");
+        fileInput.setAttribute("aria-describedby", fileError.id);
       } else {
         error.textContent = (res.body.fields && res.body.fields.text) || res.body.message || chat.getAttribute("data-msg-failed");
         error.hidden = false;
