@@ -66,7 +66,7 @@ def test_concurrent_transactions_never_share_a_number():
 
 def test_indexes_for_scoped_lists_exist():
     names = {i.name for i in Case._meta.indexes}
-    assert {"case_open_dept_due", "case_open_due", "case_region_status_due", "case_user_idx",
+    assert {"case_open_dept_due", "case_open_due_id", "case_region_status_due", "case_user_idx",
             "case_clock_warn", "case_clock_due"} <= names
     assert Case._meta.get_field("number").unique
 
