@@ -478,5 +478,15 @@ def appointments_today(*, hall: ServiceHall, user: Any = None, now: datetime | N
     return list(qs.select_related("business_type").order_by("starts_at"))
 
 
+def tickets_today_of(*, user: Any, now: datetime | None = None) -> list[tuple[QueueTicket, Position]]:
+    """The person's queue numbers of today that are still open (waiting, called, in service),
+    each with the people ahead and the estimated wait: what 我的 shows next to appointments."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    rows = (QueueTicket.objects.select_related("hall", "business_type", "window")
+            .filter(user=user, day=today(now), status__in=ACTIVE_TICKET_STATUSES).order_by("taken_at"))
+    return [(ticket, ticket_position(ticket)) for ticket in rows[:5]]
+
+
 def active_statuses() -> tuple[str, ...]:
     return ACTIVE_TICKET_STATUSES

@@ -5,7 +5,7 @@ from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 
 from onewindow.accounts.auth import API_AUTH
 from onewindow.cases import services as case_services
@@ -41,6 +41,18 @@ class PortalMessageOut(Schema):
     at: datetime
 
 
+class PortalNumberOut(Schema):
+    id: UUID
+    number: str = Field(..., description="排队号")
+    hall: str
+    business_type: str
+    status: str = Field(..., description="waiting 等候中 / called 已叫号 / serving 办理中")
+    status_label: str
+    ahead: int = Field(..., description="前面等候的人数（仅等候中）")
+    wait_minutes: int = Field(..., description="预计等候分钟数（仅等候中）")
+    window: str = Field(..., description="叫到的窗口号（已叫号、办理中）")
+
+
 class PortalMeOut(Schema):
     cases_open: int
     licences: int
@@ -50,6 +62,7 @@ class PortalMeOut(Schema):
     cases: list[PortalRef]
     tickets: list[PortalRef]
     appointments: list[PortalRef]
+    numbers: list[PortalNumberOut] = Field(..., description="今天仍在排队或办理中的排队号")
     consultations: list[PortalRef]
     todos: list[PortalTodoOut]
     household_address: str
@@ -80,6 +93,10 @@ def portal_me(request: HttpRequest) -> Any:
         "cases": [_ref(c, title=c.item_name, when=c.submitted_at, number=c.number or "") for c in my.cases],
         "tickets": [_ref(t, title=t.title, when=t.received_at, number=t.number) for t in my.tickets],
         "appointments": [_ref(a, title=a.item_name, when=a.starts_at, number=a.code) for a in my.appointments],
+        "numbers": [{"id": t.public_id, "number": t.number, "hall": t.hall.name, "business_type": t.business_type.name,
+                     "status": t.status, "status_label": t.get_status_display(), "ahead": p.ahead,
+                     "wait_minutes": p.wait_minutes, "window": str(t.window.number) if t.window is not None else ""}
+                    for t, p in my.numbers],
         "consultations": [_ref(x, title=x.topic, when=x.asked_at, number=x.ticket_number)
                           for x in my.consultations],
         "todos": [{"kind": t.kind, "title": t.title, "url": t.url, "detail": t.detail} for t in my.todos],

@@ -16,7 +16,7 @@ from onewindow.consult.constants import ConsultStatus
 from onewindow.consult.selectors import my_consultations
 from onewindow.grid.selectors import household_of_person
 from onewindow.hall.constants import AppointmentStatus
-from onewindow.hall.selectors import appointments_of
+from onewindow.hall.selectors import appointments_of, tickets_today_of
 from onewindow.licences.selectors import licence_list_for_user
 from onewindow.news.selectors import NewsFilters, news_public_list
 from onewindow.tickets.constants import OPEN_STATUSES as TICKET_OPEN
@@ -27,7 +27,7 @@ SECTION_SIZE = 5
 
 @dataclass
 class Todo:
-    kind: str  # supplement | consult_answered | appointment | unread
+    kind: str  # supplement | consult_answered | appointment | number | unread
     title: str
     url: str
     detail: str = ""
@@ -42,6 +42,7 @@ class MyCentre:
     tickets: list[Any] = field(default_factory=list)
     tickets_open: int = 0
     appointments: list[Any] = field(default_factory=list)
+    numbers: list[Any] = field(default_factory=list)  # today's open queue numbers with positions
     consultations: list[Any] = field(default_factory=list)
     consultations_open: int = 0
     notifications: list[Any] = field(default_factory=list)
@@ -70,6 +71,11 @@ def todos_of(*, user: Any) -> list[Todo]:
             "starts_at")[:3]:
         out.append(Todo("appointment", f"预约：{a.item_name}", reverse("hall:appointment", args=[a.public_id]),
                         f"{timezone.localtime(a.starts_at):%m-%d %H:%M} {a.hall.name}"))
+    for ticket, position in tickets_today_of(user=user):
+        detail = (f"前面还有 {position.ahead} 人，约 {position.wait_minutes} 分钟" if ticket.status == "waiting"
+                  else f"请到 {ticket.window.number} 号窗口" if ticket.window is not None else "")
+        out.append(Todo("number", f"排队号 {ticket.number}：{ticket.business_type.name}",
+                        reverse("hall:ticket", args=[ticket.public_id]), detail))
     unread = notification_unread_count(user=user)
     if unread:
         out.append(Todo("unread", f"未读消息 {unread} 条", reverse("portal:inbox")))
@@ -91,6 +97,7 @@ def my_centre(*, user: Any) -> MyCentre:
         tickets=list(tickets[:SECTION_SIZE]), tickets_open=tickets.filter(status__in=TICKET_OPEN).count(),
         appointments=list(appointments_of(user=user).filter(ends_at__gte=now - timedelta(days=30))
                           [:SECTION_SIZE]),
+        numbers=tickets_today_of(user=user),
         consultations=list(consultations[:SECTION_SIZE]),
         consultations_open=consultations.filter(status__in=[ConsultStatus.WAITING, ConsultStatus.ANSWERED]).count(),
         notifications=list(notification_list(user=user)[:SECTION_SIZE]),

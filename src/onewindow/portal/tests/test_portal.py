@@ -96,3 +96,27 @@ def test_portal_api(client, world, citizen, answered):
     denied = client.get("/api/v1/portal/me", HTTP_AUTHORIZATION=f"Bearer {staff_key}")
     assert denied.status_code == 403 and denied.json()["code"] == "portal_citizens_only"
     assert client.get("/api/v1/portal/me").status_code == 401
+
+
+def test_my_centre_shows_todays_queue_number_with_the_people_ahead(client, world, citizen, other_citizen,
+                                                                    monkeypatch):
+    """A number taken at the kiosk or on the phone is in 我的 (page, to-dos and API) while it is
+    open: the people ahead and the wait while waiting, the window once called."""
+    from django.utils import timezone
+
+    from onewindow.hall import services as hall_services
+    from onewindow.hall.tests.factories import kit_make, monday
+
+    monkeypatch.setattr(timezone, "now", lambda: monday(10))
+    kit = kit_make(world)
+    hall_services.ticket_take(actor=other_citizen.user, hall=kit.hall, business_type=kit.general, channel="kiosk")
+    mine = hall_services.ticket_take(actor=citizen.user, hall=kit.hall, business_type=kit.general, channel="kiosk")
+    client.force_login(citizen.user)
+    html = client.get("/my/").content.decode()
+    assert f"排队号 <strong>{mine.number}</strong> 综合业务" in html and "前面还有 1 人" in html
+    assert f"/hall/t/{mine.public_id}/" in client.get("/").content.decode()  # a to-do on the home page
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {account_services.api_token_create(user=citizen.user, name='app')[1]}"}
+    numbers = conforms(client.get("/api/v1/portal/me", **auth), "/portal/me")["numbers"]
+    assert [(n["number"], n["status"], n["ahead"]) for n in numbers] == [(mine.number, "waiting", 1)]
+    client.force_login(other_citizen.user)
+    assert mine.number not in client.get("/my/").content.decode().split('data-testid="my-numbers"')[1][:400]
