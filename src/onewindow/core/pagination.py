@@ -9,7 +9,7 @@ others through ``SyncPagination``) so a client can sync by time instead of pagin
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
+from pydantic import field_validator
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -75,9 +76,27 @@ class OneWindowPagination(PaginationBase):
         return page_body(request, items=items, count=count, page=page, page_size=size)
 
 
+#: Years an ``updated_since`` may name: the platform's records all lie in between.
+SYNC_YEARS = (1990, 2200)
+
+
 class SyncPageParams(PageParams):
     updated_since: datetime | None = Field(
-        None, description="只列出此时间（含）之后有变化的记录，用于增量同步（ISO 8601，建议带 +08:00）")
+        None, description=f"只列出此时间（含）之后有变化的记录，用于增量同步（ISO 8601，建议带 +08:00；"
+                          f"{SYNC_YEARS[0]}—{SYNC_YEARS[1]}年）")
+
+    @field_validator("updated_since")
+    @classmethod
+    def _in_range(cls, value: datetime | None) -> datetime | None:
+        """Refused here (422) rather than by the database, whose error would end the
+        transaction: years outside SYNC_YEARS and offsets it cannot store (e.g. +21:52)."""
+        if value is None:
+            return None
+        if not SYNC_YEARS[0] <= value.year <= SYNC_YEARS[1]:
+            raise ValueError(f"时间应在{SYNC_YEARS[0]}年至{SYNC_YEARS[1]}年之间")
+        if value.tzinfo is None:
+            value = timezone.make_aware(value)
+        return value.astimezone(UTC)
 
 
 class SyncPagination(OneWindowPagination):

@@ -235,3 +235,19 @@ def test_a_damaged_image_gets_the_callers_code() -> None:
 def test_content_sniff_judges_by_the_first_bytes(head: bytes, expected: str | None) -> None:
     sniffed = content_sniff(head)
     assert (sniffed.content_type if sniffed else None) == expected
+
+
+def test_updated_since_outside_the_platform_years_or_offsets_is_refused_before_the_database() -> None:
+    """PostgreSQL refuses offsets beyond ±15:59 with an error that ends the transaction; the
+    change-feed parameter is checked first (422) and compared in UTC."""
+    from datetime import UTC, datetime
+
+    from pydantic import ValidationError
+
+    from onewindow.core.pagination import SyncPageParams
+
+    for bad in ("0464-07-04T04:40:26+21:52", "2201-01-01T00:00:00+08:00", "1989-12-31T23:59:59"):
+        with pytest.raises(ValidationError):
+            SyncPageParams(updated_since=bad)
+    ok = SyncPageParams(updated_since="2026-12-07T08:00:00+21:52").updated_since
+    assert ok == datetime(2026, 12, 6, 10, 8, tzinfo=UTC)
