@@ -1024,10 +1024,7 @@ class CaseExchangeQuery(Schema):
                 "application/x-ndjson": {"schema": {"type": "string"}},
                 "text/csv": {"schema": {"type": "string"}}}}}})
 def exchange_export(request: HttpRequest, query: Query[CaseExchangeQuery]) -> Any:
-    import csv
-    import io
-
-    from django.http import StreamingHttpResponse
+    from onewindow.core.exports import export_response
 
     from .exchange import EXCHANGE_COLUMNS, case_exchange_record
 
@@ -1042,29 +1039,6 @@ def exchange_export(request: HttpRequest, query: Query[CaseExchangeQuery]) -> An
     qs = selectors.case_exchange_list(actor=request.user, period_from=start, period_to=end, by=query.by)
     services.case_exchange_export_record(actor=request.user, period_from=start, period_to=end, by=query.by,
                                          fmt=query.format)
-
-    def csv_rows() -> Any:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=EXCHANGE_COLUMNS)
-        buffer.write("\ufeff")
-        writer.writeheader()
-        for case in qs.iterator(chunk_size=500):
-            writer.writerow(case_exchange_record(case))
-            if buffer.tell() > 32_000:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
-    def jsonl_rows() -> Any:
-        for case in qs.iterator(chunk_size=500):
-            yield json.dumps(case_exchange_record(case), ensure_ascii=False) + "\n"
-
-    if query.format == "csv":
-        response = StreamingHttpResponse(csv_rows(), content_type="text/csv; charset=utf-8")
-    else:
-        response = StreamingHttpResponse(jsonl_rows(), content_type="application/x-ndjson; charset=utf-8")
     name = f"cases-{query.by}-{timezone.localtime(start):%Y%m%d}-{timezone.localtime(end):%Y%m%d}"
-    response["Content-Disposition"] = f'attachment; filename="{name}.{query.format}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return export_response(qs.iterator(chunk_size=500), record=case_exchange_record, columns=EXCHANGE_COLUMNS,
+                           fmt=query.format, filename=name)

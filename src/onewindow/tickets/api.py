@@ -722,9 +722,7 @@ def _export_row(t: Ticket) -> dict[str, Any]:
                 "text/csv": {"schema": {"type": "string"}},
                 "application/x-ndjson": {"schema": {"type": "string"}}}}}})
 def export(request: HttpRequest, query: Query[TicketExportQuery]) -> StreamingHttpResponse:
-    import csv
-    import io
-    import json
+    from onewindow.core.exports import export_response
 
     if not all(2000 <= v.year <= 2100 for v in (query.received_from, query.received_to)):
         raise ValidationFailed("导出时间应在 2000 年到 2100 年之间", code="export_period_invalid",
@@ -743,31 +741,9 @@ def export(request: HttpRequest, query: Query[TicketExportQuery]) -> StreamingHt
     services.ticket_export_record(actor=request.user, received_from=query.received_from,
                                   received_to=query.received_to, fmt=query.format)
 
-    def csv_rows() -> Any:
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS)
-        buffer.write("\ufeff")
-        writer.writeheader()
-        for ticket in qs.iterator(chunk_size=500):
-            writer.writerow(_export_row(ticket))
-            if buffer.tell() > 32_000:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
-
-    def jsonl_rows() -> Any:
-        for ticket in qs.iterator(chunk_size=500):
-            yield json.dumps(_export_row(ticket), ensure_ascii=False) + "\n"
-
-    if query.format == "jsonl":
-        response = StreamingHttpResponse(jsonl_rows(), content_type="application/x-ndjson; charset=utf-8")
-    else:
-        response = StreamingHttpResponse(csv_rows(), content_type="text/csv; charset=utf-8")
     name = f"tickets-{timezone.localtime(query.received_from):%Y%m%d}-{timezone.localtime(query.received_to):%Y%m%d}"
-    response["Content-Disposition"] = f'attachment; filename="{name}.{query.format}"'
-    response["Cache-Control"] = "no-store"
-    return response
+    return export_response(qs.iterator(chunk_size=500), record=_export_row, columns=EXPORT_COLUMNS,
+                           fmt=query.format, filename=name)
 
 
 # --- Tickets ------------------------------------------------------------------------------------
