@@ -28,6 +28,7 @@ def login(page, username: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def no_sideways_scroll(page) -> bool:  # type: ignore[no-untyped-def]
+    page.wait_for_load_state("load")  # a form just posted may still be navigating
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"))
 
 
@@ -47,7 +48,8 @@ def test_meal_ordered_delivered_rated_supervised_and_settled_once(page, care: Ca
     login(page, "family1")
     page.goto("/my/care/")
     assert "张桂英" in page.get_by_test_id("my-elders").inner_text()
-    page.get_by_test_id("order-new").click()
+    with page.expect_navigation():
+        page.get_by_test_id("order-new").click()
     assert no_sideways_scroll(page)
     page.get_by_test_id("service").select_option(label="助餐送餐 ¥15.00 · 补贴")
     soon = timezone.localtime() + timedelta(minutes=20)
