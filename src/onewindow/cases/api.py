@@ -20,7 +20,7 @@ from onewindow.core.concurrency import GET_EXTRA, WRITE_EXTRA, not_modified, req
 from onewindow.core.errors import DomainError, NotFound, ValidationFailed
 from onewindow.core.inputs import url_lookup_check
 from onewindow.core.masking import mask_name
-from onewindow.core.pagination import MAX_PAGE, MAX_PAGE_SIZE, page_links
+from onewindow.core.pagination import MAX_PAGE, MAX_PAGE_SIZE, UpdatedSinceFilter, page_links
 from onewindow.integrations.idempotency import idempotent
 
 from . import constants as c
@@ -374,13 +374,11 @@ CaseStatusQuery = Literal[("", *c.CaseStatus.values)]  # type: ignore[valid-type
 CaseChannelQuery = Literal[("", *c.Channel.values)]  # type: ignore[valid-type]
 
 
-class WorkbenchFilters(Schema):
+class WorkbenchFilters(UpdatedSinceFilter):
     tab: Literal["mine", "department", "warned", "overdue", "open", "all"] = Field(
         "department", description="mine / department / warned / overdue / open / all")
     status: CaseStatusQuery = Field("", description="办件状态")
     channel: CaseChannelQuery = Field("", description="受理渠道")
-    updated_since: datetime | None = Field(
-        None, description="只列出此时间（含）之后有变化的办件，用于增量同步（ISO 8601）")
     department: str = ""
     q: str = Field("", max_length=100, description="办件编号、申请人身份证号或申请人名称（精确）")
     page: int = Field(1, ge=1, le=MAX_PAGE, description=f"页码，最大 {MAX_PAGE}")

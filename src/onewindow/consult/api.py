@@ -9,11 +9,12 @@ from typing import Any
 from uuid import UUID
 
 from django.http import FileResponse, HttpRequest
-from ninja import Field, File, Form, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from onewindow.accounts.auth import API_AUTH
 from onewindow.core.errors import ValidationFailed
+from onewindow.core.pagination import UpdatedSinceFilter
 
 from . import constants as c
 from . import push, selectors, services
@@ -139,9 +140,11 @@ def _detail(request: HttpRequest, x: Consultation, after: UUID | None = None) ->
             "push_token": push.conversation_token(x)}
 
 
-@router.get("/consult/mine", response=list[ConsultationOut], auth=API_AUTH, summary="我的咨询")
-def consult_mine(request: HttpRequest) -> Any:
-    return [_consultation(x, staff_view=False) for x in selectors.my_consultations(actor=request.user)[:100]]
+@router.get("/consult/mine", response=list[ConsultationOut], auth=API_AUTH, summary="我的咨询",
+            description="最近 100 条；updated_since 只列出此后有变化的咨询。")
+def consult_mine(request: HttpRequest, filters: Query[UpdatedSinceFilter]) -> Any:
+    rows = selectors.my_consultations(actor=request.user, updated_since=filters.updated_since)[:100]
+    return [_consultation(x, staff_view=False) for x in rows]
 
 
 @router.post("/consult", response={201: ConsultationDetailOut}, auth=API_AUTH, summary="发起咨询",
@@ -237,10 +240,16 @@ def consult_item_faq(request: HttpRequest, item_id: UUID) -> Any:
             for f in selectors.faq_for_item(item_public_id=item_id)]
 
 
+class ConsultInboxQuery(UpdatedSinceFilter):
+    status: str = Field("", description="状态；空为未结束的咨询")
+    mine: bool = False
+
+
 @router.get("/consult/staff/inbox", response=list[ConsultationOut], auth=API_AUTH, summary="部门咨询（工作人员）")
-def consult_inbox(request: HttpRequest, status: str = "", mine: bool = False) -> Any:
-    return [_consultation(x, staff_view=True) for x in selectors.inbox(actor=request.user, status=status,
-                                                                       mine=mine)[:200]]
+def consult_inbox(request: HttpRequest, filters: Query[ConsultInboxQuery]) -> Any:
+    rows = selectors.inbox(actor=request.user, status=filters.status, mine=filters.mine,
+                           updated_since=filters.updated_since)[:200]
+    return [_consultation(x, staff_view=True) for x in rows]
 
 
 @router.post("/consult/staff/duty", response=ConsultDutyOut, auth=API_AUTH, summary="上岗/离岗值班")

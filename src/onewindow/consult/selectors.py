@@ -19,10 +19,13 @@ from . import constants as c
 from .models import Consultation, ConsultAttachment, ConsultMessage, DutyShift, FaqEntry
 
 
-def my_consultations(*, actor: Any) -> QuerySet[Consultation]:
+def my_consultations(*, actor: Any, updated_since: datetime | None = None) -> QuerySet[Consultation]:
     if not getattr(actor, "is_authenticated", False):
         return Consultation.objects.none()
-    return Consultation.objects.filter(citizen=actor).select_related("department").order_by("-created_at")
+    qs = Consultation.objects.filter(citizen=actor).select_related("department")
+    if updated_since is not None:
+        qs = qs.filter(updated_at__gte=updated_since)
+    return qs.order_by("-created_at")
 
 
 def consultation_get(*, actor: Any, public_id: UUID | str) -> Consultation:
@@ -61,13 +64,16 @@ def attachment_get(*, actor: Any, consultation_id: UUID | str, public_id: UUID |
     return attachment
 
 
-def inbox(*, actor: Any, status: str = "", mine: bool = False) -> QuerySet[Consultation]:
+def inbox(*, actor: Any, status: str = "", mine: bool = False,
+          updated_since: datetime | None = None) -> QuerySet[Consultation]:
     scope = scope_for(actor)
     qs = (Consultation.objects.filter(scope.q(region_path_field="region_path", department_field="department_id"))
           .select_related("department", "assignee"))
     qs = qs.filter(status=status) if status else qs.filter(status__in=c.OPEN_STATUSES)
     if mine:
         qs = qs.filter(assignee__user=actor)
+    if updated_since is not None:
+        qs = qs.filter(updated_at__gte=updated_since)
     return qs.order_by("first_answer_due", "created_at")
 
 

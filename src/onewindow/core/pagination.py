@@ -9,6 +9,7 @@ others through ``SyncPagination``) so a client can sync by time instead of pagin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -76,27 +77,66 @@ class OneWindowPagination(PaginationBase):
         return page_body(request, items=items, count=count, page=page, page_size=size)
 
 
+class MappedRows:
+    """A queryset the paginator counts and slices, each row converted for the response (so a
+    list keeps its output function instead of teaching the schema about models). ``filter``
+    reaches the queryset, so ``SyncPagination`` filters it in the database."""
+
+    def __init__(self, qs: QuerySet[Any], convert: Callable[[Any], Any]) -> None:
+        self.qs, self.convert = qs, convert
+
+    def filter(self, *args: Any, **kwargs: Any) -> MappedRows:
+        return MappedRows(self.qs.filter(*args, **kwargs), self.convert)
+
+    def count(self) -> int:
+        return int(self.qs.count())
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, item: slice) -> list[Any]:
+        return [self.convert(row) for row in self.qs[item]]
+
+
 #: Years an ``updated_since`` may name: the platform's records all lie in between.
 SYNC_YEARS = (1990, 2200)
 
 
-class SyncPageParams(PageParams):
-    updated_since: datetime | None = Field(
-        None, description=f"只列出此时间（含）之后有变化的记录，用于增量同步（ISO 8601，建议带 +08:00；"
-                          f"{SYNC_YEARS[0]}—{SYNC_YEARS[1]}年）")
+UPDATED_SINCE_DESCRIPTION = (f"只列出此时间（含）之后有变化的记录，用于增量同步（ISO 8601，建议带 +08:00；"
+                             f"{SYNC_YEARS[0]}—{SYNC_YEARS[1]}年）")
+
+
+def since_utc(value: datetime | None) -> datetime | None:
+    """An ``updated_since`` checked before any query and turned to UTC. Refused (ValueError,
+    answered 422 ``validation_failed`` naming the field) rather than by the database, whose
+    error would end the transaction: years outside SYNC_YEARS and offsets it cannot store
+    (e.g. +21:52, which UTC absorbs). A time without an offset is taken in Asia/Shanghai."""
+    if value is None:
+        return None
+    if not SYNC_YEARS[0] <= value.year <= SYNC_YEARS[1]:
+        raise ValueError(f"时间应在{SYNC_YEARS[0]}年至{SYNC_YEARS[1]}年之间")
+    if value.tzinfo is None:
+        value = timezone.make_aware(value)
+    value = value.astimezone(UTC)
+    if not SYNC_YEARS[0] <= value.year <= SYNC_YEARS[1]:
+        raise ValueError(f"时间应在{SYNC_YEARS[0]}年至{SYNC_YEARS[1]}年之间")
+    return value
+
+
+class UpdatedSinceFilter(Schema):
+    """The change-feed filter for a list's query schema (inherit it): ``updated_since``, validated
+    by :func:`since_utc`. Selectors compare it with ``updated_at`` (``>=``)."""
+
+    updated_since: datetime | None = Field(None, description=UPDATED_SINCE_DESCRIPTION)
 
     @field_validator("updated_since")
     @classmethod
     def _in_range(cls, value: datetime | None) -> datetime | None:
-        """Refused here (422) rather than by the database, whose error would end the
-        transaction: years outside SYNC_YEARS and offsets it cannot store (e.g. +21:52)."""
-        if value is None:
-            return None
-        if not SYNC_YEARS[0] <= value.year <= SYNC_YEARS[1]:
-            raise ValueError(f"时间应在{SYNC_YEARS[0]}年至{SYNC_YEARS[1]}年之间")
-        if value.tzinfo is None:
-            value = timezone.make_aware(value)
-        return value.astimezone(UTC)
+        return since_utc(value)
+
+
+class SyncPageParams(PageParams, UpdatedSinceFilter):
+    pass
 
 
 class SyncPagination(OneWindowPagination):
@@ -112,7 +152,7 @@ class SyncPagination(OneWindowPagination):
         if since is not None:
             if timezone.is_naive(since):
                 since = timezone.make_aware(since)
-            if isinstance(queryset, QuerySet):
+            if isinstance(queryset, QuerySet | MappedRows):
                 queryset = queryset.filter(updated_at__gte=since)
             else:
                 queryset = [row for row in queryset if getattr(row, "updated_at", None) and row.updated_at >= since]

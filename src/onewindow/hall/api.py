@@ -4,20 +4,22 @@ transfer, finish), the calling screen's state, appointments (slots, book, change
 check-in), the manager's live state and hall figures."""
 
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
+from ninja.pagination import paginate
 
 from onewindow.accounts.auth import API_AUTH
 from onewindow.accounts.models import ServiceWindow
 from onewindow.core.errors import NotFound, ValidationFailed
+from onewindow.core.pagination import MappedRows, SyncPagination, UpdatedSinceFilter
 from onewindow.integrations.idempotency import idempotent
 
 from . import figures as hall_figures_module
 from . import kiosk, selectors, services
-from .constants import TicketChannel
+from .constants import TicketChannel, TicketStatus
 from .models import Appointment, AppointmentSlot, BusinessType, QueueTicket
 
 router = Router(tags=["大厅 hall"])
@@ -203,6 +205,32 @@ class HallCheckInIn(Schema):
     code: str = Field(..., max_length=8, description="预约码")
 
 
+HallQueueStatus = Literal[tuple(TicketStatus.values)]  # type: ignore[valid-type]
+
+
+class HallQueueRowOut(Schema):
+    id: UUID
+    number: str
+    status: HallQueueStatus = Field(  # type: ignore[valid-type]
+        ..., description="waiting 等候 / called 已叫号 / serving 办理中 / done 办结 / no_show 过号 / "
+                         "cancelled 取消 / expired 当日未办理")
+    business_type: str = Field(..., description="业务类型代码")
+    channel: str = Field(..., description="取号渠道")
+    priority: bool
+    window: str = Field(..., description="叫号或办理的窗口号（未叫号为空）")
+    day: date
+    taken_at: datetime
+    called_at: datetime | None
+    serve_started_at: datetime | None
+    finished_at: datetime | None
+    no_show_at: datetime | None
+    updated_at: datetime
+
+
+class HallListQuery(Schema):
+    day: date | None = Field(None, description="只列出这一天的记录")
+
+
 class HallAppointmentOut(Schema):
     id: UUID
     code: str = Field(..., description="预约码：到大厅自助终端或导服台签到")
@@ -274,6 +302,14 @@ def _appointment(a: Appointment) -> dict[str, Any]:
     return {"id": a.public_id, "code": a.code, "status": a.status, "hall": a.hall.name, "hall_id": a.hall.public_id,
             "business_type": a.business_type.name, "item_name": a.item_name, "starts_at": a.starts_at,
             "ends_at": a.ends_at, "ticket_id": ticket.public_id if ticket else None}
+
+
+def _queue_row(t: QueueTicket) -> dict[str, Any]:
+    return {"id": t.public_id, "number": t.number, "status": t.status, "business_type": t.business_type.code,
+            "channel": t.channel, "priority": bool(t.priority_reason),
+            "window": t.window.number if t.window is not None else "", "day": t.day, "taken_at": t.taken_at,
+            "called_at": t.called_at, "serve_started_at": t.serve_started_at, "finished_at": t.finished_at,
+            "no_show_at": t.no_show_at, "updated_at": t.updated_at}
 
 
 def _slot(s: AppointmentSlot) -> dict[str, Any]:
@@ -497,9 +533,32 @@ def book(request: HttpRequest, payload: HallBookIn) -> Status:
     return Status(201, _appointment(services.appointment_book(actor=request.user, slot=slot, item=item)))
 
 
-@router.get("/me/appointments", response=list[HallAppointmentOut], auth=API_AUTH, summary="我的预约")
-def my_appointments(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_appointment(a) for a in selectors.appointments_of(user=request.user)[:50]]
+@router.get("/me/appointments", response=list[HallAppointmentOut], auth=API_AUTH, summary="我的预约",
+            description="最近 50 条；updated_since 只列出此后有变化的预约。")
+def my_appointments(request: HttpRequest, filters: Query[UpdatedSinceFilter]) -> list[dict[str, Any]]:
+    rows = selectors.appointments_of(user=request.user, updated_since=filters.updated_since)[:50]
+    return [_appointment(a) for a in rows]
+
+
+@router.get("/halls/{uuid:hall_id}/appointments", response=list[HallAppointmentOut], auth=API_AUTH,
+            summary="大厅的预约（工作人员）",
+            description="本大厅的预约，按最后变化时间排列；updated_since 用于增量同步。")
+@paginate(SyncPagination)
+def hall_appointments(request: HttpRequest, hall_id: UUID,  # type: ignore[no-untyped-def]
+                      filters: Query[HallListQuery]):
+    hall = selectors.hall_for_staff(actor=request.user, public_id=hall_id)
+    return MappedRows(selectors.hall_appointments(hall=hall, day=filters.day), _appointment)
+
+
+@router.get("/halls/{uuid:hall_id}/tickets", response=list[HallQueueRowOut], auth=API_AUTH,
+            summary="大厅的排队号（工作人员）",
+            description="本大厅的排队号（不含个人信息），按最后变化时间排列；"
+                        "day 限定日期，updated_since 用于增量同步。")
+@paginate(SyncPagination)
+def hall_tickets(request: HttpRequest, hall_id: UUID,  # type: ignore[no-untyped-def]
+                 filters: Query[HallListQuery]):
+    hall = selectors.hall_for_staff(actor=request.user, public_id=hall_id)
+    return MappedRows(selectors.hall_tickets(hall=hall, day=filters.day), _queue_row)
 
 
 @router.get("/appointments/{uuid:appointment_id}", response=HallAppointmentOut, auth=API_AUTH, summary="预约详情")

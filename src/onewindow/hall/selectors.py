@@ -442,11 +442,30 @@ def slot_get(*, public_id: UUID | str) -> AppointmentSlot:
     return slot
 
 
-def appointments_of(*, user: Any) -> QuerySet[Appointment]:
+def appointments_of(*, user: Any, updated_since: datetime | None = None) -> QuerySet[Appointment]:
     if not getattr(user, "is_authenticated", False):
         return Appointment.objects.none()
-    return (Appointment.objects.filter(user=user).select_related("hall", "business_type", "ticket")
-            .order_by("-starts_at"))
+    qs = Appointment.objects.filter(user=user).select_related("hall", "business_type", "ticket")
+    if updated_since is not None:
+        qs = qs.filter(updated_at__gte=updated_since)
+    return qs.order_by("-starts_at")
+
+
+def hall_appointments(*, hall: ServiceHall, day: date | None = None) -> QuerySet[Appointment]:
+    """A hall's bookings for its staff (the hall is already checked: ``hall_for_staff``), in the
+    order they changed, so a client syncing with ``updated_since`` pages forward."""
+    qs = Appointment.objects.filter(hall=hall).select_related("hall", "business_type", "ticket")
+    if day is not None:
+        qs = qs.filter(day=day)
+    return qs.order_by("updated_at", "id")
+
+
+def hall_tickets(*, hall: ServiceHall, day: date | None = None) -> QuerySet[QueueTicket]:
+    """A hall's queue numbers for its staff, in the order they changed (see hall_appointments)."""
+    qs = QueueTicket.objects.filter(hall=hall).select_related("business_type", "window")
+    if day is not None:
+        qs = qs.filter(day=day)
+    return qs.order_by("updated_at", "id")
 
 
 def appointment_get(*, actor: Any, public_id: UUID | str) -> Appointment:

@@ -13,6 +13,7 @@ from ninja.files import UploadedFile
 
 from onewindow.accounts.auth import API_AUTH
 from onewindow.core.errors import ValidationFailed
+from onewindow.core.pagination import UpdatedSinceFilter
 
 from . import constants as c
 from . import selectors, services
@@ -198,7 +199,7 @@ def _cache_headers(response: HttpResponse, etag: str, latest: datetime | None) -
 
 
 # --- Public -----------------------------------------------------------------------------------
-class NewsListQuery(Schema):
+class NewsListQuery(UpdatedSinceFilter):
     kind: str = Field("", description="类别")
     department: str = Field("", description="部门编码")
     category: str = Field("", description="政务公开类别")
@@ -221,8 +222,9 @@ def news_list(request: HttpRequest, response: HttpResponse, filters: Query[NewsL
         raise ValidationFailed(fields={"kind": "类别不存在"})
     qs = selectors.news_public_list(filters=selectors.NewsFilters(
         kind=filters.kind, department=filters.department, category=filters.category, q=filters.q,
-        year=filters.year))
-    variant = f"{filters.kind}|{filters.department}|{filters.category}|{filters.q}|{filters.year}|{page}"
+        year=filters.year, updated_since=filters.updated_since))
+    variant = (f"{filters.kind}|{filters.department}|{filters.category}|{filters.q}|{filters.year}|{page}"
+               f"|{filters.updated_since.isoformat() if filters.updated_since else ''}")
     etag, latest, count = selectors.news_list_stats(qs, variant=variant)
     _cache_headers(response, etag, latest)
     if _not_modified(request, etag, latest):
@@ -271,9 +273,16 @@ def _fields(body: NewsItemIn, *, actor: Any) -> services.NewsFields:
                                publish_at=body.publish_at, withdraw_at=body.withdraw_at)
 
 
+class NewsStaffListQuery(UpdatedSinceFilter):
+    status: str = ""
+    q: str = ""
+
+
 @router.get("/news/staff/items", response=list[NewsStaffItemOut], auth=API_AUTH, summary="本部门的信息（最近 200 条）")
-def news_staff_items(request: HttpRequest, status: str = "", q: str = "") -> Any:
-    return [_staff_item(i) for i in selectors.news_staff_list(actor=request.user, status=status, q=q)[:200]]
+def news_staff_items(request: HttpRequest, filters: Query[NewsStaffListQuery]) -> Any:
+    rows = selectors.news_staff_list(actor=request.user, status=filters.status, q=filters.q,
+                                     updated_since=filters.updated_since)[:200]
+    return [_staff_item(i) for i in rows]
 
 
 @router.get("/news/staff/queue", response=list[NewsStaffItemOut], auth=API_AUTH, summary="待审核发布")

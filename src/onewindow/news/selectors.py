@@ -31,6 +31,7 @@ class NewsFilters:
     category: str = ""  # 政务公开 category
     q: str = ""
     year: int | None = None
+    updated_since: datetime | None = None
 
 
 def _public() -> QuerySet[NewsItem]:
@@ -47,6 +48,8 @@ def news_public_list(*, filters: NewsFilters) -> QuerySet[NewsItem]:
         qs = qs.filter(open_category=filters.category)
     if filters.year:
         qs = qs.filter(published_at__year=filters.year)
+    if filters.updated_since is not None:
+        qs = qs.filter(updated_at__gte=filters.updated_since)
     q = (filters.q or "").strip()[:50]
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(summary__icontains=q) | Q(document_number__icontains=q))
@@ -157,10 +160,13 @@ def _scoped(actor: Any) -> QuerySet[NewsItem]:
     return NewsItem.objects.filter(scope.q(region_path_field="region_path", department_field="department_id"))
 
 
-def news_staff_list(*, actor: Any, status: str = "", q: str = "") -> QuerySet[NewsItem]:
+def news_staff_list(*, actor: Any, status: str = "", q: str = "",
+                    updated_since: datetime | None = None) -> QuerySet[NewsItem]:
     qs = _scoped(actor).select_related("department", "feed")
     if status:
         qs = qs.filter(status=status)
+    if updated_since is not None:
+        qs = qs.filter(updated_at__gte=updated_since)
     q = (q or "").strip()[:50]
     if q:
         qs = qs.filter(title__icontains=q)

@@ -4,7 +4,7 @@
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from onewindow.accounts.auth import API_AUTH
@@ -13,7 +13,7 @@ from onewindow.accounts.scope import scope_for
 from onewindow.core.audit import audit_verify_chain
 from onewindow.core.errors import PermissionDenied
 from onewindow.core.models import AuditEntry
-from onewindow.core.pagination import OneWindowPagination
+from onewindow.core.pagination import OneWindowPagination, UpdatedSinceFilter
 
 router = Router(tags=["电子监察 supervision"])
 
@@ -42,16 +42,24 @@ class ChainOut(Schema):
     warnings: list[str] = []
 
 
-@router.get("/audit", response=list[AuditEntryOut], auth=API_AUTH, summary="审计记录（监督人员）")
+class AuditListQuery(UpdatedSinceFilter):
+    action: str = Field("", max_length=80)
+    object_id: str = Field("", max_length=64)
+
+
+@router.get("/audit", response=list[AuditEntryOut], auth=API_AUTH, summary="审计记录（监督人员）",
+            description="最新在前。审计记录只增不改：updated_since 列出此时间（含）之后记下的记录（at）。")
 @paginate(OneWindowPagination)
-def audit_list(request: HttpRequest, action: str = "", object_id: str = ""):  # type: ignore[no-untyped-def]
+def audit_list(request: HttpRequest, filters: Query[AuditListQuery]):  # type: ignore[no-untyped-def]
     if not scope_for(request.user).has_role(*AUDIT_READERS):
         raise PermissionDenied()
     qs = AuditEntry.objects.order_by("-seq")
-    if action:
-        qs = qs.filter(action=action)
-    if object_id:
-        qs = qs.filter(object_id=object_id)
+    if filters.action:
+        qs = qs.filter(action=filters.action)
+    if filters.object_id:
+        qs = qs.filter(object_id=filters.object_id)
+    if filters.updated_since is not None:
+        qs = qs.filter(at__gte=filters.updated_since)
     return qs
 
 

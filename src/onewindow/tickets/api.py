@@ -24,7 +24,7 @@ from onewindow.accounts.selectors import department_get
 from onewindow.core.concurrency import GET_EXTRA, WRITE_EXTRA, not_modified, require_if_match, version_tag
 from onewindow.core.errors import NotFound, PermissionDenied, ValidationFailed
 from onewindow.core.inputs import url_lookup_check
-from onewindow.core.pagination import OneWindowPagination
+from onewindow.core.pagination import OneWindowPagination, UpdatedSinceFilter
 from onewindow.integrations.idempotency import idempotent
 from onewindow.regions.selectors import region_get
 
@@ -181,7 +181,7 @@ TicketKindQuery = Literal[("", *c.TicketKind.values)]  # type: ignore[valid-type
 TicketChannelQuery = Literal[("", *c.Channel.values)]  # type: ignore[valid-type]
 
 
-class TicketFilterSchema(Schema):
+class TicketFilterSchema(UpdatedSinceFilter):
     status: str = Field("", description="逗号分隔的状态，如 dispatched,accepted；取值：" + "、".join(c.Status.values),
                         pattern=f"^(({_STATUS_RE})(,({_STATUS_RE}))*)?$")
     department: str = Field("", description="部门代码")
@@ -195,8 +195,6 @@ class TicketFilterSchema(Schema):
                    "（电话号码只能用 POST /tickets/search 查询）")
     received_from: datetime | None = None
     received_to: datetime | None = None
-    updated_since: datetime | None = Field(
-        None, description="只列出此时间（含）之后有变化的工单，用于增量同步（ISO 8601）")
     order: Literal["due", "newest", "updated"] = Field(
         "due", description="due（时限最近在前）/ newest（最新在前）/ updated（按最后变化时间）")
 
