@@ -20,7 +20,15 @@ from onewindow.core.concurrency import GET_EXTRA, WRITE_EXTRA, not_modified, req
 from onewindow.core.errors import DomainError, NotFound, ValidationFailed
 from onewindow.core.inputs import url_lookup_check
 from onewindow.core.masking import mask_name
-from onewindow.core.pagination import MAX_PAGE, MAX_PAGE_SIZE, UpdatedSinceFilter, page_links
+from onewindow.core.pagination import (
+    MAX_PAGE,
+    MAX_PAGE_SIZE,
+    NEXT_CURSOR_DESCRIPTION,
+    CursorParams,
+    UpdatedSinceFilter,
+    keyset_page,
+    page_links,
+)
 from onewindow.integrations.idempotency import idempotent
 
 from . import constants as c
@@ -212,6 +220,7 @@ class CasePage(Schema):
     next: str | None = Field(None, description="下一页的完整地址；最后一页为 null")
     previous: str | None = Field(None, description="上一页的完整地址；第一页为 null")
     has_next: bool
+    next_cursor: str | None = Field(None, description=NEXT_CURSOR_DESCRIPTION)
     items: list[CaseSummary]
 
 
@@ -374,7 +383,7 @@ CaseStatusQuery = Literal[("", *c.CaseStatus.values)]  # type: ignore[valid-type
 CaseChannelQuery = Literal[("", *c.Channel.values)]  # type: ignore[valid-type]
 
 
-class WorkbenchFilters(UpdatedSinceFilter):
+class WorkbenchFilters(UpdatedSinceFilter, CursorParams):
     tab: Literal["mine", "department", "warned", "overdue", "open", "all"] = Field(
         "department", description="mine / department / warned / overdue / open / all")
     status: CaseStatusQuery = Field("", description="办件状态")
@@ -390,6 +399,18 @@ class MyCasesPage(Schema):
     page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE, description=f"每页条数，最大 {MAX_PAGE_SIZE}")
 
 
+def _case_cursor_page(request: HttpRequest, qs: Any, *, cursor: str, page_size: int) -> dict[str, Any]:
+    counted: dict[str, Any] = {}
+
+    def count(rows: Any) -> int:
+        counted["count"], counted["exact"] = selectors.case_count_bounded(qs, cap=COUNT_CAP)
+        return int(counted["count"])
+
+    body = keyset_page(request, (selectors.keyset_rows(qs), lambda rows: [_summary_row(r) for r in rows]),
+                       cursor=cursor, page_size=page_size, keys=("updated_at", "id"), count=count)
+    return {**body, "count_exact": counted["exact"], "has_next": body["next_cursor"] is not None}
+
+
 def _case_page(request: HttpRequest, qs: Any, *, page: int, page_size: int) -> dict[str, Any]:
     rows, has_next = selectors.page_rows(qs, page=page, size=page_size)
     exact = True
@@ -401,7 +422,7 @@ def _case_page(request: HttpRequest, qs: Any, *, page: int, page_size: int) -> d
         count, exact = selectors.case_count_bounded(qs, cap=COUNT_CAP)
     next_link, previous = page_links(request, page=page, page_size=page_size, count=count, has_next=has_next)
     return {"count": count, "count_exact": exact, "page": page, "page_size": page_size, "next": next_link,
-            "previous": previous, "has_next": has_next, "items": [_summary_row(x) for x in rows]}
+            "previous": previous, "has_next": has_next, "next_cursor": None, "items": [_summary_row(x) for x in rows]}
 
 
 COUNT_CAP = 10_000
@@ -882,6 +903,8 @@ def _workbench(request: HttpRequest, filters: WorkbenchFilters) -> HttpResponse:
     qs = selectors.case_list(actor=request.user, filters=selectors.CaseFilters(
         tab=filters.tab, status=filters.status, channel=filters.channel,
         department_code=filters.department, q=filters.q, updated_since=filters.updated_since))
+    if filters.cursor:
+        return fast_json(_case_cursor_page(request, qs, cursor=filters.cursor, page_size=filters.page_size))
     return fast_json(_case_page(request, qs, page=filters.page, page_size=filters.page_size))
 
 

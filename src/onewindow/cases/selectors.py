@@ -375,6 +375,11 @@ def case_count_capped(qs: QuerySet[Case], cap: int = 1000) -> int:
     return qs.order_by()[:cap].count()
 
 
+def keyset_rows(qs: QuerySet[Case]) -> QuerySet[Any]:
+    """``page_rows``' dicts plus the keyset of cursor pages (``updated_at``, ``id``)."""
+    return qs.values(*ROW_VALUES, "updated_at", "id")
+
+
 def case_count_bounded(qs: QuerySet[Case], *, cap: int) -> tuple[int, bool]:
     """(count, exact): the exact count up to ``cap``, else ``cap`` and False. One
     ``SELECT COUNT(*) FROM (… LIMIT cap + 1)`` reading the ids only (an index-only scan)."""

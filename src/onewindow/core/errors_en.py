@@ -41,6 +41,7 @@ ENGLISH_MESSAGES: dict[str, str] = {
     "signin_wait": "Wait before the next sign-in attempt.",
     "captcha_required": "Solve the CAPTCHA and try again.",
     "signin_locked": "Sign-in is locked for a while after repeated failures.",
+    "cursor_invalid": "The cursor is not valid or was changed: start again with cursor=*.",
 }
 
 

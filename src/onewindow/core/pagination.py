@@ -5,6 +5,14 @@ from 1 to MAX_PAGE_SIZE (default DEFAULT_PAGE_SIZE); ``next``/``previous`` are a
 the neighbouring pages (null at the ends). Values outside the bounds answer 422. Lists that
 change while a client walks them take ``updated_since`` (tickets and cases in their filters, the
 others through ``SyncPagination``) so a client can sync by time instead of paging deep.
+
+Lists where deep paging is common (tickets, cases, the audit trail, webhook deliveries) also walk
+by **cursor** (``CursorPagination``, ``keyset_page``): ``cursor=*`` starts a walk, each answer's
+``next_cursor`` (and ``next``) continues it. Rows then come in the list's keyset order (oldest
+change first: ``(updated_at, id)``; the audit trail by ``seq``) whatever the list's own order, so
+rows written during the walk come at its end and no row is skipped or repeated the way offset
+pages shift. Cursors are signed (``django.core.signing``): a changed or foreign one answers 422
+``cursor_invalid``.
 """
 
 from __future__ import annotations
@@ -14,12 +22,16 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from django.db.models import QuerySet
+from django.core import signing
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
 from pydantic import field_validator
+
+from .errors import ValidationFailed
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -49,7 +61,118 @@ def page_links(request: HttpRequest, *, page: int, page_size: int, count: int | 
 def page_body(request: HttpRequest, *, items: list[Any], count: int, page: int, page_size: int) -> dict[str, Any]:
     next_link, previous = page_links(request, page=page, page_size=page_size, count=count)
     return {"count": count, "page": page, "page_size": page_size, "next": next_link,
-            "previous": previous, "items": items}
+            "previous": previous, "next_cursor": None, "items": items}
+
+
+# --- Cursors (keyset pages) -----------------------------------------------------------------
+CURSOR_START = "*"
+CURSOR_SALT = "onewindow.pagination.cursor"
+CURSOR_MAX_LENGTH = 400
+NEXT_CURSOR_DESCRIPTION = ("继续游标翻页时作为 cursor 传入（仅在以 cursor 请求、且还有下一页时给出）；"
+                           "游标不透明，请勿修改")
+
+
+class CursorParams(Schema):
+    cursor: str | None = Field(
+        None, min_length=1, max_length=CURSOR_MAX_LENGTH,
+        description="游标翻页：首次传 * ，之后传上一页的 next_cursor。按最后变化时间（旧在前）排列、只能向后翻，"
+                    "翻页期间新写入的记录排在最后，不会漏读或重复；使用 cursor 时忽略 page 与列表的排序参数。")
+
+
+def cursor_invalid() -> ValidationFailed:
+    return ValidationFailed("翻页游标无效或已被修改，请以 cursor=* 从头开始", code="cursor_invalid",
+                            fields={"cursor": "游标无效"}, status=422)
+
+
+def _key_value(row: Any, key: str) -> Any:
+    value = row.get(key) if isinstance(row, dict) else getattr(row, key)
+    if isinstance(value, datetime):
+        return {"t": value.astimezone(UTC).isoformat()}
+    if isinstance(value, int):
+        return value
+    raise TypeError(f"keyset field {key} must be a datetime or an integer")
+
+
+def _key_parse(value: Any) -> Any:
+    if isinstance(value, dict) and isinstance(value.get("t"), str):
+        parsed = parse_datetime(value["t"])
+        if parsed is not None and parsed.tzinfo is not None:
+            return parsed
+    elif isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise cursor_invalid()
+
+
+def cursor_encode(*, path: str, page: int, keys: tuple[str, ...], row: Any) -> str:
+    return signing.dumps({"l": path, "p": page, "k": [_key_value(row, key) for key in keys]},
+                         salt=CURSOR_SALT, compress=True)
+
+
+def cursor_decode(cursor: str, *, path: str, keys: tuple[str, ...]) -> tuple[int, list[Any]]:
+    """(page number in the walk, keyset values of the last row read), or 422 ``cursor_invalid``
+    for a cursor this server did not sign for this list."""
+    try:
+        state = signing.loads(cursor, salt=CURSOR_SALT)
+    except (signing.BadSignature, ValueError, UnicodeError):
+        raise cursor_invalid() from None
+    if (not isinstance(state, dict) or state.get("l") != path or not isinstance(state.get("p"), int)
+            or not isinstance(state.get("k"), list) or len(state["k"]) != len(keys)):
+        raise cursor_invalid()
+    page = state["p"]
+    if not 2 <= page <= 10**9:
+        raise cursor_invalid()
+    return page, [_key_parse(value) for value in state["k"]]
+
+
+def _after(keys: tuple[str, ...], values: list[Any]) -> Q:
+    """Rows after ``values`` in the ascending order of ``keys`` (lexicographic)."""
+    q = Q()
+    for i, key in enumerate(keys):
+        step = Q(**{f"{key}__gt": values[i]})
+        for earlier, value in zip(keys[:i], values[:i], strict=True):
+            step &= Q(**{earlier: value})
+        q |= step
+    return q
+
+
+def keyset_source(rows: Any) -> tuple[QuerySet[Any], Callable[[list[Any]], list[Any]]]:
+    """The queryset behind what a list operation returned and how to render a batch of it:
+    a QuerySet, a MappedRows, or anything with ``keyset_source()``."""
+    if hasattr(rows, "keyset_source"):
+        return rows.keyset_source()  # type: ignore[no-any-return]
+    if isinstance(rows, MappedRows):
+        return rows.qs, lambda batch: [rows.convert(row) for row in batch]
+    if isinstance(rows, QuerySet):
+        return rows, lambda batch: batch
+    raise TypeError("cursor pages need a queryset")
+
+
+def keyset_page(request: HttpRequest, source: tuple[QuerySet[Any], Callable[[list[Any]], list[Any]]], *,
+                cursor: str, page_size: int, keys: tuple[str, ...],
+                count: Callable[[QuerySet[Any]], int] | None = None) -> dict[str, Any]:
+    """One page of a cursor walk (see the module's docstring): the one page shape, ``previous``
+    null, ``next`` and ``next_cursor`` continuing the walk while rows remain. ``count`` counts
+    every row of the list (not only those after the cursor)."""
+    qs, render = source
+    if cursor == CURSOR_START:
+        page, values = 1, None
+    else:
+        page, values = cursor_decode(cursor, path=request.path, keys=keys)
+    walk = qs.order_by(*keys)
+    if values is not None:
+        walk = walk.filter(_after(keys, values))
+    rows = list(walk[:page_size + 1])
+    more, rows = len(rows) > page_size, rows[:page_size]
+    next_cursor = cursor_encode(path=request.path, page=page + 1, keys=keys, row=rows[-1]) if more else None
+    next_link = None
+    if next_cursor:
+        query = request.GET.copy()
+        query.pop("page", None)
+        query["cursor"], query["page_size"] = next_cursor, str(page_size)
+        next_link = request.build_absolute_uri(f"{request.path}?{urlencode(sorted(query.items()))}")
+    total = count(qs) if count is not None else qs.order_by().count()
+    return {"count": total, "page": page, "page_size": page_size, "next": next_link,
+            "previous": None, "next_cursor": next_cursor, "items": render(rows)}
 
 
 class OneWindowPagination(PaginationBase):
@@ -64,13 +187,20 @@ class OneWindowPagination(PaginationBase):
         page_size: int
         next: str | None = Field(None, description="下一页的完整地址；最后一页为 null")
         previous: str | None = Field(None, description="上一页的完整地址；第一页为 null")
+        next_cursor: str | None = Field(None, description=NEXT_CURSOR_DESCRIPTION)
         items: list[Any]
 
     items_attribute = "items"
+    #: Fields of the keyset a cursor walk orders by (ascending, the last one unique); None: no cursors.
+    cursor_keys: tuple[str, ...] | None = None
 
     def paginate_queryset(self, queryset: Any, pagination: Input, request: HttpRequest,
                           **params: Any) -> Any:
         size, page = pagination.page_size, pagination.page
+        cursor = getattr(pagination, "cursor", None)
+        if cursor and self.cursor_keys:
+            return keyset_page(request, keyset_source(queryset), cursor=cursor, page_size=size,
+                               keys=self.cursor_keys)
         offset = (page - 1) * size
         count = self._items_count(queryset)
         items = list(queryset[offset:offset + size]) if offset < count else []
@@ -157,3 +287,26 @@ class SyncPagination(OneWindowPagination):
             else:
                 queryset = [row for row in queryset if getattr(row, "updated_at", None) and row.updated_at >= since]
         return super().paginate_queryset(queryset, pagination, request, **params)
+
+
+class CursorPageParams(PageParams, CursorParams):
+    pass
+
+
+class SyncCursorPageParams(SyncPageParams, CursorParams):
+    pass
+
+
+class CursorPagination(OneWindowPagination):
+    """``OneWindowPagination`` plus ``cursor`` (keyset on ``(updated_at, id)``; subclasses may
+    name other ``cursor_keys``)."""
+
+    Input = CursorPageParams  # type: ignore[assignment]
+    cursor_keys: tuple[str, ...] | None = ("updated_at", "id")
+
+
+class SyncCursorPagination(SyncPagination):
+    """``SyncPagination`` plus ``cursor``: sync by time, then walk the changes by cursor."""
+
+    Input = SyncCursorPageParams  # type: ignore[assignment]
+    cursor_keys: tuple[str, ...] | None = ("updated_at", "id")

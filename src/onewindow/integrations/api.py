@@ -12,7 +12,7 @@ from ninja.pagination import paginate
 from onewindow.accounts.auth import API_AUTH
 from onewindow.accounts.models import ServiceClient
 from onewindow.core.errors import PermissionDenied
-from onewindow.core.pagination import SyncPagination
+from onewindow.core.pagination import SyncCursorPagination
 
 from . import constants as c
 from . import selectors, services
@@ -99,6 +99,6 @@ def webhook_delete(request: HttpRequest, webhook_id: UUID) -> Status:
 
 
 @router.get("/webhook-deliveries", response=list[WebhookDeliveryOut], auth=API_AUTH, summary="推送记录（最新在前）")
-@paginate(SyncPagination)
+@paginate(SyncCursorPagination)
 def webhook_deliveries(request: HttpRequest, filters: Query[WebhookDeliveryFilters]) -> Any:
     return selectors.webhook_delivery_list(client=_client(request), status=filters.status, event=filters.event)

@@ -13,7 +13,7 @@ from onewindow.accounts.scope import scope_for
 from onewindow.core.audit import audit_verify_chain
 from onewindow.core.errors import PermissionDenied
 from onewindow.core.models import AuditEntry
-from onewindow.core.pagination import OneWindowPagination, UpdatedSinceFilter
+from onewindow.core.pagination import CursorPagination, UpdatedSinceFilter
 
 router = Router(tags=["电子监察 supervision"])
 
@@ -42,14 +42,21 @@ class ChainOut(Schema):
     warnings: list[str] = []
 
 
+class AuditPagination(CursorPagination):
+    """Cursor walks follow the chain (``seq``, oldest first): entries never change."""
+
+    cursor_keys = ("seq",)
+
+
 class AuditListQuery(UpdatedSinceFilter):
     action: str = Field("", max_length=80)
     object_id: str = Field("", max_length=64)
 
 
 @router.get("/audit", response=list[AuditEntryOut], auth=API_AUTH, summary="审计记录（监督人员）",
-            description="最新在前。审计记录只增不改：updated_since 列出此时间（含）之后记下的记录（at）。")
-@paginate(OneWindowPagination)
+            description="最新在前（cursor 游标翻页时按 seq 旧在前）。审计记录只增不改："
+                        "updated_since 列出此时间（含）之后记下的记录（at）。")
+@paginate(AuditPagination)
 def audit_list(request: HttpRequest, filters: Query[AuditListQuery]):  # type: ignore[no-untyped-def]
     if not scope_for(request.user).has_role(*AUDIT_READERS):
         raise PermissionDenied()

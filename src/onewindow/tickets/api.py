@@ -24,7 +24,7 @@ from onewindow.accounts.selectors import department_get
 from onewindow.core.concurrency import GET_EXTRA, WRITE_EXTRA, not_modified, require_if_match, version_tag
 from onewindow.core.errors import NotFound, PermissionDenied, ValidationFailed
 from onewindow.core.inputs import url_lookup_check
-from onewindow.core.pagination import OneWindowPagination, UpdatedSinceFilter
+from onewindow.core.pagination import CursorPagination, OneWindowPagination, UpdatedSinceFilter
 from onewindow.integrations.idempotency import idempotent
 from onewindow.regions.selectors import region_get
 
@@ -766,7 +766,7 @@ def intake(request: HttpRequest, payload: IntakeIn) -> Status:
 @router.get("/tickets", response=list[TicketListOut], auth=API_AUTH, summary="工单列表（按权限范围）",
             description="q 在网址中不能含身份证号或手机号（400 personal_lookup_in_url）；按诉求人电话查询请用 "
                         "POST /tickets/search。")
-@paginate(OneWindowPagination)
+@paginate(CursorPagination)
 def ticket_list(request: HttpRequest, filters: Query[TicketFilterSchema]) -> Any:
     url_lookup_check(filters.q, field="q")
     return _ticket_list(request, filters)
@@ -774,7 +774,7 @@ def ticket_list(request: HttpRequest, filters: Query[TicketFilterSchema]) -> Any
 
 @router.post("/tickets/search", response=list[TicketListOut], auth=API_AUTH,
              summary="查询工单（条件在请求体中，可按诉求人电话号码）")
-@paginate(OneWindowPagination)
+@paginate(CursorPagination)
 def ticket_search(request: HttpRequest, payload: TicketFilterSchema) -> Any:
     return _ticket_list(request, payload)
 
@@ -808,10 +808,18 @@ class _LazyOut:
         return self.count()
 
     def __getitem__(self, item: slice) -> list[dict[str, Any]]:
-        rows = list(self.qs[item])
+        return self.render(list(self.qs[item]))
+
+    @staticmethod
+    def render(rows: list[Ticket]) -> list[dict[str, Any]]:
         wanted = {t.duplicate_of_id for t in rows if t.duplicate_of_id}
         numbers = dict(Ticket.objects.filter(id__in=wanted).values_list("id", "number")) if wanted else {}
         return [_list_out(t, numbers) for t in rows]
+
+    def keyset_source(self) -> tuple["QuerySet[Ticket]", Any]:
+        """For cursor pages (core.pagination.keyset_page): the scoped, filtered queryset."""
+        qs = self.qs.queryset if isinstance(self.qs, selectors.TicketPage) else self.qs
+        return qs, self.render
 
 
 @router.get("/tickets/by-number/{number}", response=TicketOut, auth=API_AUTH, summary="按编号查看工单")
