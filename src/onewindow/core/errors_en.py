@@ -8,6 +8,9 @@ carries the English text; other codes keep the Chinese message. ``code`` never c
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+from functools import cache
 from typing import Any
 
 ENGLISH_MESSAGES: dict[str, str] = {
@@ -41,8 +44,71 @@ ENGLISH_MESSAGES: dict[str, str] = {
     "signin_wait": "Wait before the next sign-in attempt.",
     "captcha_required": "Solve the CAPTCHA and try again.",
     "signin_locked": "Sign-in is locked for a while after repeated failures.",
+    "http_error": "The request cannot be handled.",
+    "bad_characters": "The request contains characters that cannot be handled (NUL or broken encoding).",
+    "bad_host": "The host name in the address is not recognised.",
+    "csrf_failed": "The page has expired: reload it and submit again.",
+    "uri_too_long": "The address is too long.",
+    "phone_area_code_missing": "Give the area code with a landline number.",
+    "phone_characters": "A phone number may only contain digits.",
+    "phone_mobile_length": "A mobile number has 11 digits.",
+    "phone_service_number": "Give the person's own phone number, not a service number.",
+    "phone_invalid": "Only mainland China mobile or landline numbers are accepted.",
     "cursor_invalid": "The cursor is not valid or was changed: start again with cursor=*.",
+    "background_task_not_failed": "Only a failed background task may be retried or marked as handled.",
+    "background_task_not_found": "Background task not found.",
+    "body_unreadable": "The request body was not received completely: send it again.",
+    "calendar_rows_invalid": "Some rows are not valid: nothing was imported.",
+    "calendar_year_required": "The year of the import cannot be told: give the year.",
+    "deadline_start_out_of_range": "The start date is outside the working-day calendar.",
+    "file_name_invalid": "The file name cannot be handled: use a shorter name.",
+    "image_too_many_pixels": "The image has too many pixels: make it smaller.",
+    "multipart_invalid": "The multipart form is malformed or incomplete.",
+    "request_too_large": "The request is too large; upload files through their upload operations.",
+    "too_many_fields": "Too many form fields or files.",
+    "value_out_of_range": "A number or date is out of the range that can be handled.",
+    "year_out_of_range": "The year is out of range.",
 }
+
+#: Codes built from a field name (``f"{field}_required"``): English from the field's name.
+SUFFIX_MESSAGES: dict[str, str] = {
+    "_required": "{field} is required.",
+    "_too_long": "{field} is too long.",
+    "_invalid": "{field} is not valid.",
+    "_empty": "{field} is empty.",
+    "_too_large": "{field} is too large.",
+    "_type": "{field}: this type is not accepted.",
+    "_damaged": "{field} is damaged or cannot be read.",
+}
+
+
+@cache
+def english_messages() -> dict[str, str]:
+    """This table merged with every installed app's ``<app>.errors_en.ENGLISH_MESSAGES`` (each app
+    keeps the English of its own codes; core imports no app, it looks them up by name)."""
+    from django.apps import apps
+
+    merged: dict[str, str] = {}
+    for config in apps.get_app_configs():
+        if not config.name.startswith("onewindow.") or config.name == "onewindow.core":
+            continue
+        module_name = f"{config.name}.errors_en"
+        if importlib.util.find_spec(module_name) is not None:
+            merged.update(importlib.import_module(module_name).ENGLISH_MESSAGES)
+    merged.update(ENGLISH_MESSAGES)
+    return merged
+
+
+def english_for(code: str) -> str | None:
+    """The English text for ``code``: from the tables, else from a field-built code's suffix."""
+    found = english_messages().get(code)
+    if found is not None:
+        return found
+    for suffix, text in SUFFIX_MESSAGES.items():
+        field = code.removesuffix(suffix)
+        if field != code and field:
+            return text.format(field=field.replace("_", " ").capitalize())
+    return None
 
 
 def prefers_english(request: Any) -> bool:
@@ -52,7 +118,7 @@ def prefers_english(request: Any) -> bool:
 def localized_message(request: Any, code: str, message: str) -> str:
     """The English text for ``code`` when the request prefers English and one exists."""
     if prefers_english(request):
-        return ENGLISH_MESSAGES.get(code, message)
+        return english_for(code) or message
     return message
 
 #: English per-field messages of the request validation (pydantic error types).

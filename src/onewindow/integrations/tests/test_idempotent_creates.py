@@ -77,13 +77,15 @@ def test_error_message_follows_accept_language(client, district):
                           HTTP_ACCEPT_LANGUAGE="en")
     assert bad_key.json()["code"] in ("not_authenticated", "idempotency_key_invalid")
     assert bad_key.json()["message"].isascii()
-    # a code without an English text keeps its Chinese message
+    # every raised code has English (core/tests/test_errors_en.py); an unknown one keeps its Chinese
     from onewindow.core.errors_en import localized_message
 
     class Request:
         LANGUAGE_CODE = "en"
 
-    assert localized_message(Request(), "case_tracking_required", "邮寄送达请填写快递单号") == "邮寄送达请填写快递单号"
+    assert localized_message(Request(), "case_tracking_required", "邮寄送达请填写快递单号") == (
+        "Enter the parcel tracking number for delivery by post.")
+    assert localized_message(Request(), "no_such_code", "未知的错误") == "未知的错误"
 
 
 def test_validation_fields_follow_accept_language(client, clerk_a):

@@ -1,0 +1,37 @@
+"""English ``message`` of this app's error codes (see ``onewindow.core.errors_en``): returned
+instead of the Chinese text when the API request prefers English. Every code the app raises
+has one (``core/tests/test_errors_en.py`` enumerates them)."""
+
+ENGLISH_MESSAGES: dict[str, str] = {
+    "catalog_admin_required": "Only a catalogue administrator may do this.",
+    "catalog_permission_denied": "You may not manage this department's items.",
+    "demo_invalid": "A demo item is not valid.",
+    "department_not_found": "Department not found, or outside what you may manage.",
+    "export_format": "The format must be xlsx or json.",
+    "file_not_found": "This material has no file to download.",
+    "file_too_large": "The file is too large (at most 10 MB).",
+    "implementation_code_invalid": "The implementation code is not valid.",
+    "implementation_code_taken": "This implementation code already exists.",
+    "import_file_required": "Choose a file to import.",
+    "import_invalid": "The import failed and nothing was changed: see the listed rows.",
+    "import_too_large": "The import is too large.",
+    "import_unreadable": "The file cannot be read (missing sheet, columns or list).",
+    "import_unsupported": "Only .xlsx or .json files are supported.",
+    "item_incomplete": "The item cannot be published yet: see the listed problems.",
+    "item_invalid": "The item is not valid.",
+    "item_not_found": "Item not found, withdrawn, or outside what you may manage.",
+    "item_version_not_found": "Item version not found.",
+    "item_without_version": "The item has no version.",
+    "list_kind_invalid": "The list kind must be the power list or the responsibility list.",
+    "list_not_found": "The department has not published a power or responsibility list.",
+    "material_invalid": "The material is not valid.",
+    "material_not_found": "Material not found.",
+    "no_draft": "There is no draft to publish: edit the item first.",
+    "not_a_power": "Public service items are not part of the power list.",
+    "not_published": "The item has no published version to withdraw.",
+    "only_version": "The only draft of an item never published cannot be deleted.",
+    "responsibility_invalid": "Enter the responsibility.",
+    "theme_invalid": "The theme is not valid.",
+    "theme_not_found": "Theme not found.",
+    "version_not_draft": "Materials of a published or withdrawn version cannot change: edit the draft.",
+}

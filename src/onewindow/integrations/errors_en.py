@@ -1,0 +1,9 @@
+"""English ``message`` of this app's error codes (see ``onewindow.core.errors_en``): returned
+instead of the Chinese text when the API request prefers English. Every code the app raises
+has one (``core/tests/test_errors_en.py`` enumerates them)."""
+
+ENGLISH_MESSAGES: dict[str, str] = {
+    "webhook_delivery_not_found": "Delivery not found.",
+    "webhook_inactive": "This subscription has been deleted.",
+    "webhook_not_found": "Subscription not found.",
+}
