@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import ipaddress
+import socket
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
@@ -40,24 +41,62 @@ def webhook_next_attempt(*, attempts: int, now: datetime) -> datetime | None:
     return now + webhook_backoff(attempts)
 
 
+#: Host names that always mean this machine or its network (RFC 6761, common internal suffixes).
+INNER_HOST_SUFFIXES = (".localhost", ".local", ".internal", ".intranet", ".lan", ".home.arpa")
+
+
+def webhook_address_refused(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """True for an address a webhook must not reach without ``ONEWINDOW_WEBHOOK_ALLOW_PRIVATE``:
+    private, loopback, link-local (cloud metadata at 169.254.169.254), multicast, reserved,
+    unspecified, shared (100.64/10) or documentation ranges — anything not globally routable.
+    IPv4-mapped IPv6 addresses are judged as their IPv4 address."""
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return bool(address.is_private or address.is_loopback or address.is_link_local or address.is_multicast
+                or address.is_reserved or address.is_unspecified or not address.is_global)
+
+
+def webhook_literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a host names literally, including the legacy IPv4 forms resolvers accept
+    (``127.1``, ``2130706433``, ``0x7f.0.0.1``); None for a host name."""
+    try:
+        return ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        pass
+    if host and all(ch in "0123456789abcdefx." for ch in host.lower()) and any(ch.isdigit() for ch in host):
+        try:
+            return ipaddress.IPv4Address(socket.inet_aton(host))
+        except OSError:
+            return None
+    return None
+
+
 def webhook_url_check(url: str, *, allow_private: bool, require_https: bool) -> str:
-    """A receiver's address: http(s) with a host; https in production; no private, loopback or
-    link-local literal addresses unless allowed (they would reach inside the platform's network)."""
+    """A receiver's address, checked when it is subscribed (and again before each send, where
+    the host is also resolved: ``services``): http(s) with a host, ≤ 500 characters; https unless
+    allowed; no literal private, loopback, link-local, multicast or reserved address and no
+    ``localhost``/internal name unless ``allow_private``. Refusals: 400 ``webhook_url_invalid``
+    with a Chinese message saying which rule."""
     url = (url or "").strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".").lower()
+        port_ok = parts.port is None or 0 < parts.port < 65536
+    except ValueError:
+        parts, host, port_ok = urlsplit(""), "", False
     message = ""
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 500:
+    if parts.scheme not in ("http", "https") or not host or len(url) > 500 or not port_ok:
         message = "接收地址应为不超过500字符的 http(s) 网址"
+    elif parts.username is not None or parts.password is not None:
+        message = "接收地址不能包含用户名或密码，请改用签名校验"
     elif require_https and parts.scheme != "https":
         message = "接收地址应使用 https"
     elif not allow_private:
-        host = parts.hostname
-        try:
-            address = ipaddress.ip_address(host)
-        except ValueError:
-            address = None
-        if host == "localhost" or (address is not None and not address.is_global):
-            message = "接收地址不能是内网、本机或保留地址"
+        address = webhook_literal_address(host)
+        if host == "localhost" or host.endswith(INNER_HOST_SUFFIXES):
+            message = "接收地址不能是本机或内网域名"
+        elif address is not None and webhook_address_refused(address):
+            message = "接收地址不能是内网、本机、链路本地、组播或保留地址"
     if message:
         raise ValidationFailed(message, code="webhook_url_invalid", fields={"url": message})
     return url

@@ -15,8 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import secrets
-import urllib.error
-import urllib.request
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,7 +31,7 @@ from onewindow.core.audit import audit_record
 from onewindow.core.errors import Conflict, PermissionDenied
 
 from . import constants as c
-from . import rules
+from . import rules, transport
 from .models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 
 logger = logging.getLogger(__name__)
@@ -132,29 +130,9 @@ def _enqueue(ids: list[int]) -> None:
         webhook_deliver_task.enqueue(delivery_id)
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:  # a redirect is a failure
-        return None
-
-
-_opener = urllib.request.build_opener(_NoRedirect)
-
-
 def webhook_body(delivery: WebhookDelivery) -> bytes:
     document = {"id": str(delivery.public_id), **delivery.payload}
     return json.dumps(document, ensure_ascii=False, sort_keys=True, cls=DjangoJSONEncoder).encode()
-
-
-def _post(url: str, *, body: bytes, headers: dict[str, str]) -> tuple[int | None, str]:
-    request = urllib.request.Request(url, data=body, method="POST", headers=headers)  # noqa: S310  (http(s) only: webhook_url_check)
-    try:
-        with _opener.open(request, timeout=c.WEBHOOK_TIMEOUT_SECONDS) as answer:
-            return answer.status, ""
-    except urllib.error.HTTPError as exc:
-        return exc.code, f"HTTP {exc.code}"
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
-        return None, f"{type(exc).__name__}: {reason}"[:c.WEBHOOK_RESPONSE_KEEP]
 
 
 def webhook_deliver(*, delivery_id: int, now: datetime | None = None) -> WebhookDelivery | None:
@@ -183,7 +161,7 @@ def webhook_deliver(*, delivery_id: int, now: datetime | None = None) -> Webhook
     }
     try:
         _url_check(subscription.url)
-        status, error = _post(subscription.url, body=body, headers=headers)
+        status, error = transport.post(subscription.url, body=body, headers=headers)
     except Exception as exc:  # a refused address counts as a failed attempt
         status, error = None, str(getattr(exc, "message", exc))[:c.WEBHOOK_RESPONSE_KEEP]
     attempts = delivery.attempts + 1
