@@ -9,7 +9,9 @@ to the loaders.
 from __future__ import annotations
 
 import json
+import os
 import statistics
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -57,6 +59,25 @@ def report(label: str, samples: Sequence[float], width: int = 64, extra: str = "
 
 
 # --- The bench database --------------------------------------------------------------------------
+def small_bench_url(url: str) -> str:
+    """The database of a small benchmark: ``<database>_bench`` next to a PostgreSQL
+    ``DATABASE_URL``, else a fresh temporary SQLite file."""
+    if url.startswith("postgres"):
+        base, _, name = url.rpartition("/")
+        return f"{base}/{name or 'onewindow'}_bench"
+    return f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
+
+
+def small_bench_environment(**extra: str) -> None:
+    """The environment of a small benchmark, set before ``django.setup()``: its database
+    (``small_bench_url``), the test keys, a temporary audit checkpoint file, and ``extra``
+    variables (e.g. ``ONEWINDOW_WEBHOOK_ALLOW_PRIVATE="1"``)."""
+    os.environ["DATABASE_URL"] = small_bench_url(os.environ.get("DATABASE_URL", ""))
+    os.environ.setdefault("ONEWINDOW_TESTING", "1")
+    os.environ["ONEWINDOW_AUDIT_CHECKPOINTS"] = f"file:{tempfile.mkdtemp()}/checkpoints.jsonl"
+    os.environ.update(extra)
+
+
 def bench_url(url: str, script: str) -> str:
     """``<database>_bench`` next to the database of ``DATABASE_URL`` (PostgreSQL only)."""
     if not url.startswith("postgres"):

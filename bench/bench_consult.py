@@ -33,6 +33,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT / "bench")]
+from _common import percentile  # noqa: E402
+
 _url = os.environ.get("DATABASE_URL", "")
 if _url.startswith("postgres"):  # bench_hall appends "_bench": make it ours
     os.environ["DATABASE_URL"] = _url.rstrip("/") + "_consult"
@@ -203,7 +205,7 @@ def connections_held(world: dict[str, Any], args: argparse.Namespace, *, redis_u
                 print(f"    {held:>6,} open ({listeners.failed} failed, opened in {opened:.1f} s): worker RSS "
                       f"{rss / 1024:.0f} MB (+{(rss - baseline) / max(held, 1):.1f} KB each); one message reached "
                       f"{len(arrivals):,}: median {statistics.median(reached) if reached else 0:.0f} ms, "
-                      f"p99 {hall.percentile(reached, 99) if reached else 0:.0f} ms, "
+                      f"p99 {percentile(reached, 99) if reached else 0:.0f} ms, "
                       f"last {max(reached) if reached else 0:.0f} ms", flush=True)
                 if listeners.failed > target // 20:
                     break

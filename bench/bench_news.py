@@ -13,31 +13,18 @@ import os
 import platform
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "src")]
+sys.path[:0] = [str(ROOT), str(ROOT / "src"), str(ROOT / "bench")]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
+from _common import percentile as pct  # noqa: E402
+from _common import small_bench_environment  # noqa: E402
+from _common import timed as _timed  # noqa: E402
 
-def _prepare_database_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgres"):
-        base, _, name = url.rpartition("/")
-        return f"{base}/{name or 'onewindow'}_bench"
-    return f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
-
-
-os.environ["DATABASE_URL"] = _prepare_database_url()
-os.environ.setdefault("ONEWINDOW_TESTING", "1")
-os.environ["ONEWINDOW_AUDIT_CHECKPOINTS"] = f"file:{tempfile.mkdtemp()}/checkpoints.jsonl"
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * (len(ordered) - 1))))]
+small_bench_environment()
 
 
 def line(label: str, samples: list[float]) -> None:
@@ -46,12 +33,7 @@ def line(label: str, samples: list[float]) -> None:
 
 
 def timed(fn, n: int) -> list[float]:  # type: ignore[no-untyped-def]
-    out = []
-    for _ in range(n):
-        t = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - t) * 1000)
-    return out
+    return _timed(fn, n, warmup=0)
 
 
 def main() -> None:
