@@ -8,56 +8,42 @@
 A key is printed once (stored hashed); every change is audited under the --by account.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from onewindow.core.errors import DomainError
+from onewindow.accounts.credential_commands import CredentialCommand
 from onewindow.tickets import services
 from onewindow.tickets.models import Open311Client
 
 
-class Command(BaseCommand):
+class Command(CredentialCommand):
     help = "Open311 clients: create (prints the api_key once), rotate, revoke, list"
 
-    def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("action", choices=["create", "rotate", "revoke", "list"])
-        parser.add_argument("target", nargs="?", default="", help="name (create) or client id (rotate/revoke)")
-        parser.add_argument("--contact", default="")
-        parser.add_argument("--by", default="", help="user name of the administrator doing it")
-
-    def _actor(self, username: str) -> Any:
-        user = get_user_model().objects.filter(username=username).first() if username else None
-        if user is None:
-            raise CommandError("请用 --by 指定执行操作的管理员账号")
-        return user
-
-    def _client(self, target: str) -> Open311Client:
+    def find(self, target: str) -> Open311Client:
         client = Open311Client.objects.filter(public_id=target).first() if len(target) == 36 else None
         if client is None:
             raise CommandError("找不到该 Open311 客户端（请给出 list 中的编号）")
         return client
 
-    def handle(self, *args: Any, **options: Any) -> None:
-        action, target = options["action"], options["target"]
-        try:
-            if action == "list":
-                for client in Open311Client.objects.order_by("name"):
-                    state = "有效" if client.is_active else "已吊销"
-                    self.stdout.write(f"{client.public_id}  {client.key_prefix}…  {state}  {client.name}  "
-                                      f"{client.contact}")
-                return
-            actor = self._actor(options["by"])
-            if action == "create":
-                client, key = services.open311_client_create(actor=actor, name=target, contact=options["contact"])
-            elif action == "rotate":
-                client, key = services.open311_client_rotate(actor=actor, client=self._client(target))
-            else:
-                client = services.open311_client_revoke(actor=actor, client=self._client(target))
-                self.stdout.write(f"已吊销 {client.name} 的 api_key")
-                return
-        except DomainError as exc:
-            raise CommandError(exc.message) from exc
-        self.stdout.write(f"客户端 {client.name}（{client.public_id}）的 api_key，只显示这一次：")
-        self.stdout.write(key)
+    def list_lines(self) -> Iterable[str]:
+        for client in Open311Client.objects.order_by("name"):
+            state = "有效" if client.is_active else "已吊销"
+            yield f"{client.public_id}  {client.key_prefix}…  {state}  {client.name}  {client.contact}"
+
+    def create(self, *, actor: Any, name: str, options: dict[str, Any]) -> tuple[Any, str]:
+        return services.open311_client_create(actor=actor, name=name, contact=options["contact"])
+
+    def rotate(self, *, actor: Any, client: Any) -> tuple[Any, str]:
+        return services.open311_client_rotate(actor=actor, client=client)
+
+    def revoke(self, *, actor: Any, client: Any) -> Any:
+        return services.open311_client_revoke(actor=actor, client=client)
+
+    def revoked_lines(self, client: Any) -> Iterable[str]:
+        yield f"已吊销 {client.name} 的 api_key"
+
+    def secret_lines(self, client: Any, secret: str) -> Iterable[str]:
+        yield f"客户端 {client.name}（{client.public_id}）的 api_key，只显示这一次："
+        yield secret
