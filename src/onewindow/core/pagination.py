@@ -1,6 +1,6 @@
 """One pagination shape for every list of the API.
 
-``{count, page, page_size, next, previous, items}``: ``page`` from 1 to MAX_PAGE, ``page_size``
+``{count, page, page_size, next, previous, next_cursor, items}``: ``page`` from 1 to MAX_PAGE, ``page_size``
 from 1 to MAX_PAGE_SIZE (default DEFAULT_PAGE_SIZE); ``next``/``previous`` are absolute links to
 the neighbouring pages (null at the ends). Values outside the bounds answer 422. Lists that
 change while a client walks them take ``updated_since`` (tickets and cases in their filters, the
