@@ -17,7 +17,7 @@ from ninja.pagination import paginate
 from onewindow.accounts.auth import API_AUTH
 from onewindow.core.errors import NotFound, ValidationFailed
 from onewindow.core.inputs import url_lookup_check
-from onewindow.core.pagination import OneWindowPagination, SyncPagination
+from onewindow.core.pagination import MappedRows, OneWindowPagination, SyncPagination
 from onewindow.integrations.idempotency import idempotent
 
 from . import constants as c
@@ -435,23 +435,8 @@ def _resident(request: HttpRequest, household: Household, resident_id: Any) -> R
 def house_list(request: HttpRequest, filters: Query[GridFilterSchema], use: str = "") -> Any:
     qs = selectors.house_list(actor=request.user, filters=selectors.HouseFilters(
         grid_code=filters.grid, q=filters.q, use=use)).select_related("owner_person", "owner_enterprise")
-    return _Mapped(qs, _house_out)
+    return MappedRows(qs, _house_out)
 
-
-class _Mapped:
-    """A queryset the paginator slices, converted row by row."""
-
-    def __init__(self, qs: Any, convert: Any) -> None:
-        self.qs, self.convert = qs, convert
-
-    def count(self) -> int:
-        return int(self.qs.count())
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, item: slice) -> list[dict[str, Any]]:
-        return [self.convert(row) for row in self.qs[item]]
 
 
 @router.post("/grid/houses", response={201: GridHouseDetailOut}, auth=API_AUTH,
@@ -508,7 +493,7 @@ def household_search(request: HttpRequest, payload: GridFilterSchema) -> Any:
 
 
 def _household_list(request: HttpRequest, filters: GridFilterSchema) -> Any:
-    return _Mapped(selectors.household_list(actor=request.user, filters=selectors.HouseholdFilters(
+    return MappedRows(selectors.household_list(actor=request.user, filters=selectors.HouseholdFilters(
         grid_code=filters.grid, q=filters.q, special=filters.special, floating=filters.floating)),
         _household_list_out)
 
@@ -587,7 +572,7 @@ def member_register(request: HttpRequest, household_id: UUID, resident_id: UUID,
 @paginate(SyncPagination)
 def visit_list(request: HttpRequest, month: str = "", mine: bool = False) -> Any:
     qs = selectors.visit_list(actor=request.user, month=_month(month), mine=mine).prefetch_related("photos")
-    return _Mapped(qs, _visit_out)
+    return MappedRows(qs, _visit_out)
 
 
 @router.post("/grid/visits", response={201: GridVisitOut}, auth=API_AUTH,
@@ -634,7 +619,7 @@ def event_list(request: HttpRequest, kind: str = "", open_only: bool = False, mi
                grid: str = "") -> Any:
     qs = selectors.event_list(actor=request.user, filters=selectors.EventFilters(
         kind=kind, open_only=open_only, mine=mine, grid_code=grid)).prefetch_related("photos")
-    return _Mapped(qs, _event_out)
+    return MappedRows(qs, _event_out)
 
 
 @router.post("/grid/events", response={201: GridEventDetailOut}, auth=API_AUTH,

@@ -20,7 +20,7 @@ from onewindow.accounts.auth import API_AUTH
 from onewindow.core.errors import NotFound, ValidationFailed
 from onewindow.core.inputs import url_lookup_check
 from onewindow.core.masking import mask_address, mask_id_number, mask_name, mask_phone
-from onewindow.core.pagination import OneWindowPagination, SyncPagination
+from onewindow.core.pagination import MappedRows, OneWindowPagination, SyncPagination
 from onewindow.regions.selectors import region_get_by_code
 
 from . import constants as c
@@ -421,21 +421,6 @@ def _settlement_out(s: Settlement) -> dict[str, Any]:
             "issued_at": s.issued_at, "confirmed_at": s.confirmed_at}
 
 
-class _Mapped:
-    """A queryset the paginator slices, converted row by row."""
-
-    def __init__(self, qs: Any, convert: Any) -> None:
-        self.qs, self.convert = qs, convert
-
-    def count(self) -> int:
-        return int(self.qs.count())
-
-    def __len__(self) -> int:
-        return self.count()
-
-    def __getitem__(self, item: slice) -> list[dict[str, Any]]:
-        return [self.convert(row) for row in self.qs[item]]
-
 
 def month_parse(value: str | None, *, default_today: bool = True) -> date:
     value = (value or "").strip()
@@ -504,7 +489,7 @@ def elder_search(request: HttpRequest, payload: CareElderFilterSchema) -> Any:
 def _elder_list(request: HttpRequest, filters: CareElderFilterSchema) -> Any:
     qs = selectors.elder_list(actor=request.user, filters=selectors.ElderFilters(
         q=filters.q, care_level=filters.care_level, living=filters.living))
-    return _Mapped(qs, _elder_out)
+    return MappedRows(qs, _elder_out)
 
 
 @router.post("/homecare/elders", response={201: CareElderDetailOut}, auth=API_AUTH, summary="登记老年人（≥60周岁）")
@@ -635,7 +620,7 @@ def carer_create(request: HttpRequest, provider_id: UUID, payload: CareCarerIn) 
 def order_list(request: HttpRequest, status: str = "", month: str = "") -> Any:
     qs = selectors.order_list(actor=request.user, filters=selectors.OrderFilters(
         status=status, month=month_parse(month) if month else None)).prefetch_related("payments")
-    return _Mapped(qs, _order_out)
+    return MappedRows(qs, _order_out)
 
 
 @router.post("/homecare/orders", response={201: CareOrderOut}, auth=API_AUTH,
