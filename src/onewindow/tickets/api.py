@@ -833,7 +833,7 @@ def attachment_add(request: HttpRequest, ticket_id: UUID, file: File[UploadedFil
     if not (selectors.is_dispatcher(request.user) or selectors.is_department_handler(request.user,
                                                                                      ticket.department_id)):
         raise PermissionDenied()
-    content = file.read(services.c.MAX_ATTACHMENT_BYTES + 1)
+    content = file.read(c.MAX_ATTACHMENT_BYTES + 1)
     item = services.AttachmentIn(name=file.name or "附件", content_type=file.content_type or "", content=content)
     attachment = services.ticket_attachment_add(actor=request.user, ticket=ticket, attachment=item)
     return Status(201, {"id": str(attachment.public_id), "name": attachment.name, "size": attachment.size})
