@@ -1364,6 +1364,16 @@ def _auto_figures(model: TrainedModel, proba: np.ndarray, data: LabelledData,
                   threshold: float) -> dict[str, Any]:
     """Share dispatched automatically at ``threshold`` and how many of those were right (with
     category paths: the deepest sure node, right when the true class lies below it)."""
+    auto, right = _auto_counts(model, proba, data, threshold)
+    n = max(len(data.labels), 1)
+    return {"threshold": round(threshold, 4), "auto_share": round(auto / n, 4),
+            "triage_share": round(1 - auto / n, 4),
+            "auto_accuracy": round(right / auto, 4) if auto else None}
+
+
+def _auto_counts(model: TrainedModel, proba: np.ndarray, data: LabelledData,
+                 threshold: float) -> tuple[int, int]:
+    """(rows dispatched automatically at ``threshold``, rows of those that were right)."""
     classes = model.classes
     known = {c: i for i, c in enumerate(classes)}
     hierarchy = model.hierarchy
@@ -1380,10 +1390,7 @@ def _auto_figures(model: TrainedModel, proba: np.ndarray, data: LabelledData,
         elif proba[r].max() >= threshold:
             auto += 1
             right += known.get(truth, -1) == int(proba[r].argmax())
-    n = max(len(data.labels), 1)
-    return {"threshold": round(threshold, 4), "auto_share": round(auto / n, 4),
-            "triage_share": round(1 - auto / n, 4),
-            "auto_accuracy": round(right / auto, 4) if auto else None}
+    return auto, right
 
 
 def evaluate(model: TrainedModel, data: LabelledData, *,
@@ -1452,6 +1459,9 @@ def _crossval_one(data: LabelledData, *, baseline: bool, folds: int, n_jobs: int
                                                                 descriptions)
     embed_seconds = time.perf_counter() - started
     members: Counter[str] = Counter()
+    # each fold model's own thresholds (chosen on its training rows' inner CV) applied to its
+    # test rows: the auto-dispatch figures a deployed model would really give
+    own = {"full": [0, 0, 0], "fast": [0, 0, 0]}  # rows, automatic, right
     for train_idx, test_idx in splits:
         started = time.perf_counter()
         if baseline:
@@ -1468,7 +1478,9 @@ def _crossval_one(data: LabelledData, *, baseline: bool, folds: int, n_jobs: int
                                n_jobs=n_jobs)
             members.update(fitted.members)
             model = TrainedModel(pipeline=fitted.pipeline, version="fold", kind=KIND_OURS,
-                                 dense=fitted.dense)
+                                 dense=fitted.dense,
+                                 auto_threshold=fitted.auto.get("threshold"),
+                                 sparse_auto_threshold=fitted.sparse_auto.get("threshold"))
         fit_seconds.append(time.perf_counter() - started)
         started = time.perf_counter()
         fold_proba = model.predict_proba(list(texts[test_idx]))
@@ -1478,6 +1490,17 @@ def _crossval_one(data: LabelledData, *, baseline: bool, folds: int, n_jobs: int
         fast_all[np.ix_(test_idx, columns)] = (
             model.predict_proba(list(texts[test_idx]), stage=STAGE_FAST)
             if model.dense is not None else fold_proba)
+        if not baseline:
+            test_data = LabelledData(texts=list(texts[test_idx]), labels=list(y[test_idx]))
+            for stage, stage_proba in ((STAGE_FULL, proba[test_idx]),
+                                       (STAGE_FAST, fast_all[test_idx])):
+                n_auto, n_right = _auto_counts(
+                    model, stage_proba[:, columns], test_data,
+                    model.effective_threshold(threshold, stage=stage))
+                tally = own[stage]
+                tally[0] += len(test_idx)
+                tally[1] += n_auto
+                tally[2] += n_right
         fold_pred = classes[proba[test_idx].argmax(axis=1)]
         fold_acc.append(float(accuracy_score(y[test_idx], fold_pred)))
         fold_f1.append(float(f1_score(y[test_idx], fold_pred, average="macro")))
@@ -1516,6 +1539,10 @@ def _crossval_one(data: LabelledData, *, baseline: bool, folds: int, n_jobs: int
                                 "macro_f1": round(float(f1_score(y, fast_pred, average="macro")), 4),
                                 "auto_dispatch": fast_auto}
         result["confusions"] = top_confusions(data.labels, pred)
+        result["auto_dispatch_own_threshold"] = {
+            stage: {"auto_share": round(a / max(n, 1), 4),
+                    "auto_accuracy": round(r / a, 4) if a else None}
+            for stage, (n, a, r) in own.items()}
     result["worst_classes"] = worst_classes(data.labels, pred)
     result["fold_accuracy"] = {"mean": round(float(np.mean(fold_acc)), 4),
                                "std": round(float(np.std(fold_acc)), 4)}

@@ -354,6 +354,12 @@ def test_command_train_evaluate_crossval(tmp_path, models_root):
     assert 0 < cv["fast_stage"]["accuracy"] <= 1 and "auto_dispatch" in cv["fast_stage"]
     assert cv["near_duplicate_groups"]["rows_in_groups"] > 0
     assert isinstance(cv["confusions"], list)
+    # each fold model's own thresholds (chosen on its training rows) applied to its test rows
+    own = cv["auto_dispatch_own_threshold"]
+    assert set(own) == {"full", "fast"} and cv["random_state"] == 0
+    for figures in own.values():
+        assert 0 <= figures["auto_share"] <= 1
+        assert figures["auto_accuracy"] is None or 0 <= figures["auto_accuracy"] <= 1
 
     base = run("crossval", "--csv", str(train_csv), *common, "--folds", "3", "--baseline")
     assert base["model_kind"] == "baseline" and "baseline" not in base
