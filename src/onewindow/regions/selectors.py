@@ -182,7 +182,8 @@ def _containing(lng: float, lat: float) -> list[Region]:
     _check_point(lng, lat)
     rows = _region_rows()
     if rows is not None:
-        candidates = [r for r in rows if r.min_lng <= lng <= r.max_lng and r.min_lat <= lat <= r.max_lat]
+        candidates = [r for r in rows  # the cached rows all have a bounding box
+                      if r.min_lng <= lng <= r.max_lng and r.min_lat <= lat <= r.max_lat]  # type: ignore[operator]
     else:
         candidates = list(
             Region.objects.filter(min_lng__lte=lng, max_lng__gte=lng,
