@@ -7,7 +7,8 @@ Usage:
 Runs against "<database>_bench" (dropped and created afresh unless --keep finds it loaded) and
 bulk-loads a district of 10 streets × 10 communities, 50 providers with 10 carers each, the
 catalogue, ``--elders`` elders (natural persons with sealed ID numbers, addresses and health
-notes) and ``--orders`` orders spread over 12 months in every state (three in four confirmed).
+notes) and ``--orders`` orders over the past year and the coming week, their states by age
+(older orders mostly confirmed; the last two days in every state of the visit).
 Then it measures, each after a warm-up:
 
 - placing and dispatching an order (the service: allowance check under the elder's row lock,
@@ -166,10 +167,13 @@ def load(elders: int, orders: int) -> None:
         cur.execute("ANALYZE b_elder")
 
     dropped = indexes_drop([Order._meta.db_table])
-    # three in four confirmed, the rest delivered, cancelled, assigned or dispatched
-    statuses = ([c.OrderStatus.CONFIRMED] * 15
-                + [c.OrderStatus.DELIVERED, c.OrderStatus.CANCELLED, c.OrderStatus.ASSIGNED,
-                   c.OrderStatus.DISPATCHED])
+    # By age, as a running platform has them: orders of the coming week dispatched or assigned;
+    # of the last two days in every state of the visit; older ones mostly confirmed (15 in 17),
+    # the rest delivered but not yet confirmed, or cancelled.
+    S = c.OrderStatus
+    ahead = [S.ASSIGNED, S.ASSIGNED, S.DISPATCHED]
+    recent = [S.CONFIRMED, S.DELIVERED, S.IN_SERVICE, S.ASSIGNED]
+    older = [S.CONFIRMED] * 15 + [S.DELIVERED, S.CANCELLED]
     batch = 500_000
     with connection.cursor() as cur:
         for start in range(1, orders + 1, batch):
@@ -185,23 +189,28 @@ def load(elders: int, orders: int) -> None:
                 "s.price, CASE WHEN s.covered THEN s.price ELSE 0 END, "
                 "CASE WHEN s.covered THEN 0 ELSE s.price END, "
                 "date_trunc('month', r.at AT TIME ZONE 'Asia/Shanghai')::date, "
-                "CASE WHEN r.status IN ('confirmed', 'delivered') THEN r.at + make_interval(mins => r.late) END, "
+                "CASE WHEN r.status IN ('confirmed', 'delivered', 'in_service') "
+                "     THEN r.at + make_interval(mins => r.late) END, "
                 "'', '', '', "
                 "CASE WHEN r.status IN ('confirmed', 'delivered') THEN r.at + make_interval(mins => s.minutes) END, "
                 "'', '', CASE WHEN r.status = 'confirmed' THEN r.at + interval '2 hours' END, "
                 "CASE WHEN r.status = 'confirmed' THEN (ARRAY[3, 4, 5, 5])[1 + floor(r.x * 4)::int] END, "
                 "'', '', '', t.carer_id, e.id, t.provider_id, s.id "
-                "FROM (SELECT g, now() - make_interval(days => floor(random() * 365)::int, "
-                "                                      mins => floor(random() * 600)::int) AS at, "
-                "             1 + floor(random() * %s)::int AS er, 1 + floor(random() * %s)::int AS sr, "
-                "             random() AS cr, random() AS x, floor(random() * 45)::int - 5 AS late, "
-                "             (%s::text[])[1 + floor(random() * %s)::int] AS status "
-                "      FROM generate_series(%s, %s) g) r "
+                "FROM (SELECT *, CASE WHEN at > now() THEN (%s::text[])[1 + floor(pick * %s)::int] "
+                "                     WHEN at > now() - interval '2 days' THEN (%s::text[])[1 + floor(pick * %s)::int] "
+                "                     ELSE (%s::text[])[1 + floor(pick * %s)::int] END AS status "
+                "      FROM (SELECT g, now() - make_interval(days => floor(random() * 372)::int - 7, "
+                "                                            mins => floor(random() * 600)::int) AS at, "
+                "                   1 + floor(random() * %s)::int AS er, 1 + floor(random() * %s)::int AS sr, "
+                "                   random() AS cr, random() AS x, floor(random() * 45)::int - 5 AS late, "
+                "                   random() AS pick "
+                "            FROM generate_series(%s, %s) g) r0) r "
                 "JOIN b_elder e ON e.rn = r.er "
                 "JOIN b_svc s ON s.rn = r.sr "
                 "JOIN b_count n ON n.street_id = e.street_id "
                 "JOIN b_carer t ON t.street_id = e.street_id AND t.rn = 1 + floor(r.cr * n.n)::int",
-                [elders, len(catalogue), [str(v) for v in statuses], len(statuses), start, end])
+                [[str(v) for v in ahead], len(ahead), [str(v) for v in recent], len(recent),
+                 [str(v) for v in older], len(older), elders, len(catalogue), start, end])
             print(f"  orders {end}: {time.perf_counter() - t0:.1f} s", flush=True)
     indexes_create(dropped)
     with connection.cursor() as cur:
