@@ -42,6 +42,7 @@ def main() -> None:
     parser.add_argument("--system", choices=("cases", "tickets"), required=True)
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--sql", action="store_true", help="print the SQL of the last request of each kind")
+    parser.add_argument("--profile", default="", help="a kind (list, detail, create): print its cProfile top 30")
     args = parser.parse_args()
     import django
 
@@ -86,6 +87,20 @@ def main() -> None:
         if args.sql:
             for sql in last_sql:
                 print(f"      {sql[:220]}")
+        if args.profile == kind:
+            import cProfile
+            import pstats
+
+            profiler = cProfile.Profile()
+            for req in requests[3:]:
+                extra = {"HTTP_AUTHORIZATION": f"Bearer {req.token}"}
+                profiler.enable()
+                if req.method == "GET":
+                    client.get(req.path, **extra)
+                else:
+                    client.generic(req.method, req.path, req.body, content_type=req.content_type, **extra)
+                profiler.disable()
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
 
 
 if __name__ == "__main__":
