@@ -212,6 +212,9 @@ class Case(ApplicantMixin, BaseModel):
             # whose overdue counts rise over a fortnight), a few per cent of the table.
             models.Index(fields=["due_at"], condition=Q(overdue=True), name="case_overdue_due",
                          include=["region_path", "department"]),
+            # The monitor's yellow/red counts of a region from the index alone.
+            models.Index(fields=["due_at"], condition=OPEN_Q & Q(warning_level__in=["yellow", "red"]),
+                         name="case_warned_scope", include=["region_path", "warning_level"]),
         ]
         constraints = [
             models.CheckConstraint(

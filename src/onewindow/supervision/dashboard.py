@@ -25,7 +25,7 @@ from onewindow.regions.models import Region
 
 from . import rules
 from .constants import Source, TopKind
-from .models import DailyTop, FigureRefresh, RegionDailyFigure
+from .models import FigureRefresh, RegionDailyFigure, RegionDailyTop
 from .services.figures import COUNTERS, path_depth, today_local
 
 DASHBOARD_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.ADMINISTRATOR)
@@ -161,8 +161,8 @@ def top(*, region: Region, rng: Range, kind: str, limit: int = 10) -> list[dict[
     if kind not in TopKind.values:
         raise ValidationFailed("排行类别应为 item、category 或 place", code="top_kind_invalid",
                                fields={"kind": "排行类别无效"})
-    rows = (DailyTop.objects.filter(kind=kind, day__gte=rng.first, day__lte=rng.last,
-                                    region_path__startswith=region.path)
+    rows = (RegionDailyTop.objects.filter(kind=kind, depth=path_depth(region.path), region_path=region.path,
+                                          day__gte=rng.first, day__lte=rng.last)
             .values("key", "label").annotate(n=Sum("n")).order_by("-n", "label")[:limit])
     return [{"key": r["key"], "label": r["label"], "n": int(r["n"] or 0)} for r in rows]
 

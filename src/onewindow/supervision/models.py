@@ -139,6 +139,30 @@ class DailyTop(models.Model):
         return f"{self.day} {self.kind} {self.label}"
 
 
+class RegionDailyTop(models.Model):
+    """The daily top-list counts rolled up the region tree like ``RegionDailyFigure``: one row per
+    day × kind × key × region at every depth of the record's path, so a district's or street's
+    top list sums its own rows instead of every grid's."""
+
+    day = models.DateField()
+    kind = models.CharField(max_length=10, choices=TopKind.choices)
+    depth = models.PositiveSmallIntegerField()
+    region_path = models.CharField(max_length=80)
+    key = models.CharField(max_length=64)
+    label = models.CharField(max_length=200)
+    n = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "区划每日排行"
+        verbose_name_plural = "区划每日排行"
+        indexes = [models.Index(fields=["kind", "depth", "region_path", "day"], name="region_top_key",
+                                opclasses=["", "", "varchar_pattern_ops", ""]),
+                   models.Index(fields=["day"], name="region_top_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.label}"
+
+
 class FigureRefresh(models.Model):
     """When each source's daily figures were last rebuilt, and for which days."""
 

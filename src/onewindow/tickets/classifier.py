@@ -1139,17 +1139,21 @@ def _fit_ours(texts: list[str], labels: list[str], *, descriptions: dict[str, li
     elif oof_sparse is not None:
         oof_proba = softmax(svc.temperature_ * oof_sparse, axis=1)
     hierarchy = Hierarchy.of([str(c) for c in svc.classes_])
-    auto = (auto_threshold(oof_proba, y_idx, precision=auto_precision(), hierarchy=hierarchy)
+    auto = (_own_threshold(oof_proba, y_idx, hierarchy)
             if oof_proba is not None else {"threshold": None})
     sparse_auto = auto
     if dense is not None and oof_sparse is not None:
         # the fast stage (intake) answers with the sparse part alone: its own threshold
-        sparse_auto = auto_threshold(softmax(svc.temperature_ * oof_sparse, axis=1), y_idx,
-                                     precision=auto_precision(), hierarchy=hierarchy)
+        sparse_auto = _own_threshold(softmax(svc.temperature_ * oof_sparse, axis=1), y_idx,
+                                     hierarchy)
     return _Fitted(pipeline=pipeline, dense=dense, auto=auto, members=members, oof_proba=oof_proba,
                    sparse_auto=sparse_auto, oof_scores=oof)
 
 
+# A model's own auto-dispatch thresholds ask the Wilson lower bound, one standard error below the
+# inner-CV accuracy of the tickets above them, to reach the target precision: with the point
+# estimate alone the deployed thresholds gave 93–94 % right on new rows instead of 95 %.
+AUTO_MARGIN_Z = 1.0
 JOINT = False  # the joint sparse + embedding SVM member (off: the stack of ADR 0010/0019)
 
 
@@ -1172,6 +1176,20 @@ def _fit_joint(X: Any, vectors: np.ndarray, all_y: np.ndarray, *,
     member = JointMember.split(svc.svc_.coef_, svc.svc_.intercept_, X.shape[1],
                               temperature=svc.temperature_)
     return member, svc.oof_
+
+
+def _own_threshold(proba: np.ndarray, y_idx: np.ndarray, hierarchy: Hierarchy | None
+                   ) -> dict[str, Any]:
+    """A model's auto-dispatch threshold from its inner out-of-fold probabilities: the lowest
+    whose accuracy, less ``AUTO_MARGIN_Z`` standard errors, reaches the target; when no
+    threshold reaches it with the margin (few rows), the one reaching it without."""
+    found: dict[str, Any] = dict(auto_threshold(
+        proba, y_idx, precision=auto_precision(), hierarchy=hierarchy, margin_z=AUTO_MARGIN_Z))
+    found["margin_z"] = AUTO_MARGIN_Z
+    if found["threshold"] is None and AUTO_MARGIN_Z > 0:
+        found = {**auto_threshold(proba, y_idx, precision=auto_precision(), hierarchy=hierarchy),
+                 "margin_z": 0.0}
+    return found
 
 
 def auto_precision() -> float:

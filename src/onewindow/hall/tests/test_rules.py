@@ -290,3 +290,17 @@ def test_change_deadline_and_figures():
     assert rules.percentile([10, 20], 25) == 12.5 and rules.percentile([4, 1, 3, 2], 50) == 2.5
     assert isinstance(rules.percentile([5], 90), float)
     assert rules.mean([]) is None and rules.mean([1, 2]) == 1.5
+
+
+def test_hours_are_read_on_the_shanghai_clock_whatever_zone_the_server_runs_in(monkeypatch):
+    import time as clock
+    from datetime import UTC
+
+    monkeypatch.setenv("TZ", "UTC")
+    clock.tzset()
+    try:
+        # 01:00 UTC is 09:00 in Shanghai: the hall is open
+        assert rules.take_check(HOURS, now=datetime(2026, 12, 7, 1, 0, tzinfo=UTC), working_day=True) is None
+    finally:
+        monkeypatch.undo()
+        clock.tzset()

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from .. import sources
 from ..constants import REFRESH_DAYS, TopKind
-from ..models import DailyFigure, DailyTop, FigureRefresh, RegionDailyFigure
+from ..models import DailyFigure, DailyTop, FigureRefresh, RegionDailyFigure, RegionDailyTop
 
 COUNTERS = ("received", "online", "finished", "early", "overdue", "limit_days", "used_days", "rated",
             "satisfied", "dispatched", "responded", "callbacks", "solved", "returned", "waits",
@@ -63,6 +63,7 @@ def figures_refresh(*, first: date | None = None, last: date | None = None, only
         with transaction.atomic():
             DailyTop.objects.filter(day__gte=first, day__lte=last, kind__in=TopKind.values).delete()
             DailyTop.objects.bulk_create(tops, batch_size=2000)
+            region_tops_rebuild(first=first, last=last)
     return results
 
 
@@ -82,6 +83,23 @@ def region_rollup(rows: Any) -> dict[tuple[date, int, str], dict[str, int]]:
             for name in COUNTERS:
                 target[name] += int(r[name] or 0)
     return out
+
+
+def region_tops_rebuild(*, first: date, last: date) -> int:
+    """Replace the region rollup of the top lists for ``first``..``last`` from ``DailyTop``."""
+    out: dict[tuple[date, str, int, str, str, str], int] = {}
+    rows = (DailyTop.objects.filter(day__gte=first, day__lte=last).exclude(region_path="")
+            .values_list("day", "kind", "region_path", "key", "label", "n"))
+    for day, kind, path, key, label, n in rows.iterator(chunk_size=5000):
+        parts = [p for p in path.split("/") if p]
+        for depth in range(1, len(parts) + 1):
+            k = (day, kind, depth, "/" + "/".join(parts[:depth]) + "/", key, label)
+            out[k] = out.get(k, 0) + n
+    objs = [RegionDailyTop(day=day, kind=kind, depth=depth, region_path=path, key=key, label=label, n=n)
+            for (day, kind, depth, path, key, label), n in out.items()]
+    RegionDailyTop.objects.filter(day__gte=first, day__lte=last).delete()
+    RegionDailyTop.objects.bulk_create(objs, batch_size=2000)
+    return len(objs)
 
 
 def region_figures_rebuild(*, source: str, first: date, last: date) -> int:

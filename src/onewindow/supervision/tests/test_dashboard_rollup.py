@@ -15,8 +15,13 @@ from django.db.models import Sum
 from onewindow.accounts.tests.factories import DepartmentFactory
 from onewindow.regions.models import Region
 from onewindow.supervision import dashboard, rules
-from onewindow.supervision.models import DailyFigure, RegionDailyFigure
-from onewindow.supervision.services.figures import COUNTERS, region_figures_rebuild, region_rollup
+from onewindow.supervision.models import DailyFigure, DailyTop, RegionDailyFigure
+from onewindow.supervision.services.figures import (
+    COUNTERS,
+    region_figures_rebuild,
+    region_rollup,
+    region_tops_rebuild,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +64,13 @@ def direct_hall(region, rng):
              "average_wait_minutes": round((r["w"] or 0) / r["n"] / 60, 1) if r["n"] else None} for r in rows]
 
 
+def direct_top(region, rng, kind, limit=10):
+    rows = (DailyTop.objects.filter(kind=kind, day__gte=rng.first, day__lte=rng.last,
+                                    region_path__startswith=region.path)
+            .values("key", "label").annotate(n=Sum("n")).order_by("-n", "label")[:limit])
+    return [{"key": r["key"], "label": r["label"], "n": int(r["n"] or 0)} for r in rows]
+
+
 @pytest.fixture
 def figures(district):
     """Daily figures of 60 days, 3 departments, records at every depth (and some without a
@@ -74,6 +86,15 @@ def figures(district):
                                         department=rnd.choice([*depts, None]), region_path=rnd.choice(paths),
                                         **{n: rnd.randint(0, 40) for n in COUNTERS}))
     DailyFigure.objects.bulk_create(rows)
+    tops = []
+    for offset in range(60):
+        for kind in ("item", "category", "place"):
+            for _ in range(rnd.randint(0, 8)):
+                key = rnd.randint(1, 15)
+                tops.append(DailyTop(day=FIRST + timedelta(days=offset), kind=kind, key=str(key), label=f"{kind}{key}",
+                                     region_path=rnd.choice(paths), n=rnd.randint(1, 9)))
+    DailyTop.objects.bulk_create(tops)
+    region_tops_rebuild(first=FIRST, last=FIRST + timedelta(days=59))
     for source in ("cases", "tickets", "hall", "grid"):
         region_figures_rebuild(source=source, first=FIRST, last=FIRST + timedelta(days=59))
     return district
@@ -100,6 +121,10 @@ def test_every_region_and_range_gives_the_same_figures_from_the_rollup(figures):
             assert dashboard.trend(region=region, rng=rng) == direct_trend(region, rng), region.code
             assert dashboard.hall_waits(region=region, rng=rng) == direct_hall(region, rng)
             assert [f["value"] for f in dashboard.headline(region=region, rng=rng)]
+            for kind in ("item", "category", "place"):
+                for limit in (3, 10):
+                    assert dashboard.top(region=region, rng=rng, kind=kind, limit=limit) == \
+                        direct_top(region, rng, kind, limit), (region.code, kind, limit)
 
 
 def test_the_district_headline_is_not_zero_and_rows_stay_few(figures):

@@ -199,6 +199,22 @@ def test_joint_member_scores_like_the_svm_on_the_joined_features(n_classes):
     assert (scores.argmax(axis=1) == svc.predict(joined)).all()
 
 
+def test_auto_threshold_with_a_margin_asks_more_than_the_point_estimate():
+    from onewindow.tickets.ensemble import auto_threshold, wilson_lower
+
+    assert wilson_lower(19, 20, 0.0) == pytest.approx(0.95)
+    assert wilson_lower(19, 20, 1.0) < 0.95 < wilson_lower(190, 195, 1.0)
+    assert wilson_lower(0, 0, 1.0) == 0.0
+    # 100 suggestions: confidence 0.99 (all 60 right), 0.9 (35 of 40 right, the last 5 wrong)
+    proba = np.array([[0.99, 0.01]] * 60 + [[0.9, 0.1]] * 40)
+    targets = np.array([0] * 95 + [1] * 5)
+    point = auto_threshold(proba, targets)
+    assert point["threshold"] == 0.3 and point["auto_accuracy"] == 0.95
+    strict = auto_threshold(proba, targets, margin_z=1.0)
+    assert strict["threshold"] == 0.91 and strict["auto_share"] == 0.6
+    assert strict["auto_accuracy"] == 1.0
+
+
 def test_training_needs_two_labels():
     with raises_code(clf.ClassifierInputError, "classifier_too_few_labels"):
         clf.train(clf.LabelledData(texts=["a", "b"], labels=["x", "x"]))
