@@ -293,7 +293,8 @@ ONEWINDOW_AUTH_CACHE_SECONDS = float(env("ONEWINDOW_AUTH_CACHE_SECONDS", "0" if 
 ONEWINDOW_CALENDAR_CHECK_SECONDS = float(env("ONEWINDOW_CALENDAR_CHECK_SECONDS",
                                              "0" if "pytest" in sys.modules else "5"))
 # Catalogue items an application reads (item, department, published version, materials) are
-# cached per process and the catalogue's revision checked at most this often (ADR 0022).
+# cached per process and the catalogue's revision checked at most this often (ADR 0022); 0
+# turns the cache off (the test suite, whose factories change items without a publish).
 ONEWINDOW_CATALOG_CHECK_SECONDS = float(env("ONEWINDOW_CATALOG_CHECK_SECONDS",
                                             "0" if "pytest" in sys.modules else "5"))
 

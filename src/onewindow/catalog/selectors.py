@@ -134,8 +134,9 @@ def published_versions_for_index() -> QuerySet[ServiceItemVersion]:
 # the published version, then the version's materials: two queries on every intake for data
 # that changes only when the catalogue is published. They are kept per process, stamped with
 # ``catalog_revision()`` (bumped in the same transaction as every publish, retire and import),
-# which is read at most every ``ONEWINDOW_CATALOG_CHECK_SECONDS`` (0 in the test suite); the
-# publishing process forgets its copies as soon as the publish commits (ADR 0022).
+# which is read at most every ``ONEWINDOW_CATALOG_CHECK_SECONDS`` (0 in the test suite: no
+# cache, as factories change items without bumping the revision); the publishing process
+# forgets its copies as soon as the publish commits (ADR 0022).
 _ITEMS_MAX = 4096
 _items: dict[str, ServiceItem] = {}
 _items_revision: int | None = None
@@ -154,13 +155,14 @@ def item_for_application(*, public_id: UUID | str) -> ServiceItem:
     key = str(public_id)
     interval = float(getattr(settings, "ONEWINDOW_CATALOG_CHECK_SECONDS", 0))
     now = time.monotonic()
-    if _items_revision is None or now - _items_checked_at >= interval:
+    cached = interval > 0  # 0 (the test suite): no cache, every call reads the item afresh
+    if cached and (_items_revision is None or now - _items_checked_at >= interval):
         revision = catalog_revision()
         if revision != _items_revision:
             _items.clear()
             _items_revision = revision
         _items_checked_at = now
-    item = _items.get(key)
+    item = _items.get(key) if cached else None
     if item is None:
         try:
             found = list(ServiceItem.objects.select_related("department", "department__region", "current_version")
@@ -172,9 +174,10 @@ def item_for_application(*, public_id: UUID | str) -> ServiceItem:
         item = found[0] if found else None
         if item is None:  # not remembered: creating an item does not bump the revision
             raise NotFound("找不到该事项", code="item_not_found")
-        if len(_items) >= _ITEMS_MAX:
-            _items.clear()
-        _items[key] = item
+        if cached:
+            if len(_items) >= _ITEMS_MAX:
+                _items.clear()
+            _items[key] = item
     return item
 
 

@@ -36,9 +36,18 @@ def test_the_item_comes_with_its_version_and_materials_and_is_read_once(
     assert again is item
 
 
-def test_every_call_checks_the_revision_when_the_interval_is_zero(published, settings,
-                                                                  django_assert_num_queries) -> None:
+def test_an_interval_of_zero_turns_the_cache_off(published, settings, django_assert_num_queries) -> None:
+    """The test suite's setting: factories change items without bumping the revision."""
     settings.ONEWINDOW_CATALOG_CHECK_SECONDS = 0
+    first = selectors.item_for_application(public_id=published.public_id)
+    with django_assert_num_queries(2):  # the item with its version, the materials
+        again = selectors.item_for_application(public_id=published.public_id)
+    assert again is not first and again.current_version_id == first.current_version_id
+
+
+def test_every_call_checks_the_revision_with_a_tiny_interval(published, settings,
+                                                             django_assert_num_queries) -> None:
+    settings.ONEWINDOW_CATALOG_CHECK_SECONDS = 1e-9
     selectors.item_for_application(public_id=published.public_id)
     with django_assert_num_queries(1):
         selectors.item_for_application(public_id=published.public_id)
@@ -59,7 +68,7 @@ def test_a_publish_is_seen_by_the_publishing_process_at_once(
 
 
 def test_another_process_sees_a_publish_through_the_revision(admin, published, settings) -> None:
-    settings.ONEWINDOW_CATALOG_CHECK_SECONDS = 0
+    settings.ONEWINDOW_CATALOG_CHECK_SECONDS = 1e-9  # the interval has passed at each call
     v1 = selectors.item_for_application(public_id=published.public_id).current_version
     services.draft_update(actor=admin.user, item=published, elements={"promised_limit_value": 3})
     v2 = services.item_publish(actor=admin.user, item=published)  # no commit hook in this test
@@ -67,7 +76,8 @@ def test_another_process_sees_a_publish_through_the_revision(admin, published, s
     assert selectors.item_for_application(public_id=published.public_id).current_version.id == v2.id
 
 
-def test_unknown_ids_are_not_found_and_not_remembered(admin, dept, elements) -> None:
+def test_unknown_ids_are_not_found_and_not_remembered(admin, dept, elements, settings) -> None:
+    settings.ONEWINDOW_CATALOG_CHECK_SECONDS = 60
     with raises_code(NotFound, "item_not_found"):
         selectors.item_for_application(public_id="not-a-uuid")
     item = services.item_create(actor=admin.user, department=dept, implementation_code="11530103MB0000001-XK-002",
