@@ -168,6 +168,8 @@ def load(elders: int, orders: int) -> None:
         cur.execute("ANALYZE b_elder")
 
     dropped = indexes_drop([Order._meta.db_table])
+    # In time order (rows of a month lie together on disk, as a platform that appends them has
+    # them; randomly placed months made every monthly figure a scan of the whole table).
     # By age, as a running platform has them: orders of the coming week dispatched or assigned;
     # of the last two days in every state of the visit; older ones mostly confirmed (15 in 17),
     # the rest delivered but not yet confirmed, or cancelled.
@@ -200,8 +202,8 @@ def load(elders: int, orders: int) -> None:
                 "FROM (SELECT *, CASE WHEN at > now() THEN (%s::text[])[1 + floor(pick * %s)::int] "
                 "                     WHEN at > now() - interval '2 days' THEN (%s::text[])[1 + floor(pick * %s)::int] "
                 "                     ELSE (%s::text[])[1 + floor(pick * %s)::int] END AS status "
-                "      FROM (SELECT g, now() - make_interval(days => floor(random() * 372)::int - 7, "
-                "                                            mins => floor(random() * 600)::int) AS at, "
+                "      FROM (SELECT g, now() - interval '365 days' + (g::float8 / %s) * interval '372 days' "
+                "                      - random() * interval '10 hours' AS at, "
                 "                   1 + floor(random() * %s)::int AS er, 1 + floor(random() * %s)::int AS sr, "
                 "                   random() AS cr, random() AS x, floor(random() * 45)::int - 5 AS late, "
                 "                   random() AS pick "
@@ -211,7 +213,7 @@ def load(elders: int, orders: int) -> None:
                 "JOIN b_count n ON n.street_id = e.street_id "
                 "JOIN b_carer t ON t.street_id = e.street_id AND t.rn = 1 + floor(r.cr * n.n)::int",
                 [[str(v) for v in ahead], len(ahead), [str(v) for v in recent], len(recent),
-                 [str(v) for v in older], len(older), elders, len(catalogue), start, end])
+                 [str(v) for v in older], len(older), orders, elders, len(catalogue), start, end])
             print(f"  orders {end}: {time.perf_counter() - t0:.1f} s", flush=True)
     indexes_create(dropped)
     with connection.cursor() as cur:
