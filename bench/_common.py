@@ -165,3 +165,31 @@ def setval(model: Any) -> None:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                        f"(SELECT COALESCE(MAX(id), 1) FROM {table}))")
+
+
+# --- Set-based loading (INSERT … SELECT generate_series) ----------------------------------------
+def insert_select(model: Any, exprs: dict[str, str], source: str, params: Sequence[Any] = ()) -> int:
+    """``INSERT INTO <model> (…) SELECT <exprs>… FROM <source>`` in one statement.
+
+    ``exprs`` maps attnames to SQL expressions over ``source`` (e.g. ``generate_series(1, n) g``);
+    every column it leaves out gets the field's default, cast to the column's type, so a field
+    added later with a default needs no change to the loaders. ``exprs`` hold no placeholders;
+    ``params`` are those of ``source``. Returns the rows inserted."""
+    from django.db import connection
+
+    defaults = field_defaults(model)
+    missing = [name for name in defaults if name not in exprs]
+    columns, values, args = [], [], []
+    for name, expr in exprs.items():
+        columns.append(connection.ops.quote_name(model._meta.get_field(name).column))
+        values.append(expr)
+    for name in missing:
+        field = next(f for f in model._meta.concrete_fields if f.attname == name)
+        columns.append(connection.ops.quote_name(field.column))
+        values.append(f"CAST(%s AS {field.db_type(connection)})")
+        args.append(defaults[name])
+    sql = (f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({', '.join(columns)}) "
+           f"SELECT {', '.join(values)} FROM {source}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*args, *params])
+        return int(cursor.rowcount)

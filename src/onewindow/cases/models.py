@@ -208,6 +208,13 @@ class Case(ApplicantMixin, BaseModel):
                          name="case_clock_due"),
             models.Index(fields=["deadline_provisional"],
                          condition=Q(deadline_provisional=True), name="case_provisional"),
+            # The monitor (supervision, issue 14): cases decided late, by deadline (departments
+            # whose overdue counts rise over a fortnight), a few per cent of the table.
+            models.Index(fields=["due_at"], condition=Q(overdue=True), name="case_overdue_due",
+                         include=["region_path", "department"]),
+            # The monitor's yellow/red counts of a region from the index alone.
+            models.Index(fields=["due_at"], condition=OPEN_Q & Q(warning_level__in=["yellow", "red"]),
+                         name="case_warned_scope", include=["region_path", "warning_level"]),
         ]
         constraints = [
             models.CheckConstraint(
@@ -323,7 +330,11 @@ class CaseEvent(models.Model):
         ordering = ["case_id", "at", "id"]
         verbose_name = "办件动态"
         verbose_name_plural = "办件动态"
-        indexes = [models.Index(fields=["case", "at"], name="case_event_case_at")]
+        indexes = [models.Index(fields=["case", "at"], name="case_event_case_at"),
+                   # The monitor's anomaly rules (supervision): acceptances, approvals and
+                   # rejections of the last 30 days, by action and time.
+                   models.Index(fields=["action", "at"], name="case_event_action_at",
+                                include=["case", "actor"])]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.title}"

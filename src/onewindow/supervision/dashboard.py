@@ -1,7 +1,10 @@
 """Reads of the leaders' dashboard (决策数据平台): every figure comes from the daily tables.
 
 A region (district, street, community or grid) and a date range select the rows; each answer
-says when the figures it used were last refreshed (``as_of``).
+says when the figures it used were last refreshed (``as_of``). Region figures read the rollup
+(``RegionDailyFigure``): a region's own rows, or its children's one level down, a few hundred
+rows for three months whatever the number of departments and grids (tests compare every figure
+with the sums over ``DailyFigure``).
 """
 
 from __future__ import annotations
@@ -22,8 +25,8 @@ from onewindow.regions.models import Region
 
 from . import rules
 from .constants import Source, TopKind
-from .models import DailyFigure, DailyTop, FigureRefresh
-from .services.figures import COUNTERS, today_local
+from .models import FigureRefresh, RegionDailyFigure, RegionDailyTop
+from .services.figures import COUNTERS, path_depth, today_local
 
 DASHBOARD_ROLES = (Role.LEADER, Role.SUPERVISOR, Role.ADMINISTRATOR)
 MAX_RANGE_DAYS = 3 * 366
@@ -85,9 +88,14 @@ def as_of(fresh: dict[str, datetime], *names: str) -> datetime | None:
     return None if not times or any(t is None for t in times) else min(t for t in times if t)
 
 
+def _own_rows(region: Region, rng: Range) -> Any:
+    """The rollup rows of ``region`` itself in the range."""
+    return RegionDailyFigure.objects.filter(depth=path_depth(region.path), region_path=region.path,
+                                            day__gte=rng.first, day__lte=rng.last)
+
+
 def sums(*, region: Region, rng: Range) -> dict[str, dict[str, int]]:
-    rows: Any = (DailyFigure.objects.filter(day__gte=rng.first, day__lte=rng.last, region_path__startswith=region.path)
-                 .values("source").annotate(**{f"s_{n}": Sum(n) for n in COUNTERS}))
+    rows: Any = (_own_rows(region, rng).values("source").annotate(**{f"s_{n}": Sum(n) for n in COUNTERS}))
     return {r["source"]: {n: int(r[f"s_{n}"] or 0) for n in COUNTERS} for r in rows}
 
 
@@ -126,8 +134,9 @@ def children(*, region: Region, rng: Range) -> list[dict[str, Any]]:
         k.path: {"code": k.code, "name": k.name, "level": k.level, "cases": 0, "tickets": 0, "grid_events": 0,
                  "hall_taken": 0} for k in kids}
     field = {"cases": "cases", "tickets": "tickets", "grid": "grid_events", "hall": "hall_taken"}
-    rows = (DailyFigure.objects.filter(day__gte=rng.first, day__lte=rng.last, region_path__startswith=region.path)
-            .values("source", "region_path").annotate(n=Sum("received")))
+    rows = (RegionDailyFigure.objects.filter(depth=depth, region_path__startswith=region.path, day__gte=rng.first,
+                                             day__lte=rng.last)
+            .values("source", "region_path").annotate(n=Sum("received")).order_by())
     for r in rows:
         path = rules.path_at_depth(r["region_path"] or "", depth)
         if path in by_path and r["source"] in field:
@@ -137,8 +146,7 @@ def children(*, region: Region, rng: Range) -> list[dict[str, Any]]:
 
 def trend(*, region: Region, rng: Range) -> list[dict[str, Any]]:
     """Monthly received counts per source (days inside the range only)."""
-    rows = (DailyFigure.objects.filter(day__gte=rng.first, day__lte=rng.last, region_path__startswith=region.path)
-            .values("source", "day").annotate(n=Sum("received"), f=Sum("finished")))
+    rows = _own_rows(region, rng).values("source", "day").annotate(n=Sum("received"), f=Sum("finished")).order_by()
     months: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for r in rows:
         key = r["day"].strftime("%Y-%m")
@@ -153,15 +161,14 @@ def top(*, region: Region, rng: Range, kind: str, limit: int = 10) -> list[dict[
     if kind not in TopKind.values:
         raise ValidationFailed("排行类别应为 item、category 或 place", code="top_kind_invalid",
                                fields={"kind": "排行类别无效"})
-    rows = (DailyTop.objects.filter(kind=kind, day__gte=rng.first, day__lte=rng.last,
-                                    region_path__startswith=region.path)
+    rows = (RegionDailyTop.objects.filter(kind=kind, depth=path_depth(region.path), region_path=region.path,
+                                          day__gte=rng.first, day__lte=rng.last)
             .values("key", "label").annotate(n=Sum("n")).order_by("-n", "label")[:limit])
     return [{"key": r["key"], "label": r["label"], "n": int(r["n"] or 0)} for r in rows]
 
 
 def hall_waits(*, region: Region, rng: Range) -> list[dict[str, Any]]:
-    rows = (DailyFigure.objects.filter(source=Source.HALL, day__gte=rng.first, day__lte=rng.last,
-                                       region_path__startswith=region.path)
+    rows = (_own_rows(region, rng).filter(source=Source.HALL)
             .values("day").annotate(w=Sum("wait_seconds"), n=Sum("waits"), t=Sum("received")).order_by("day"))
     return [{"day": r["day"], "taken": int(r["t"] or 0),
              "average_wait_minutes": round((r["w"] or 0) / r["n"] / 60, 1) if r["n"] else None} for r in rows]

@@ -78,6 +78,47 @@ class DailyFigure(models.Model):
         return f"{self.day} {self.source} {self.region_path}"
 
 
+class RegionDailyFigure(models.Model):
+    """The daily figures summed over departments and rolled up the region tree: one row per day ×
+    source × region at every depth of the record's path (1 district, 2 street, 3 community,
+    4 grid). A region's figure is then its own few rows (``depth`` = its path's depth,
+    ``region_path`` = its path) instead of every department × grid row below it, and its
+    children's figures the rows one level down. Rebuilt with the daily figures, same window,
+    same transaction (``services/figures.py``)."""
+
+    day = models.DateField()
+    source = models.CharField(max_length=10, choices=Source.choices)
+    depth = models.PositiveSmallIntegerField()
+    region_path = models.CharField(max_length=80)
+    received = models.PositiveIntegerField(default=0)
+    online = models.PositiveIntegerField(default=0)
+    finished = models.PositiveIntegerField(default=0)
+    early = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    limit_days = models.PositiveIntegerField(default=0)
+    used_days = models.PositiveIntegerField(default=0)
+    rated = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    dispatched = models.PositiveIntegerField(default=0)
+    responded = models.PositiveIntegerField(default=0)
+    callbacks = models.PositiveIntegerField(default=0)
+    solved = models.PositiveIntegerField(default=0)
+    returned = models.PositiveIntegerField(default=0)
+    waits = models.PositiveIntegerField(default=0)
+    wait_seconds = models.BigIntegerField(default=0)
+    visits = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "区划每日汇总"
+        verbose_name_plural = "区划每日汇总"
+        indexes = [models.Index(fields=["depth", "region_path", "day"], name="region_figure_key",
+                                opclasses=["", "varchar_pattern_ops", ""]),
+                   models.Index(fields=["source", "day"], name="region_figure_src_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.source} {self.region_path}"
+
+
 class DailyTop(models.Model):
     """Counts per day of one key (an item, a hotline category, a place) for top lists."""
 
@@ -93,6 +134,30 @@ class DailyTop(models.Model):
         verbose_name_plural = "每日排行数据"
         indexes = [models.Index(fields=["kind", "day", "region_path"], name="daily_top_kind_day",
                                 opclasses=["", "", "varchar_pattern_ops"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.label}"
+
+
+class RegionDailyTop(models.Model):
+    """The daily top-list counts rolled up the region tree like ``RegionDailyFigure``: one row per
+    day × kind × key × region at every depth of the record's path, so a district's or street's
+    top list sums its own rows instead of every grid's."""
+
+    day = models.DateField()
+    kind = models.CharField(max_length=10, choices=TopKind.choices)
+    depth = models.PositiveSmallIntegerField()
+    region_path = models.CharField(max_length=80)
+    key = models.CharField(max_length=64)
+    label = models.CharField(max_length=200)
+    n = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "区划每日排行"
+        verbose_name_plural = "区划每日排行"
+        indexes = [models.Index(fields=["kind", "depth", "region_path", "day"], name="region_top_key",
+                                opclasses=["", "", "varchar_pattern_ops", ""]),
+                   models.Index(fields=["day"], name="region_top_day")]
 
     def __str__(self) -> str:
         return f"{self.day} {self.kind} {self.label}"

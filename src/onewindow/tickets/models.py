@@ -296,6 +296,15 @@ class Ticket(BaseModel):
             models.Index(fields=["region_path", "received_at"], name="ticket_open_place_idx",
                          opclasses=["varchar_pattern_ops", ""], include=["category"],
                          condition=Q(status__in=list(OPEN_STATUSES))),
+            # The monitor (supervision, issue 14): open tickets at yellow or red in deadline order
+            # (its lights count them; its "oldest overdue" reads the first ten), a few per cent of
+            # the table; and every ticket that fell overdue, by deadline (departments whose overdue
+            # counts rise over a fortnight). Both answer without reading the table's other rows.
+            models.Index(fields=["due_at"], name="ticket_open_late_idx",
+                         include=["region_path", "department", "warned", "overdue"],
+                         condition=Q(status__in=list(OPEN_STATUSES)) & (Q(warned=True) | Q(overdue=True))),
+            models.Index(fields=["due_at"], name="ticket_overdue_due_idx", include=["region_path", "department"],
+                         condition=Q(overdue=True)),
         ]
         constraints = [
             # One ticket per call of the telephony system (a retried post finds the first).

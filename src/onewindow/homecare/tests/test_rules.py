@@ -20,6 +20,15 @@ def test_standard_has_26_items_and_90_points() -> None:
     assert c.ASSESSMENT_MAX == 90
 
 
+def test_section_and_item_maxima_follow_the_standard() -> None:
+    # GB/T 42195-2022 附录 B: B.1 8 items × 4; B.2 three × 4 and 上下楼梯 0–3; B.3 six × 4, 攻击行为 and
+    # 抑郁症状 0–1, 意识水平 0–2; B.4 视力 and 听力 0–2, 执行日常事务 0–4, 使用交通工具外出 0–3, 社会交往 0–4.
+    sections = {code: sum(top for _i, _l, top in items) for code, _label, items in c.ASSESSMENT_SECTIONS}
+    assert sections == {"self_care": 32, "mobility": 15, "mental": 28, "perception": 15}
+    tops = {code: top for code, (_label, top) in c.ASSESSMENT_ITEMS.items()}
+    assert (tops["stairs"], tops["transport"], tops["consciousness"], tops["aggression"]) == (3, 3, 2, 1)
+
+
 @pytest.mark.parametrize(("total", "level"), [(90, 0), (89, 1), (66, 1), (65, 2), (46, 2), (45, 3), (30, 3),
                                               (29, 4), (0, 4)])
 def test_level_floors(total: int, level: int) -> None:
