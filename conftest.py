@@ -55,13 +55,17 @@ def _embedding_cache(settings):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(autouse=True)
 def _auth_cache_clear():  # type: ignore[no-untyped-def]
-    """Each test starts with an empty per-process auth cache (accounts.authcache): a rolled-back
-    test may leave the auth version at a value the next test reaches again."""
+    """Each test starts with an empty per-process auth cache (accounts.authcache) and item cache
+    (catalog.selectors.item_for_application): a rolled-back test may leave the auth version or
+    the catalogue revision at a value the next test reaches again."""
     from onewindow.accounts import authcache
+    from onewindow.catalog.selectors import item_cache_clear
 
     authcache.clear()
+    item_cache_clear()
     yield
     authcache.clear()
+    item_cache_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -7,13 +7,15 @@ Usage:
 Runs against "<database>_bench" (dropped and created afresh unless --keep finds it loaded) and
 bulk-loads a district of 10 streets × 10 communities, 50 providers with 10 carers each, the
 catalogue, ``--elders`` elders (natural persons with sealed ID numbers, addresses and health
-notes) and ``--orders`` orders spread over 12 months in every state (three in four confirmed).
+notes) and ``--orders`` orders over the past year and the coming week, their states by age
+(older orders mostly confirmed; the last two days in every state of the visit).
 Then it measures, each after a warm-up:
 
 - placing and dispatching an order (the service: allowance check under the elder's row lock,
   dispatch by area/rating/load, audit entry);
 - a carer's day list (the selector, as the phone page and the API use it);
-- the monthly settlement run for the last full month (total time and peak Python memory);
+- the monthly settlement run for the last full month, earlier months settled before it untimed
+  (total time and peak Python memory; the row-by-row path on the same orders for comparison);
 - the supervisor's figures (the selector and the page), median and p99.
 """
 
@@ -27,7 +29,7 @@ import statistics
 import sys
 import time
 import tracemalloc
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -38,25 +40,10 @@ os.environ.setdefault("ONEWINDOW_TESTING", "1")
 os.environ.setdefault("ONEWINDOW_LOG_LEVEL", "WARNING")
 
 
-def _bench_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        sys.exit("bench_homecare needs PostgreSQL: set DATABASE_URL=postgres://…/ow_homecare")
-    base, _, name = url.rpartition("/")
-    return f"{base}/{name or 'onewindow'}_bench"
+from _common import bench_url, indexes_create, indexes_drop, recreate_database  # noqa: E402
 
-
-BENCH_URL = _bench_url()
+BENCH_URL = bench_url(os.environ.get("DATABASE_URL", ""), "bench_homecare")
 os.environ["DATABASE_URL"] = BENCH_URL
-
-
-def _recreate(url: str) -> None:
-    import psycopg
-
-    base, _, name = url.rpartition("/")
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def timed(fn, repeat: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
@@ -72,16 +59,23 @@ def timed(fn, repeat: int) -> dict[str, float]:  # type: ignore[no-untyped-def]
 
 
 def load(elders: int, orders: int) -> None:
+    """Regions, providers and carers through the ORM; persons, elders and orders in SQL.
+
+    Persons, elders and orders are generated inside PostgreSQL (``INSERT … SELECT
+    generate_series``, ``setseed`` for a repeatable draw), with the orders' secondary indexes
+    dropped during the load and rebuilt after it: 5,000,000 orders through the ORM took about
+    ten hours on the shared machine, in SQL a few minutes. Every person carries the same sealed
+    ID number and every elder the same sealed address (loading speed, not realism); the lookup
+    hashes are unique."""
     from django.contrib.auth.hashers import make_password
     from django.db import connection
-    from django.utils import timezone
 
     from onewindow.accounts.constants import Role, UserKind
-    from onewindow.accounts.models import Person, Staff, User
-    from onewindow.core.crypto import lookup_hash, seal
+    from onewindow.accounts.models import Staff, User
+    from onewindow.core.crypto import seal
     from onewindow.homecare import constants as c
     from onewindow.homecare.demo import CATALOGUE
-    from onewindow.homecare.models import Carer, Elder, Order, Provider, Service
+    from onewindow.homecare.models import Carer, Order, Provider, Service
     from onewindow.regions.constants import RegionLevel
     from onewindow.regions.models import Region
 
@@ -120,64 +114,111 @@ def load(elders: int, orders: int) -> None:
     Staff.objects.create(user=supervisor, name="监督员", employee_no="S1", roles=[Role.SUPERVISOR], region=district)
     print(f"regions, providers, carers: {time.perf_counter() - t0:.1f} s", flush=True)
 
-    sealed_addr = seal("拓东路18号3栋2单元501室")
-    batch = 5000
-    for start in range(0, elders, batch):
-        people = []
-        for i in range(start, min(elders, start + batch)):
-            number = f"530103{1930 + i % 35}{1 + i % 12:02d}{1 + i % 28:02d}{i % 1000:03d}{i // 1000 % 10}"
-            people.append(Person(name=f"老人{i}", id_number=number, id_number_hash=lookup_hash(f"B{i}"),
-                                 birth_date=date(1930 + i % 35, 1 + i % 12, 1 + i % 28)))
-        Person.objects.bulk_create(people, batch_size=batch)
-        rows = []
-        for person in people:
-            community = communities[rng.randrange(len(communities))]
-            rows.append(Elder(person=person, name=person.name, birth_date=person.birth_date or date(1940, 1, 1),
-                              community=community, region_path=community.path, address=sealed_addr,
-                              lng=102.7 + rng.random() * 0.2, lat=25.0 + rng.random() * 0.2,
-                              living=rng.choice(list(c.Living.values)), care_level=rng.choice([None, 0, 1, 2, 3, 4]),
-                              monthly_allowance=Decimal(rng.choice([0, 100, 200, 300, 400]))))
-        # the sealed address is the same ciphertext for all rows: loading speed, not realism
-        Elder.objects.bulk_create(rows, batch_size=batch)
-    print(f"{elders} elders: {time.perf_counter() - t0:.1f} s", flush=True)
-
-    elder_rows = list(Elder.objects.values_list("pk", "region_path", "community__parent_id"))
-    by_street: dict[int, list[Carer]] = {}
     index = {p.pk: n for n, p in enumerate(providers)}
+    carer_rows = []  # (street, n-th carer of the street, carer, provider): each street has 10 providers
     for carer in carers:
         n = index[carer.provider_id]
-        for sid in (streets[n % 10].pk, streets[(n + 1) % 10].pk):
-            by_street.setdefault(sid, []).append(carer)
-    now = timezone.now()
-    statuses = ([c.OrderStatus.CONFIRMED] * 15 + [c.OrderStatus.DELIVERED, c.OrderStatus.CANCELLED,
-                                                  c.OrderStatus.ASSIGNED, c.OrderStatus.DISPATCHED])
-    seq = 0
-    for start in range(0, orders, 20000):
-        rows = []
-        for _ in range(min(20000, orders - start)):
-            seq += 1
-            pk, path, street_id = elder_rows[rng.randrange(len(elder_rows))]
-            carer = rng.choice(by_street[street_id])
-            service = catalogue[rng.randrange(len(catalogue))]
-            at = now - timedelta(days=rng.randrange(0, 365), minutes=rng.randrange(0, 600))
-            status = rng.choice(statuses)
-            allowance = service.price if service.allowance_covered else Decimal("0.00")
-            done = status in (c.OrderStatus.CONFIRMED, c.OrderStatus.DELIVERED)
-            rows.append(Order(number=f"B{seq:012d}", elder_id=pk, region_path=path, service=service,
-                              provider_id=carer.provider_id, carer=carer, status=status, ordered_by="family",
-                              placed_at=at - timedelta(hours=3), scheduled_at=at, price=service.price,
-                              allowance_part=allowance, own_part=service.price - allowance,
-                              month=at.date().replace(day=1),
-                              checkin_at=at + timedelta(minutes=rng.randrange(-5, 40)) if done else None,
-                              checkout_at=at + timedelta(minutes=service.duration_minutes) if done else None,
-                              rating=rng.choice([3, 4, 5, 5]) if status == c.OrderStatus.CONFIRMED else None,
-                              confirmed_at=at + timedelta(hours=2) if status == c.OrderStatus.CONFIRMED else None))
-        Order.objects.bulk_create(rows, batch_size=5000)
-        if start % 200000 == 0:
-            print(f"  orders {start + len(rows)}: {time.perf_counter() - t0:.1f} s", flush=True)
+        carer_rows += [(streets[n % 10].pk, carer.pk, carer.provider_id),
+                       (streets[(n + 1) % 10].pk, carer.pk, carer.provider_id)]
     with connection.cursor() as cur:
-        cur.execute("ANALYZE")
-    print(f"{orders} orders: {time.perf_counter() - t0:.1f} s", flush=True)
+        cur.execute("SELECT setseed(0.42)")
+        cur.execute("CREATE TEMP TABLE b_comm (rn int PRIMARY KEY, id bigint, path text)")
+        cur.executemany("INSERT INTO b_comm VALUES (%s, %s, %s)",
+                        [(n + 1, k.pk, k.path) for n, k in enumerate(communities)])
+        cur.execute("CREATE TEMP TABLE b_carer (street_id bigint, rn int, carer_id bigint, provider_id bigint, "
+                    "PRIMARY KEY (street_id, rn))")
+        per_street: dict[int, int] = {}
+        rows = []
+        for street_id, carer_id, provider_id in carer_rows:
+            per_street[street_id] = per_street.get(street_id, 0) + 1
+            rows.append((street_id, per_street[street_id], carer_id, provider_id))
+        cur.executemany("INSERT INTO b_carer VALUES (%s, %s, %s, %s)", rows)
+        cur.execute("CREATE TEMP TABLE b_count AS SELECT street_id, count(*) AS n FROM b_carer GROUP BY street_id")
+        cur.execute("CREATE TEMP TABLE b_svc (rn int PRIMARY KEY, id bigint, price numeric, covered bool, "
+                    "minutes int)")
+        cur.executemany("INSERT INTO b_svc VALUES (%s, %s, %s, %s, %s)",
+                        [(n + 1, s.pk, s.price, s.allowance_covered, s.duration_minutes)
+                         for n, s in enumerate(catalogue)])
+
+        cur.execute(
+            "INSERT INTO accounts_person (public_id, created_at, updated_at, name, id_number, id_number_hash, "
+            "gender, birth_date, phone, phone_hash, address, region_path) "
+            "SELECT gen_random_uuid(), now(), now(), '老人' || g, %s, 'bench' || g, '', "
+            "make_date(1930 + g %% 35, 1 + g %% 12, 1 + g %% 28), '', '', '', '' "
+            "FROM generate_series(0, %s - 1) g", [seal("530103194001011234"), elders])
+        cur.execute(
+            "INSERT INTO homecare_elder (public_id, created_at, updated_at, name, birth_date, region_path, "
+            "address, lng, lat, care_mode, living, low_income, health_notes, care_level, monthly_allowance, "
+            "status, community_id, person_id) "
+            "SELECT gen_random_uuid(), now(), now(), p.name, p.birth_date, k.path, %s, p.lng, p.lat, %s, "
+            "(%s::text[])[1 + floor(p.r1 * 4)::int], false, '', "
+            "(ARRAY[NULL, 0, 1, 2, 3, 4]::smallint[])[1 + floor(p.r2 * 6)::int], "
+            "(ARRAY[0, 100, 200, 300, 400])[1 + floor(p.r3 * 5)::int], %s, k.id, p.id "
+            "FROM (SELECT id, name, birth_date, 1 + floor(random() * 100)::int AS crn, "
+            "             102.7 + random() * 0.2 AS lng, 25.0 + random() * 0.2 AS lat, "
+            "             random() AS r1, random() AS r2, random() AS r3 "
+            "      FROM accounts_person WHERE id_number_hash LIKE 'bench%%') p "
+            "JOIN b_comm k ON k.rn = p.crn",
+            [seal("拓东路18号3栋2单元501室"), c.CareMode.HOME, list(c.Living.values), c.ElderStatus.ACTIVE])
+        print(f"{elders} elders: {time.perf_counter() - t0:.1f} s", flush=True)
+        cur.execute("CREATE TEMP TABLE b_elder AS SELECT row_number() OVER (ORDER BY e.id)::int AS rn, e.id, "
+                    "e.region_path, k.parent_id AS street_id FROM homecare_elder e "
+                    "JOIN regions_region k ON k.id = e.community_id")
+        cur.execute("CREATE UNIQUE INDEX ON b_elder (rn)")
+        cur.execute("ANALYZE b_elder")
+
+    dropped = indexes_drop([Order._meta.db_table])
+    # By age, as a running platform has them: orders of the coming week dispatched or assigned;
+    # of the last two days in every state of the visit; older ones mostly confirmed (15 in 17),
+    # the rest delivered but not yet confirmed, or cancelled.
+    S = c.OrderStatus
+    ahead = [S.ASSIGNED, S.ASSIGNED, S.DISPATCHED]
+    recent = [S.CONFIRMED, S.DELIVERED, S.IN_SERVICE, S.ASSIGNED]
+    older = [S.CONFIRMED] * 15 + [S.DELIVERED, S.CANCELLED]
+    batch = 500_000
+    with connection.cursor() as cur:
+        for start in range(1, orders + 1, batch):
+            end = min(orders, start + batch - 1)
+            cur.execute(
+                "INSERT INTO homecare_order (public_id, created_at, updated_at, number, region_path, status, "
+                "ordered_by, channel, placed_at, dispatch_mode, dispatch_note, scheduled_at, note, price, "
+                "allowance_part, own_part, month, checkin_at, checkin_check, checkin_note, checkin_photo, "
+                "checkout_at, checkout_photo, work_notes, confirmed_at, rating, rating_comment, cancel_reason, "
+                "complaint_ticket, carer_id, elder_id, provider_id, service_id) "
+                "SELECT gen_random_uuid(), r.at - interval '3 hours', r.at, 'B' || lpad(r.g::text, 12, '0'), "
+                "e.region_path, r.status, 'family', 'web', r.at - interval '3 hours', 'rules', '', r.at, '', "
+                "s.price, CASE WHEN s.covered THEN s.price ELSE 0 END, "
+                "CASE WHEN s.covered THEN 0 ELSE s.price END, "
+                "date_trunc('month', r.at AT TIME ZONE 'Asia/Shanghai')::date, "
+                "CASE WHEN r.status IN ('confirmed', 'delivered', 'in_service') "
+                "     THEN r.at + make_interval(mins => r.late) END, "
+                "'', '', '', "
+                "CASE WHEN r.status IN ('confirmed', 'delivered') THEN r.at + make_interval(mins => s.minutes) END, "
+                "'', '', CASE WHEN r.status = 'confirmed' THEN r.at + interval '2 hours' END, "
+                "CASE WHEN r.status = 'confirmed' THEN (ARRAY[3, 4, 5, 5])[1 + floor(r.x * 4)::int] END, "
+                "'', '', '', t.carer_id, e.id, t.provider_id, s.id "
+                "FROM (SELECT *, CASE WHEN at > now() THEN (%s::text[])[1 + floor(pick * %s)::int] "
+                "                     WHEN at > now() - interval '2 days' THEN (%s::text[])[1 + floor(pick * %s)::int] "
+                "                     ELSE (%s::text[])[1 + floor(pick * %s)::int] END AS status "
+                "      FROM (SELECT g, now() - make_interval(days => floor(random() * 372)::int - 7, "
+                "                                            mins => floor(random() * 600)::int) AS at, "
+                "                   1 + floor(random() * %s)::int AS er, 1 + floor(random() * %s)::int AS sr, "
+                "                   random() AS cr, random() AS x, floor(random() * 45)::int - 5 AS late, "
+                "                   random() AS pick "
+                "            FROM generate_series(%s, %s) g) r0) r "
+                "JOIN b_elder e ON e.rn = r.er "
+                "JOIN b_svc s ON s.rn = r.sr "
+                "JOIN b_count n ON n.street_id = e.street_id "
+                "JOIN b_carer t ON t.street_id = e.street_id AND t.rn = 1 + floor(r.cr * n.n)::int",
+                [[str(v) for v in ahead], len(ahead), [str(v) for v in recent], len(recent),
+                 [str(v) for v in older], len(older), elders, len(catalogue), start, end])
+            print(f"  orders {end}: {time.perf_counter() - t0:.1f} s", flush=True)
+    indexes_create(dropped)
+    with connection.cursor() as cur:
+        # VACUUM, not only ANALYZE: a first reader of freshly loaded rows sets their hint bits and
+        # rewrites every page (a first settlement run took 10× its later runs without it)
+        cur.execute("VACUUM ANALYZE")
+    print(f"{orders} orders (indexes rebuilt): {time.perf_counter() - t0:.1f} s", flush=True)
 
 
 def measure(repeat: int) -> dict[str, object]:
@@ -221,10 +262,25 @@ def measure(repeat: int) -> dict[str, object]:
         assert r.status_code == 200, r.status_code
 
     out["figures_page"] = timed(page, max(5, repeat // 5))
+    print("provider_figures_selector:", out["provider_figures_selector"], "figures_page:", out["figures_page"],
+          flush=True)
     from onewindow.homecare.models import Settlement, SettlementLine
 
-    SettlementLine.objects.all().delete()  # a run from scratch each time the bench runs
-    Settlement.objects.all().delete()
+    # Earlier months are settled once, untimed (a running platform settled them month by month);
+    # the timed run is the monthly one: last month's confirmed orders and late confirmations.
+    before = rules.month_start(last_month - timedelta(days=1))
+    if not Settlement.objects.filter(month=before).exists():
+        t = time.perf_counter()
+        history = services.settlement_run(actor=supervisor, month=before)
+        out["history_settled"] = {"seconds": round(time.perf_counter() - t, 1),
+                                  "lines": sum(s.order_count for s in history)}
+        print("history_settled:", out["history_settled"], flush=True)
+
+    def clear_last_month() -> None:
+        SettlementLine.objects.filter(settlement__month=last_month).delete()
+        Settlement.objects.filter(month=last_month).delete()
+
+    clear_last_month()
     tracemalloc.start()
     t = time.perf_counter()
     done = services.settlement_run(actor=supervisor, month=last_month)
@@ -233,10 +289,10 @@ def measure(repeat: int) -> dict[str, object]:
     tracemalloc.stop()
     out["settlement_run"] = {"seconds": round(seconds, 1), "peak_python_mb": round(peak / 1e6, 1),
                              "statements": len(done), "lines": sum(s.order_count for s in done)}
+    print("settlement_run:", out["settlement_run"], flush=True)
     # the same run row by row (the path SQLite uses; PostgreSQL's before ADR 0021), for comparison
     set_based = sorted((s.provider_id, s.order_count, s.elder_count, s.total_allowance) for s in done)
-    SettlementLine.objects.all().delete()
-    Settlement.objects.all().delete()
+    clear_last_month()
     t = time.perf_counter()
     rows = services.settlement_run(actor=supervisor, month=last_month, set_based=False)
     seconds = time.perf_counter() - t
@@ -253,7 +309,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
     if not args.keep:
-        _recreate(BENCH_URL)
+        recreate_database(BENCH_URL)
     import django
 
     django.setup()

@@ -9,7 +9,7 @@ Runs against "<database>_bench" (dropped and created afresh unless --keep finds 
 Loads persons, their e-licences and ``per-person`` library materials each with COPY (10 of the
 50 match the item's materials, some superseded, expired or withdrawn from reuse), then measures
 after a warm-up, for random persons:
-- the checklist plan of a case with 10 materials (``cases.services._materials_plan``: the
+- the checklist plan of a case with 10 materials (``cases.services.materials._materials_plan``: the
   holder's e-licences and library materials matched to the catalogue, levels and sources);
 - the library lookup alone (``materials.selectors.library_for_keys``);
 - the whole online draft creation (case + 10 checklist rows + audit) through the service;
@@ -234,7 +234,7 @@ def main() -> None:
     reused = [0]
 
     def plan() -> None:
-        rows = case_services._materials_plan(version, holder=rng.choice(pool), catalogue=catalogue)
+        rows = case_services.materials._materials_plan(version, holder=rng.choice(pool), catalogue=catalogue)
         reused[0] += sum(1 for r in rows if r.state == "library")
 
     report("checklist of a case with 10 materials (plan)", timed(plan, args.repeat))

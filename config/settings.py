@@ -292,6 +292,10 @@ ONEWINDOW_AUTH_CACHE_SECONDS = float(env("ONEWINDOW_AUTH_CACHE_SECONDS", "0" if 
 # The working-day calendar is cached per process and its version checked at most this often.
 ONEWINDOW_CALENDAR_CHECK_SECONDS = float(env("ONEWINDOW_CALENDAR_CHECK_SECONDS",
                                              "0" if "pytest" in sys.modules else "5"))
+# Catalogue items an application reads (item, department, published version, materials) are
+# cached per process and the catalogue's revision checked at most this often (ADR 0022).
+ONEWINDOW_CATALOG_CHECK_SECONDS = float(env("ONEWINDOW_CATALOG_CHECK_SECONDS",
+                                            "0" if "pytest" in sys.modules else "5"))
 
 # Self-hosted CAPTCHA images (django-simple-captcha), digits only: easy to read aloud and type.
 CAPTCHA_CHALLENGE_FUNCT = "onewindow.accounts.signin.digits_challenge"

@@ -15,6 +15,7 @@ from ninja.files import UploadedFile
 from onewindow.accounts.auth import API_AUTH
 from onewindow.accounts.models import Enterprise, Person, ServiceHall, Staff
 from onewindow.accounts.scope import scope_for
+from onewindow.catalog import selectors as catalog_selectors
 from onewindow.catalog.models import ServiceItem, Theme
 from onewindow.core.concurrency import GET_EXTRA, WRITE_EXTRA, not_modified, require_if_match, version_tag
 from onewindow.core.errors import DomainError, NotFound, ValidationFailed
@@ -596,12 +597,7 @@ def my_notifications_read(request: HttpRequest, payload: ReadIn) -> dict[str, in
 
 # --- Drafts and submission --------------------------------------------------------------------
 def _item(item_id: UUID) -> ServiceItem:
-    found = (ServiceItem.objects.select_related("department", "department__region", "current_version")
-             .defer("department__region__geometry").filter(public_id=item_id).order_by()[:1])
-    item = found[0] if found else None
-    if item is None:
-        raise NotFound("找不到该事项", code="item_not_found")
-    return item
+    return catalog_selectors.item_for_application(public_id=item_id)  # cached per process
 
 
 def _enterprise(request: HttpRequest, enterprise_id: UUID | None) -> Enterprise | None:

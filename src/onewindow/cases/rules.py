@@ -440,7 +440,7 @@ def id_tail_normalise(value: str) -> str:
 
 def id_tail_matches(full: str, tail: str) -> bool:
     """Constant-time comparison of the end of ``full`` with ``tail``."""
-    if not full or not tail or len(tail) > len(full):
+    if not tail:  # full[-0:] would be the whole of it; a longer tail or an empty full never compares equal
         return False
     return hmac.compare_digest(full.upper()[-len(tail):].encode(), tail.upper().encode())
 
@@ -479,7 +479,7 @@ def upload_check(*, name: str, size: int, head: bytes, max_bytes: int,
         raise ValidationFailed(message, code="case_file_empty", fields={field: message})
     if size > max_bytes:
         message = (f"文件{label}大小为 {size / 1024 / 1024:.1f} MB，"
-                   f"超过 {max_bytes / 1024 / 1024:.0f} MB 的上限，请压缩后重新上传")
+                   f"超过 {max_bytes / 1024 / 1024:g} MB 的上限，请压缩后重新上传")
         raise ValidationFailed(message, code="case_file_too_large", fields={field: message})
     kind = file_kind_sniff(head)
     if kind is None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from onewindow.accounts.constants import Role
@@ -126,6 +127,62 @@ def published_versions_for_index() -> QuerySet[ServiceItemVersion]:
                           Prefetch("item__themes", queryset=Theme.objects.order_by("order")))
         .order_by("item_id")
     )
+
+
+# --- Items for applications, cached per process -------------------------------------------------
+# An application (window intake, online draft, bundle) reads its item with the department and
+# the published version, then the version's materials: two queries on every intake for data
+# that changes only when the catalogue is published. They are kept per process, stamped with
+# ``catalog_revision()`` (bumped in the same transaction as every publish, retire and import),
+# which is read at most every ``ONEWINDOW_CATALOG_CHECK_SECONDS`` (0 in the test suite); the
+# publishing process forgets its copies as soon as the publish commits (ADR 0022).
+_ITEMS_MAX = 4096
+_items: dict[str, ServiceItem] = {}
+_items_revision: int | None = None
+_items_checked_at = 0.0
+
+
+def item_for_application(*, public_id: UUID | str) -> ServiceItem:
+    """The item with its department (and region, without the shape) and its current version,
+    the version's materials prefetched (``version.materials.all()`` makes no query). Shared by
+    every request of the process: callers read it and never change it."""
+    global _items_revision, _items_checked_at
+    import time
+
+    from django.conf import settings
+
+    key = str(public_id)
+    interval = float(getattr(settings, "ONEWINDOW_CATALOG_CHECK_SECONDS", 0))
+    now = time.monotonic()
+    if _items_revision is None or now - _items_checked_at >= interval:
+        revision = catalog_revision()
+        if revision != _items_revision:
+            _items.clear()
+            _items_revision = revision
+        _items_checked_at = now
+    item = _items.get(key)
+    if item is None:
+        try:
+            found = list(ServiceItem.objects.select_related("department", "department__region", "current_version")
+                         .defer("department__region__geometry")
+                         .prefetch_related("current_version__materials")
+                         .filter(public_id=key).order_by()[:1])
+        except (ValueError, TypeError, DjangoValidationError):
+            found = []
+        item = found[0] if found else None
+        if item is None:  # not remembered: creating an item does not bump the revision
+            raise NotFound("找不到该事项", code="item_not_found")
+        if len(_items) >= _ITEMS_MAX:
+            _items.clear()
+        _items[key] = item
+    return item
+
+
+def item_cache_clear() -> None:
+    """Forget the cached items (on commit of a publish in this process; tests)."""
+    global _items_revision
+    _items.clear()
+    _items_revision = None
 
 
 # --- Public reads -----------------------------------------------------------------------------

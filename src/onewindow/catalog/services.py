@@ -47,6 +47,7 @@ from .rules import (
 from .selectors import (
     catalog_can_manage,
     catalog_is_administrator,
+    item_cache_clear,
     version_elements,
     version_snapshot,
 )
@@ -56,7 +57,9 @@ CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z\-_.]{2,119}$")
 
 # --- Helpers ----------------------------------------------------------------------------------
 def catalog_revision_bump(*, now: datetime | None = None) -> None:
-    """Advance the revision the search index compares against. Call inside a transaction."""
+    """Advance the revision the search index and the item cache compare against. Call inside a
+    transaction; this process forgets its cached items when it commits."""
+    transaction.on_commit(item_cache_clear)
     updated = CatalogRevision.objects.filter(id=1).update(value=F("value") + 1,
                                                           changed_at=now or timezone.now())
     if not updated:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from datetime import datetime
@@ -45,6 +46,15 @@ class LocalTimeJSONEncoder(NinjaJSONEncoder):
 
 class LocalTimeRenderer(JSONRenderer):
     encoder_class = LocalTimeJSONEncoder
+
+
+def api_json(data: Any, *, status: int = 200) -> HttpResponse:
+    """The response the API's renderer gives for ``data``, for hot lists that build their answer
+    from trusted rows already in the declared schema's shape (key order included): the same
+    bytes as validating and dumping it again, without that cost (≈ 0.1 ms a row). The operation
+    still declares its ``response=`` schema, and the test client checks answers against it."""
+    return HttpResponse(json.dumps(data, cls=LocalTimeJSONEncoder), status=status,
+                        content_type="application/json; charset=utf-8")
 
 
 class OneWindowAPI(NinjaAPI):

@@ -14,6 +14,7 @@ House code (房屋编码), see docs/grid.md::
 
 from __future__ import annotations
 
+import calendar
 import math
 import re
 from dataclasses import dataclass
@@ -248,9 +249,7 @@ def add_months(day: date, months: int) -> date:
     month = day.month - 1 + months
     year = day.year + month // 12
     month = month % 12 + 1
-    days_in = [31, 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28, 31, 30, 31, 30, 31, 31,
-               30, 31, 30, 31][month - 1]
-    return date(year, month, min(day.day, days_in))
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def registration_valid_until(*, arrived_on: date, planned_until: date | None, today: date) -> date:

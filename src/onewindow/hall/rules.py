@@ -113,8 +113,10 @@ class Hours:
 
     @property
     def last_take(self) -> time:
-        moment = datetime.combine(date(2000, 1, 3), self.closes_at) - timedelta(minutes=self.last_take_minutes)
-        return max(moment.time(), self.opens_at)
+        day = date(2000, 1, 3)
+        moment = datetime.combine(day, self.closes_at) - timedelta(minutes=self.last_take_minutes)
+        # compared as moments of one day: a lead longer than the morning must not wrap to last night
+        return max(moment, datetime.combine(day, self.opens_at)).time()
 
 
 def _hm(value: time) -> str:

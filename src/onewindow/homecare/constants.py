@@ -45,7 +45,9 @@ class CareLevel(models.IntegerChoices):
     LOST = 4, "能力完全丧失（完全失能）"
 
 
-# GB/T 42195-2022: four first-level indicators, 26 second-level items. (code, label, max score)
+# GB/T 42195-2022: four first-level indicators (附录 B: B.1 自理能力 32, B.2 基础运动能力 15,
+# B.3 精神状态 28, B.4 感知觉与社会参与 15), 26 second-level items. (code, label, max score)
+# B.2.4 上下楼梯 and B.4.4 使用交通工具外出 score 0–3; the binary items (攻击行为, 抑郁症状) 0–1.
 ASSESSMENT_SECTIONS: list[tuple[str, str, list[tuple[str, str, int]]]] = [
     ("self_care", "自理能力", [
         ("eating", "进食", 4), ("grooming", "修饰", 4), ("bathing", "洗澡", 4),
@@ -54,7 +56,7 @@ ASSESSMENT_SECTIONS: list[tuple[str, str, list[tuple[str, str, int]]]] = [
     ]),
     ("mobility", "基础运动能力", [
         ("bed_position", "床上体位转移", 4), ("bed_chair", "床椅转移", 4),
-        ("walking", "平地行走", 4), ("stairs", "上下楼梯", 4),
+        ("walking", "平地行走", 4), ("stairs", "上下楼梯", 3),
     ]),
     ("mental", "精神状态", [
         ("time_orientation", "时间定向", 4), ("space_orientation", "空间定向", 4),
@@ -64,7 +66,7 @@ ASSESSMENT_SECTIONS: list[tuple[str, str, list[tuple[str, str, int]]]] = [
     ]),
     ("perception", "感知觉与社会参与", [
         ("vision", "视力", 2), ("hearing", "听力", 2), ("daily_affairs", "执行日常事务", 4),
-        ("transport", "使用交通工具外出", 2), ("social", "社会交往能力", 4),
+        ("transport", "使用交通工具外出", 3), ("social", "社会交往能力", 4),
     ]),
 ]
 ASSESSMENT_ITEMS: dict[str, tuple[str, int]] = {

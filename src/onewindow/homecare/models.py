@@ -261,6 +261,9 @@ class Order(BaseModel):
                          opclasses=[*PATH_OPS, ""]),
             models.Index(fields=["provider", "status", "-scheduled_at"], name="hc_order_provider_idx"),
             models.Index(fields=["carer", "scheduled_at"], name="hc_order_carer_day_idx"),
+            # a carer's visits still open from earlier days (the day list's second branch)
+            models.Index(fields=["carer", "scheduled_at"], name="hc_order_carer_open_idx",
+                         condition=Q(status__in=["assigned", "in_service"])),
             models.Index(fields=["elder", "month"], name="hc_order_elder_month_idx"),
             models.Index(fields=["month", "provider"], name="hc_order_month_idx", include=["status", "region_path"]),
             models.Index(fields=["provider", "month", "status"], name="hc_order_settle_idx",

@@ -161,7 +161,7 @@ def point_clean(lng: object, lat: object, *, field: str = "lng") -> tuple[float,
         x, y = float(str(lng)), float(str(lat))
     except ValueError:
         raise ValidationFailed("坐标应为数字", code="coordinates_invalid", fields={field: "坐标应为数字"}) from None
-    if not (-180 <= x <= 180 and -90 <= y <= 90) or math.isnan(x) or math.isnan(y):
+    if not (-180 <= x <= 180 and -90 <= y <= 90):  # NaN fails every comparison, so it is refused too
         raise ValidationFailed("坐标超出范围", code="coordinates_invalid", fields={field: "坐标超出范围"})
     return x, y
 

@@ -75,11 +75,11 @@ class ParsedDistrict:
 
 
 def district_code_normalise(value: str) -> str:
-    """The 6-digit county code from "530103" or "530103000000"."""
-    code = (value or "").strip()
-    if len(code) == 12 and code.isdigit() and code.endswith("000000"):
+    """The 6-digit county code from "530103" or "530103000000" (full-width digits read as ASCII)."""
+    code = unicodedata.normalize("NFKC", value or "").strip()
+    if _digits(code, 12) and code.endswith("000000"):
         code = code[:6]
-    if len(code) != 6 or not code.isdigit() or code.endswith("00"):
+    if not _digits(code, 6) or code.endswith("00"):
         msg = f"区县代码“{value}”格式不正确，应为6位（如 530103）或12位（如 530103000000）"
         raise ValidationFailed(msg, code="district_code_invalid", fields={"district_code": msg})
     return code

@@ -91,6 +91,7 @@ class RegionChain:
 def region_locate_cache_clear() -> None:
     with _PREPARED_LOCK:
         _PREPARED.clear()
+    region_rows_cache_clear()
 
 
 def _version(region: Region) -> tuple[Any, ...]:
@@ -135,16 +136,60 @@ def _check_point(lng: float, lat: float) -> None:
                                code="coordinates_invalid", fields=problems)
 
 
+# The regions' rows (bounding boxes and versions, no shapes) are kept per process too, so that
+# locating a point (every ticket and grid report with coordinates) reads no region row. A
+# process compares the table's stamp (newest updated_at, row count) at most every
+# REGION_ROWS_SECONDS and re-reads the rows when it changed; past REGION_ROWS_MAX regions it
+# keeps asking the database for the candidates of each point instead.
+REGION_ROWS_SECONDS = 0.0 if "pytest" in sys.modules else 5.0
+REGION_ROWS_MAX = 20_000
+_ROWS: dict[str, Any] = {"stamp": None, "rows": None, "checked_at": 0.0}
+_ROWS_LOCK = threading.Lock()
+
+
+def _region_rows() -> list[Region] | None:
+    """Every region with a bounding box (cached), or None when the cache is off or too large."""
+    if REGION_ROWS_SECONDS <= 0:
+        return None
+    now = time.monotonic()
+    if _ROWS["stamp"] is not None and now - _ROWS["checked_at"] < REGION_ROWS_SECONDS:
+        return _ROWS["rows"]  # type: ignore[no-any-return]
+    from django.db.models import Count, Max
+
+    figures = Region.objects.aggregate(newest=Max("updated_at"), rows=Count("id"))
+    stamp = (figures["newest"], figures["rows"])
+    with _ROWS_LOCK:
+        if stamp != _ROWS["stamp"]:
+            rows = None
+            if stamp[1] <= REGION_ROWS_MAX:
+                rows = list(Region.objects.filter(min_lng__isnull=False, max_lng__isnull=False,
+                                                  min_lat__isnull=False, max_lat__isnull=False)
+                            .only(*_LOCATE_FIELDS).order_by())
+            _ROWS["rows"], _ROWS["stamp"] = rows, stamp
+        _ROWS["checked_at"] = now
+        return _ROWS["rows"]  # type: ignore[no-any-return]
+
+
+def region_rows_cache_clear() -> None:
+    with _ROWS_LOCK:
+        _ROWS.update(stamp=None, rows=None, checked_at=0.0)
+
+
 def _containing(lng: float, lat: float) -> list[Region]:
     """Regions whose polygon covers the point, deepest level first, then by code."""
     from shapely.geometry import Point
 
     _check_point(lng, lat)
-    candidates = list(
-        Region.objects.filter(min_lng__lte=lng, max_lng__gte=lng,
-                              min_lat__lte=lat, max_lat__gte=lat)
-        .only(*_LOCATE_FIELDS)
-    )
+    rows = _region_rows()
+    if rows is not None:
+        candidates = [r for r in rows  # the cached rows all have a bounding box
+                      if r.min_lng <= lng <= r.max_lng and r.min_lat <= lat <= r.max_lat]  # type: ignore[operator]
+    else:
+        candidates = list(
+            Region.objects.filter(min_lng__lte=lng, max_lng__gte=lng,
+                                  min_lat__lte=lat, max_lat__gte=lat)
+            .only(*_LOCATE_FIELDS)
+        )
     if not candidates:
         return []
     prepared = _prepared_for(candidates)

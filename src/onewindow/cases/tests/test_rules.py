@@ -493,3 +493,188 @@ def test_review_plan_never_puts_issuing_the_result_before_the_decision():
     assert [(p.name, p.kind) for p in plan] == [("审核登记", "review"), ("决定", "decision")]
     plan = rules.review_plan([{"name": "审查"}, {"name": "审批决定"}, {"name": "制证发证"}])
     assert [p.name for p in plan] == ["审查", "审批决定"] and plan[-1].is_decision
+
+
+# --- Exact words, fields and edges (issue 9, third mutation round) -----------------------------
+def test_each_transition_refusal_has_its_exact_words_and_detail():
+    with raises_code(Conflict, "case_transition_illegal") as err:
+        rules.transition_check(action="accept", status="draft", roles=[CLERK])
+    assert err.value.message == "办件当前状态为“草稿”，不能执行“受理”"
+    assert err.value.detail == {"action": "accept", "status": "draft"}
+    with raises_code(Conflict, "case_channel_illegal") as err:
+        rules.transition_check(action="prereview", status="submitted", roles=[CLERK], channel="window")
+    assert err.value.message == "窗口受理的办件没有“预审通过”环节"
+    assert err.value.detail == {"action": "prereview", "channel": "window"}
+    with raises_code(Conflict, "case_prereview_required") as err:
+        rules.transition_check(action="accept", status="submitted", roles=[CLERK], channel="kiosk")
+    assert err.value.message == "网上申请须先通过预审才能受理"
+    with raises_code(Conflict, "case_no_step") as err:
+        rules.transition_check(action="complete_step", status="accepted", roles=[REVIEWER])
+    assert err.value.message == "该事项没有待完成的审查环节，请直接作出决定"
+    with raises_code(Conflict, "case_step_is_decision") as err:
+        rules.transition_check(action="complete_step", status="accepted", roles=[REVIEWER], step=DECIDE)
+    assert err.value.message == "“决定”是决定环节，请作出准予或不予许可的决定"
+    with raises_code(Conflict, "case_decision_not_reached") as err:
+        rules.transition_check(action="refuse", status="in_review", roles=[REVIEWER], step=REVIEW)
+    assert err.value.message == "尚未到决定环节，当前环节为“审查”"
+    with raises_code(Conflict, "case_result_not_issued") as err:
+        rules.transition_check(action="deliver", status="approved", roles=[CLERK], result_ready=False)
+    assert err.value.message == "办理结果（证照或批准文书）尚未出具，不能送达"
+    with raises_code(Conflict, "case_resume_invalid") as err:
+        rules.transition_check(action="resubmit", status="supplement", roles=[APPLICANT])
+    assert err.value.message == "办件暂停前的状态无效，无法恢复计时"
+    with raises_code(PermissionDenied, "case_role_forbidden") as err:
+        rules.transition_check(action="close", status="delivered", roles=[APPLICANT])
+    assert err.value.message == "“办结归档”只能由窗口受理人员、部门审批人员、系统办理"
+    assert err.value.detail == {"action": "close", "roles": sorted({CLERK, REVIEWER, SYSTEM})}
+    with raises_code(ValidationFailed, "case_action_unknown") as err:
+        rules.transition_get("teleport")
+    assert err.value.message == "未知的办理操作：teleport"
+
+
+def test_status_and_role_labels():
+    assert rules.status_label("in_review") == str(CaseStatus.IN_REVIEW.label)
+    assert rules.status_label("lost") == "lost"
+    labels = rules.ROLE_LABELS
+    everyone = ["zeta", SYSTEM, "alpha", LEADER, APPLICANT, REVIEWER, CLERK, CLERK]
+    assert rules.roles_label(everyone) == "、".join(
+        [labels[APPLICANT], labels[CLERK], labels[REVIEWER], labels[LEADER], labels[SYSTEM], "alpha", "zeta"])
+    assert rules.roles_label([]) == ""
+
+
+def test_allowed_actions_pass_on_the_resume_status_and_result():
+    assert rules.allowed_actions(status="supplement", roles=[APPLICANT], resume_status="in_review") == [
+        "resubmit", "withdraw"]
+    assert rules.allowed_actions(status="supplement", roles=[APPLICANT]) == ["withdraw"]
+    assert rules.allowed_actions(status="approved", roles=[CLERK]) == ["deliver"]
+    assert rules.allowed_actions(status="approved", roles=[CLERK], result_ready=True) == ["deliver"]
+    assert rules.allowed_actions(status="approved", roles=[CLERK], result_ready=False) == []
+
+
+def test_reason_lengths_and_the_callers_field():
+    assert rules.reason_check("refuse", " 违法 ") == "违法"
+    with raises_code(ValidationFailed, "case_reason_required", field="opinion") as err:
+        rules.reason_check("refuse", " 否 ", field="opinion")
+    assert err.value.message == "“不予许可”须写明理由"
+    assert len(rules.reason_check("refuse", "因" * 2000)) == 2000
+    with raises_code(ValidationFailed, "case_reason_too_long", field="opinion") as err:
+        rules.reason_check("approve", "因" * 2001, field="opinion")
+    assert err.value.message == "理由过长（不超过2000字）"
+    assert err.value.fields == {"opinion": "理由过长（不超过2000字）"}
+
+
+def test_review_plan_roles_names_and_odd_rows():
+    plan = rules.review_plan(["nonsense", {"name": "审查", "handler_role": "科室负责人"}, {"name": "审批"}])
+    assert [(p.name, p.kind, p.roles) for p in plan] == [
+        ("审查", "review", (LEADER,)), ("审批", "decision", (REVIEWER, LEADER))]
+    long = rules.review_plan([{"name": "审" * 45}])
+    assert long[0].name == "审" * 40 and long[1] == rules.StepPlan("决定", "decision", (REVIEWER, LEADER))
+    early = rules.review_plan([{"name": "审批"}, {"name": "复核"}])
+    assert early[0] == rules.StepPlan("审批", "review", (REVIEWER, LEADER))
+    assert early[2] == rules.StepPlan("决定", "decision", (REVIEWER, LEADER))
+
+
+def test_inspection_record_names_each_missing_part_and_caps_lengths():
+    with raises_code(ValidationFailed, "case_inspection_record") as err:
+        rules.inspection_record_check(None)
+    assert err.value.message == "现场勘察记录不完整"
+    assert err.value.fields == {"record.date": "请填写勘察日期", "record.place": "请填写勘察地点",
+                                "record.inspectors": "请填写勘察人员", "record.findings": "请填写勘察情况"}
+    ok = rules.inspection_record_check({"date": " 2026-10-09 ", "place": "场", "inspectors": "张三",
+                                        "findings": "况" * 1200})
+    assert ok == {"date": "2026-10-09", "place": "场", "inspectors": "张三", "findings": "况" * 1000}
+
+
+def test_a_natural_pause_within_one_day_adds_nothing_and_working_days_count_back():
+    cal = official()
+    assert rules.pause_days(cal, rules.Pause(start=at(10, 12, 9), end=at(10, 12, 17)), unit="natural") == 0
+    # three working days before Tuesday 13 October 2026: 12 Oct, Saturday 10 Oct (make-up day), 9 Oct
+    assert rules.subtract_working_days(cal, date(2026, 10, 13), 3) == date(2026, 10, 9)
+    assert rules.subtract_working_days(cal, date(2026, 10, 13), 2) == date(2026, 10, 10)
+
+
+def test_the_clock_runs_only_before_a_decision_and_outside_pauses():
+    assert [s for s in CaseStatus.values if rules.clock_runs(s)] == ["submitted", "prereviewed", "accepted",
+                                                                      "in_review"]
+
+
+def test_case_number_limits():
+    for bad in (None, "53010", "53a103"):
+        with pytest.raises(ValueError, match=r"^area code must be 6 digits$"):
+            rules.case_number_key(bad, date(2026, 1, 1))
+    key = rules.case_number_key("530103", date(2026, 1, 2))
+    assert key == "53010320260102"
+    with raises_code(Conflict, "case_number_exhausted") as err:
+        rules.case_number_format(key, 0)
+    assert err.value.message == "当日办件编号已用尽，请联系管理员"
+    assert rules.case_number_normalise(None) == "" and rules.id_tail_normalise(None) == ""
+
+
+def test_an_id_tail_may_be_the_whole_number_but_never_empty():
+    assert rules.id_tail_matches("001X", "001x")
+    assert not rules.id_tail_matches("01X", "001X")
+    assert not rules.id_tail_matches("", "")
+    assert not rules.id_tail_matches("53010319800101001X", "")
+
+
+def test_upload_refusals_word_for_word():
+    with raises_code(ValidationFailed, "case_file_empty", field="file") as err:
+        rules.upload_check(name=None, size=0, head=b"", max_bytes=100)
+    assert err.value.message == "文件“文件”是空文件，请重新选择"
+    assert err.value.fields == {"file": "文件“文件”是空文件，请重新选择"}
+    assert rules.upload_check(name="a.pdf", size=1, head=b"%PDF-", max_bytes=1) is rules.PDF
+    limit = 10 * 1024 * 1024
+    with raises_code(ValidationFailed, "case_file_too_large", field="material") as err:
+        rules.upload_check(name="长" * 70, size=11481908, head=b"%PDF-", max_bytes=limit, field="material")
+    expected = f"文件“{'长' * 60}”大小为 11.0 MB，超过 10 MB 的上限，请压缩后重新上传"
+    assert err.value.message == expected and err.value.fields == {"material": expected}
+    with raises_code(ValidationFailed, "case_file_too_large") as err:
+        rules.upload_check(name="a.pdf", size=2 * 1024 * 1024, head=b"%PDF-", max_bytes=1536 * 1024)
+    assert err.value.message == "文件“a.pdf”大小为 2.0 MB，超过 1.5 MB 的上限，请压缩后重新上传"
+    with raises_code(ValidationFailed, "case_file_type", field="file") as err:
+        rules.upload_check(name="a.exe", size=3, head=b"MZ\x90", max_bytes=100)
+    expected = "文件“a.exe”不是 PDF、JPG 或 PNG 文件（按文件内容识别，与文件名无关），请转换后重新上传"
+    assert err.value.message == expected and err.value.fields == {"file": expected}
+
+
+def test_file_hashes_and_display_names():
+    import hashlib
+
+    assert rules.sha256_hex([b"a", b"bc"]) == hashlib.sha256(b"abc").hexdigest()
+    assert rules.sha256_hex([]) == hashlib.sha256(b"").hexdigest()
+    assert rules.safe_filename(None) == "file" and rules.safe_filename("a/<>") == "file"
+    assert rules.safe_filename("名" * 150 + ".pdf") == "名" * 96 + ".pdf"
+    assert rules.safe_filename("a\x1fb\x7fc.pdf") == "abc.pdf"
+
+
+def test_material_and_supplement_refusals_word_for_word():
+    views = [rules.MaterialView("营业执照", True, False), rules.MaterialView("身份证", True, False)]
+    with raises_code(ValidationFailed, "case_materials_missing", field="materials") as err:
+        rules.materials_check(views)
+    assert err.value.message == "以下必要材料尚未提交：营业执照、身份证"
+    assert err.value.fields == {"materials": err.value.message}
+    assert err.value.detail == {"missing": ["营业执照", "身份证"]}
+    assert rules.materials_check([rules.MaterialView("委托书", False, False)]) is None
+    with raises_code(ValidationFailed, "case_supplement_material") as err:
+        rules.supplement_items_clean([{"name": "x", "material_id": "m9"}], known=["m1"])
+    assert err.value.message == "补正清单中的材料不属于该办件"
+    assert err.value.fields == {"items": "补正清单中的材料不属于该办件"}
+    with raises_code(ValidationFailed, "case_supplement_items_required") as err:
+        rules.supplement_items_clean([])
+    assert err.value.message == "请列出需要补正的材料或内容（一次性告知）"
+    assert err.value.fields == {"items": "请列出需要补正的材料或内容（一次性告知）"}
+
+
+def test_rating_refusals_word_for_word():
+    message = "请选择评价等级（非常满意、满意、基本满意、不满意、非常不满意）"
+    with raises_code(ValidationFailed, "rating_level_invalid") as err:
+        rules.rating_level_check("x")
+    assert err.value.message == message and err.value.fields == {"level": message}
+    with raises_code(ValidationFailed, "rating_comment_required") as err:
+        rules.rating_comment_check(1, "")
+    assert err.value.message == "差评请简要说明原因，以便部门整改"
+    assert err.value.fields == {"comment": "差评请简要说明原因，以便部门整改"}
+    with raises_code(ValidationFailed, "rating_comment_too_long") as err:
+        rules.rating_comment_check(5, "好" * 1001)
+    assert err.value.message == "评价内容过长（不超过1000字）"
+    assert err.value.fields == {"comment": "评价内容过长（不超过1000字）"}

@@ -1,6 +1,6 @@
 """Working-day arithmetic without the database: real schedules and properties."""
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
 
 import chinese_calendar
@@ -370,3 +370,44 @@ def test_working_day_rules_in_order():
     assert cal.is_working_day(date(2027, 1, 1))  # official year: only listed days are holidays
     assert not is_working_day(WorkCalendar.build(), date(2027, 1, 1))  # assumed 元旦
     assert WorkCalendar.build().is_official_year(2027) is False and cal.is_official_year(2027) is True
+
+
+# --- Exact errors and the server's own zone (issue 9, third mutation round) -------------------
+class _NoOffset(tzinfo):
+    """A zone that knows no offset: Python treats such datetimes as naive."""
+
+    def utcoffset(self, dt):
+        return None
+
+    def dst(self, dt):
+        return None
+
+
+def test_a_zone_without_an_offset_is_naive_too():
+    with pytest.raises(ValueError, match=r"^naive datetime: pass an aware datetime \(Asia/Shanghai or UTC\)$"):
+        local_date(datetime(2026, 9, 30, 10, tzinfo=_NoOffset()))
+    with pytest.raises(ValueError, match=r"^naive datetime: pass an aware datetime \(Asia/Shanghai or UTC\)$"):
+        local_date(datetime(2026, 9, 30, 10))
+
+
+def test_errors_say_exactly_what_is_wrong():
+    cal = WorkCalendar.build(official_years=range(2020, 2030))
+    with pytest.raises(TypeError, match=r"^days must be an int$"):
+        add_working_days(cal, at(2026, 1, 5), 1.5)  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"^unknown unit 'lunar'$"):
+        add_days(cal, at(2026, 9, 30), 3, "lunar")
+    with pytest.raises(ValueError, match=r"^the interval is too long$"):
+        count_working_days(cal, date(2026, 1, 5), date(2026, 1, 5) + timedelta(days=7321))
+
+
+def test_dates_are_shanghai_dates_whatever_zone_the_server_runs_in(monkeypatch):
+    import time as clock
+
+    monkeypatch.setenv("TZ", "UTC")
+    clock.tzset()
+    try:
+        # 20:00 UTC on 1 January is 04:00 on 2 January in Shanghai
+        assert local_date(datetime(2026, 1, 1, 20, tzinfo=UTC)) == date(2026, 1, 2)
+    finally:
+        monkeypatch.undo()
+        clock.tzset()

@@ -74,7 +74,8 @@ def test_assessment_sets_level_and_allowance(care: Care) -> None:
         s[code] = 0
     s.update({"eating": 1, "grooming": 1, "dress_upper": 1, "urine": 1, "bowel": 1, "bed_position": 1})
     a = services.assessment_record(actor=care.worker.user, elder=care.elder, scores=s)
-    assert a.total == 90 - 20 - 18 and a.level == c.CareLevel.MODERATE
+    assert a.total == 90 - 19 - 18  # stairs scores 0–3 (GB/T 42195-2022 B.2.4)
+    assert a.level == c.CareLevel.MODERATE
     care.elder.refresh_from_db()
     assert care.elder.care_level == 2
     assert care.elder.monthly_allowance == Decimal("400.00")  # 失能 300 (highest base) + 低保 100

@@ -10,70 +10,7 @@ from onewindow.core.models import AuditEntry
 from onewindow.regions import selectors, services
 from onewindow.regions.constants import PlaceKind
 from onewindow.regions.models import Place
-from onewindow.regions.rules import GazetteerEntry, gazetteer_key, gazetteer_match
 from onewindow.regions.services import PlaceIn
-
-# --- Pure matching -------------------------------------------------------------------------------
-
-STREET_A = "/530103000000/530103001000/"
-STREET_B = "/530103000000/530103002000/"
-
-
-def _index(*entries: tuple[int, str, str, str, tuple[str, ...]]) -> dict[str, list[GazetteerEntry]]:
-    index: dict[str, list[GazetteerEntry]] = {}
-    for pk, name, kind, path, aliases in entries:
-        entry = GazetteerEntry(place_id=pk, name=name, kind=kind, region_id=pk, region_path=path)
-        for key in {gazetteer_key(x) for x in (name, *aliases)}:
-            index.setdefault(key, []).append(entry)
-    return index
-
-
-INDEX = _index(
-    (1, "盘龙区", "district", "/530103000000/", ()),
-    (2, "拓东街道", "street", STREET_A, ("拓东街道办事处",)),
-    (3, "鼓楼街道", "street", STREET_B, ()),
-    (4, "尚义社区", "community", STREET_A + "530103001001/", ("尚义社区居委会",)),
-    (5, "尚义社区第1网格", "grid", STREET_A + "530103001001/530103001001001/", ()),
-    (6, "白塔社区", "community", STREET_A + "530103001002/", ()),
-    (7, "银海畅园", "residence", STREET_A + "530103001001/530103001001001/", ("银海畅园小区",)),
-    (8, "建设路", "road", STREET_A, ()),
-    (9, "建设路", "road", STREET_B, ()),
-    (10, "桃源社区", "community", STREET_B + "530103002001/", ()),
-)
-
-
-@pytest.mark.parametrize(("text", "place"), [
-    ("盘龙区拓东街道尚义社区白塔路12号附近", "尚义社区"),
-    ("昆明市盘龙区 尚义社区居委会旁边", "尚义社区"),
-    ("尚义社区第1网格", "尚义社区第1网格"),
-    ("银海畅园小区3栋门口", "银海畅园"),  # a compound beats its community
-    ("拓东街道尚义社区银海畅园", "银海畅园"),
-    ("鼓楼街道建设路", "建设路"),  # the street tells the two roads apart
-    ("鼓楼街道", "鼓楼街道"),
-])
-def test_the_most_specific_consistent_place_wins(text, place):
-    found = gazetteer_match(text, INDEX)
-    assert found is not None and found.entry is not None and found.entry.name == place
-
-
-def test_a_place_in_conflict_with_the_street_named_loses():
-    found = gazetteer_match("鼓楼街道建设路", INDEX)
-    assert found.entry.place_id == 9
-    # 白塔社区 is in 拓东街道: "桃源社区" agrees with 鼓楼街道 and wins
-    found = gazetteer_match("鼓楼街道桃源社区（白塔社区对面）", INDEX)
-    assert found.entry.name == "桃源社区"
-
-
-def test_two_places_of_one_name_give_their_common_region():
-    found = gazetteer_match("建设路口有垃圾", INDEX)
-    assert found.ambiguous and found.candidates == 2 and found.region_path == "/530103000000/"
-
-
-def test_nothing_known_is_none():
-    assert gazetteer_match("今天早上", INDEX) is None
-    assert gazetteer_match("", INDEX) is None
-    assert gazetteer_key("１２号　楼（东）") == "12号楼东"
-
 
 # --- Database ------------------------------------------------------------------------------------
 
@@ -168,12 +105,3 @@ def test_demo_gazetteer_is_loaded_once_and_resolves_demo_addresses(settings, tmp
     assert found.chain.grid is not None  # its point lies in one of the community's grids
     road = selectors.address_resolve(text="白塔路88号")
     assert road.place_kind == "road" and road.chain.street.name == "拓东街道" and road.chain.community is None
-
-
-def test_a_vague_area_does_not_win_for_contradicting_nothing():
-    # the text names the district, a street, a community of it, and a road of another street
-    index = _index(*[(e.place_id, e.name, e.kind, e.region_path, ()) for entries in INDEX.values()
-                     for e in entries if e.name != "建设路"],
-                   (11, "白塔路", "road", STREET_B, ()))
-    found = gazetteer_match("昆明市盘龙区拓东街道尚义社区白塔路331号附近", index)
-    assert found.entry.name == "尚义社区"

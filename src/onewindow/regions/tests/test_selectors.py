@@ -103,3 +103,35 @@ def test_tree_reads(district: District) -> None:
         district.community_a1, district.community_a2]
     assert region_ancestors(region=district.grid_a1) == [
         district.district, district.street_a, district.community_a1, district.grid_a1]
+
+
+def test_region_rows_are_cached_per_process_and_follow_changes(
+    district: District, monkeypatch, django_assert_num_queries,  # type: ignore[no-untyped-def]
+) -> None:
+    """With the running process's interval, locating a point reads no region row; a change
+    (newest updated_at, row count) is seen at the next check."""
+    from onewindow.regions import selectors
+
+    monkeypatch.setattr(selectors, "REGION_ROWS_SECONDS", 3600.0)
+    with django_assert_num_queries(3):  # the table's stamp, the rows, the candidates' polygons
+        assert region_locate(lng=102.705, lat=25.005) == district.grid_a1
+    with django_assert_num_queries(0):
+        assert region_locate(lng=102.706, lat=25.006) == district.grid_a1
+        assert region_locate(lng=116.4, lat=39.9) is None
+    with django_assert_num_queries(1):  # only the polygons not parsed yet
+        assert region_locate(lng=102.74, lat=25.01) == district.community_a2
+    grid = district.grid_a1
+    grid.geometry = square(102.7125, 25.0, 0.0125)
+    grid.min_lng, grid.max_lng = 102.7125, 102.725
+    grid.save()
+    assert region_locate(lng=102.705, lat=25.005) == district.grid_a1  # within the interval
+    selectors._ROWS["checked_at"] -= 7200.0  # the interval has passed
+    with django_assert_num_queries(2):  # the stamp changed: the rows again (the polygon: cached)
+        assert region_locate(lng=102.705, lat=25.005) == district.community_a1
+    with django_assert_num_queries(1):  # the grid's new polygon, once
+        assert region_locate(lng=102.72, lat=25.005) == grid
+    monkeypatch.setattr(selectors, "REGION_ROWS_MAX", 2)  # too many regions to keep: ask each time
+    region_locate_cache_clear()
+    region_locate(lng=102.705, lat=25.005)
+    with django_assert_num_queries(1):  # the candidates (their polygons: cached)
+        assert region_locate(lng=102.705, lat=25.005) == district.community_a1

@@ -173,6 +173,48 @@ def test_calibrated_svc_copes_with_rare_classes_and_two_labels():
     assert two.predict_proba(["停车问题"]).shape == (1, 2)
 
 
+@pytest.mark.parametrize("n_classes", [2, 3])
+def test_joint_member_scores_like_the_svm_on_the_joined_features(n_classes):
+    """The joint member keeps one SVM's weights split between the n-gram features and the
+    embedding: its scores are the SVM's decision on [features | weight × embedding]."""
+    import scipy.sparse as sp
+    from sklearn.svm import LinearSVC
+
+    from onewindow.tickets.ensemble import JointMember
+
+    rng = np.random.default_rng(3)
+    features = sp.random(60, 40, density=0.2, format="csr", random_state=3, dtype=np.float32)
+    vectors = rng.normal(size=(60, 8)).astype(np.float32)
+    y = np.arange(60) % n_classes
+    weight = 0.5
+    joined = sp.hstack([features, sp.csr_matrix(vectors * weight)], format="csr")
+    svc = LinearSVC(C=1.0).fit(joined, y)
+    member = JointMember.split(svc.coef_, svc.intercept_, features.shape[1], weight=weight)
+    scores = member.scores(features, vectors)
+    assert scores.shape == (60, n_classes)
+    expected = svc.decision_function(joined)
+    if n_classes == 2:
+        expected = np.column_stack([-expected, expected])
+    assert np.allclose(scores, expected, atol=1e-4)
+    assert (scores.argmax(axis=1) == svc.predict(joined)).all()
+
+
+def test_auto_threshold_with_a_margin_asks_more_than_the_point_estimate():
+    from onewindow.tickets.ensemble import auto_threshold, wilson_lower
+
+    assert wilson_lower(19, 20, 0.0) == pytest.approx(0.95)
+    assert wilson_lower(19, 20, 1.0) < 0.95 < wilson_lower(190, 195, 1.0)
+    assert wilson_lower(0, 0, 1.0) == 0.0
+    # 100 suggestions: confidence 0.99 (all 60 right), 0.9 (35 of 40 right, the last 5 wrong)
+    proba = np.array([[0.99, 0.01]] * 60 + [[0.9, 0.1]] * 40)
+    targets = np.array([0] * 95 + [1] * 5)
+    point = auto_threshold(proba, targets)
+    assert point["threshold"] == 0.3 and point["auto_accuracy"] == 0.95
+    strict = auto_threshold(proba, targets, margin_z=1.0)
+    assert strict["threshold"] == 0.91 and strict["auto_share"] == 0.6
+    assert strict["auto_accuracy"] == 1.0
+
+
 def test_training_needs_two_labels():
     with raises_code(clf.ClassifierInputError, "classifier_too_few_labels"):
         clf.train(clf.LabelledData(texts=["a", "b"], labels=["x", "x"]))
@@ -328,6 +370,12 @@ def test_command_train_evaluate_crossval(tmp_path, models_root):
     assert 0 < cv["fast_stage"]["accuracy"] <= 1 and "auto_dispatch" in cv["fast_stage"]
     assert cv["near_duplicate_groups"]["rows_in_groups"] > 0
     assert isinstance(cv["confusions"], list)
+    # each fold model's own thresholds (chosen on its training rows) applied to its test rows
+    own = cv["auto_dispatch_own_threshold"]
+    assert set(own) == {"full", "fast"} and cv["random_state"] == 0
+    for figures in own.values():
+        assert 0 <= figures["auto_share"] <= 1
+        assert figures["auto_accuracy"] is None or 0 <= figures["auto_accuracy"] <= 1
 
     base = run("crossval", "--csv", str(train_csv), *common, "--folds", "3", "--baseline")
     assert base["model_kind"] == "baseline" and "baseline" not in base

@@ -1,0 +1,137 @@
+"""Helpers shared by the stages of the hotline's writes: outbox event names, clocks, the ticket's
+timeline event and audit entry, row locks, text and choice checks, role checks, phone numbers."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from onewindow.accounts.models import Department
+from onewindow.core.audit import audit_record
+from onewindow.core.errors import NotFound, PermissionDenied, ValidationFailed
+from onewindow.core.phones import phone_normalise
+
+from .. import constants as c
+from .. import selectors
+from ..models import (
+    Ticket,
+    TicketEvent,
+)
+
+logger = logging.getLogger(__name__)
+
+EVENT_TICKET_REPLIED = "ticket.replied"
+EVENT_TICKET_CLOSED = "ticket.closed"
+EVENT_TICKET_DISPATCHED = "ticket.dispatched"
+EVENT_TICKET_SITE_CHECKED = "ticket.site_checked"
+EVENT_TICKET_REOPENED = "ticket.reopened"
+EVENT_TICKET_MERGED = "ticket.merged"
+DUPLICATE_CANDIDATES = 200
+
+
+# --- Helpers ----------------------------------------------------------------------------------
+def _now(now: datetime | None) -> datetime:
+    return now or timezone.now()
+
+
+def _label(actor: Any) -> str:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return "系统"
+    return str(getattr(actor, "display_name", "") or actor.get_username())
+
+
+def _actor_id(actor: Any) -> int | None:
+    return actor.pk if getattr(actor, "is_authenticated", False) else None
+
+
+def _event(ticket: Ticket, *, actor: Any, action: str, at: datetime, from_status: str = "",
+           to_status: str = "", note: str = "", data: dict[str, Any] | None = None,
+           department: Department | None = None, save: bool = True) -> TicketEvent:
+    event = TicketEvent(
+        ticket=ticket, at=at, actor_id=_actor_id(actor), actor_label=_label(actor), action=action,
+        from_status=from_status, to_status=to_status or from_status, note=note[:2000],
+        data=data or {}, department=department,
+    )
+    if save:
+        event.save()
+    return event
+
+
+def _audit(actor: Any, ticket: Ticket, action: str, **summary: Any) -> None:
+    code = action if action in (c.AUDIT_TICKET_CREATE, c.AUDIT_TICKET_MERGE, c.AUDIT_TICKET_DEADLINE) \
+        else c.AUDIT_TICKET_TRANSITION
+    step = {"step": action} if code == c.AUDIT_TICKET_TRANSITION else {}
+    audit_record(actor=actor if getattr(actor, "is_authenticated", False) else None, action=code,
+                 obj=ticket, summary={"number": ticket.number, **step, **summary})
+
+
+def _locked(ticket: Ticket) -> Ticket:
+    """The ticket re-read under a row lock (the caller is inside a transaction)."""
+    fresh = Ticket.objects.select_for_update().get(pk=ticket.pk)
+    # keep related objects the caller already loaded
+    for name in ("category", "department", "region"):
+        cache = ticket._state.fields_cache.get(name)
+        if cache is not None and getattr(cache, "pk", None) == getattr(fresh, f"{name}_id"):
+            fresh._state.fields_cache[name] = cache
+    return fresh
+
+
+def _copy_back(target: Ticket, source: Ticket) -> None:
+    """Let the caller's object reflect what was saved."""
+    target.__dict__.update({k: v for k, v in source.__dict__.items() if k != "_state"})
+    target._state.fields_cache = dict(source._state.fields_cache)
+
+
+def _required_text(value: str, *, field_name: str, label: str, min_len: int = 2,
+                   max_len: int = 2000) -> str:
+    # a browser sends a line break as CRLF; counted as one character, as the page counts it
+    text = (value or "").replace("\r\n", "\n").strip()
+    if len(text) < min_len:
+        msg = f"请填写{label}" if not text else f"{label}过短（至少{min_len}个字）"
+        raise ValidationFailed(msg, code=f"{field_name}_required", fields={field_name: msg})
+    if len(text) > max_len:
+        msg = f"{label}最多 {max_len} 字，现有 {len(text)} 字，请删减 {len(text) - max_len} 字"
+        raise ValidationFailed(msg, code=f"{field_name}_too_long", fields={field_name: msg})
+    return text
+
+
+def _choice(value: str, choices: Any, *, field_name: str, label: str) -> str:
+    if value not in choices.values:
+        msg = f"{label}取值无效"
+        raise ValidationFailed(msg, code=f"{field_name}_invalid", fields={field_name: msg})
+    return str(value)
+
+
+def _require(condition: bool, message: str = "您没有执行此操作的权限", code: str = "permission_denied") -> None:
+    if not condition:
+        raise PermissionDenied(message, code=code)
+
+
+def _require_visible(actor: Any, ticket: Ticket) -> None:
+    if actor is not None and not selectors.ticket_visible(actor, ticket):
+        raise NotFound("找不到该工单，或您无权查看", code="ticket_not_found")
+
+
+def _require_dispatcher(actor: Any, ticket: Ticket) -> None:
+    _require_visible(actor, ticket)
+    _require(selectors.is_dispatcher(actor), "只有热线话务员或监督管理人员可以派单", "not_dispatcher")
+
+
+def _require_supervisor(actor: Any, ticket: Ticket) -> None:
+    _require_visible(actor, ticket)
+    _require(selectors.is_supervisor(actor), "只有监督管理人员可以执行此操作", "not_supervisor")
+
+
+def _require_owner(actor: Any, ticket: Ticket) -> None:
+    _require_visible(actor, ticket)
+    _require(selectors.is_department_handler(actor, ticket.department_id),
+             "只有承办部门的工作人员可以执行此操作", "not_owner_department")
+
+
+def phone_clean(value: str, *, field_name: str = "requester_phone") -> str:
+    """A requester's number checked by the Chinese rules (core.phones): an 11-digit mobile or a
+    landline with its area code; hotline numbers such as 12345 are refused."""
+    return phone_normalise(value, field=field_name)
