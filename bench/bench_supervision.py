@@ -245,6 +245,11 @@ def main() -> None:
         figures_refresh(first=last - timedelta(days=365), last=last)
         print(f"daily figures, full year rebuild: {time.perf_counter() - start:.1f} s", flush=True)
     parts = set(args.only.split(","))
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # what autovacuum does within a minute of a bulk refresh
+        for table in ("supervision_regiondailyfigure", "supervision_regiondailytop"):
+            cursor.execute(f"VACUUM ANALYZE {table}")
     if "refresh" in parts:
         start = time.perf_counter()
         figures_refresh()

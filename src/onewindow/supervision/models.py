@@ -155,8 +155,10 @@ class RegionDailyTop(models.Model):
     class Meta:
         verbose_name = "区划每日排行"
         verbose_name_plural = "区划每日排行"
-        indexes = [models.Index(fields=["kind", "depth", "region_path", "day"], name="region_top_key",
-                                opclasses=["", "", "varchar_pattern_ops", ""]),
+        # Covering: a top list over three months (200 places × 90 days) is an index-only scan
+        # instead of 18,000 rows fetched from pages all over the table.
+        indexes = [models.Index(fields=["kind", "depth", "region_path", "day"], name="region_top_cover",
+                                opclasses=["", "", "varchar_pattern_ops", ""], include=["key", "label", "n"]),
                    models.Index(fields=["day"], name="region_top_day")]
 
     def __str__(self) -> str:

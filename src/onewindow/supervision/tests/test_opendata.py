@@ -80,3 +80,18 @@ def test_conditional_dataset_needs_an_approved_application_and_key(client, data)
     again = client.post(f"/api/v1/opendata/applications/{app.public_id}/decision", {"approve": False, "note": "x"},
                         content_type="application/json")
     assert again.status_code in (401, 403, 404)
+
+
+def test_a_download_streams_every_row_in_order_across_pages_and_gaps(db, monkeypatch):
+    from onewindow.supervision.models import Dataset, DatasetRow
+    from onewindow.supervision.services import opendata
+
+    opendata.catalogue_seed()
+    d = Dataset.objects.get(slug="hotline-ticket-records")
+    DatasetRow.objects.filter(dataset=d).delete()
+    seqs = [1, 2, 3, 5, 9, 10, 11, 30, 31]  # gaps, and a run longer than a page
+    DatasetRow.objects.bulk_create([DatasetRow(dataset=d, seq=n, data={"n": n}) for n in reversed(seqs)])
+    monkeypatch.setattr(opendata, "STREAM_CHUNK", 4)
+    assert [r["n"] for r in opendata.dataset_rows(dataset=d)] == seqs
+    DatasetRow.objects.filter(dataset=d).delete()
+    assert list(opendata.dataset_rows(dataset=d)) == []
