@@ -320,6 +320,12 @@ def main() -> None:
     from onewindow.homecare.models import Elder
 
     call_command("migrate", verbosity=0)
+    from django.db import connection
+
+    with connection.cursor() as cur:  # the production settings docs/deploy.md recommends (SSD, OLTP)
+        cur.execute(f'ALTER DATABASE "{connection.settings_dict["NAME"]}" SET random_page_cost = 1.1')
+        cur.execute(f'ALTER DATABASE "{connection.settings_dict["NAME"]}" SET jit = off')
+    connection.close()
     if not Elder.objects.exists():
         load(args.elders, args.orders)
     from onewindow.homecare.models import Order
