@@ -7,6 +7,7 @@ CommandError with its Chinese message) and the "shown once" output are shared.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 from onewindow.core.errors import DomainError
 
 
-class CredentialCommand(BaseCommand):
+class CredentialCommand(ABC, BaseCommand):
     """Base of ``create|rotate|revoke|list`` commands for clients holding a secret."""
 
     #: How ``target`` is described in --help for rotate/revoke.
@@ -33,27 +34,33 @@ class CredentialCommand(BaseCommand):
     def add_create_arguments(self, parser: Any) -> None:
         """Options of ``create`` besides the name and --contact."""
 
+    @abstractmethod
     def find(self, target: str) -> Any:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def list_lines(self) -> Iterable[str]:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def create(self, *, actor: Any, name: str, options: dict[str, Any]) -> tuple[Any, str]:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def rotate(self, *, actor: Any, client: Any) -> tuple[Any, str]:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def revoke(self, *, actor: Any, client: Any) -> Any:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def revoked_lines(self, client: Any) -> Iterable[str]:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def secret_lines(self, client: Any, secret: str) -> Iterable[str]:
         """What is printed after create and rotate: the secret, this once."""
-        raise NotImplementedError
 
     # --- the shared flow ----------------------------------------------------------------------
     def actor(self, username: str) -> Any:
