@@ -204,6 +204,38 @@ def case_timeline(*, case: Case, public_only: bool) -> list[CaseEvent]:
     return list(qs.order_by("at", "id"))
 
 
+# What a case's detail shows of its materials, timeline and ratings, read as plain values
+# (issue 18): one query per list, in display order, shaped by the API without model instances.
+MATERIAL_VALUES = ("public_id", "name", "is_required", "state", "original_name", "content_type", "size",
+                   "licence_number", "note", "material__public_id", "trust_level", "trust_source",
+                   "accepted_levels", "watermark", "commitment_text")
+EVENT_VALUES = ("at", "action", "title", "actor_label", "role", "from_status", "to_status", "note")
+RATING_VALUES = ("public_id", "level", "comment", "step__name", "created_at", "follow_up__status",
+                 "follow_up__due_at", "follow_up__answer")
+
+
+@dataclass(frozen=True)
+class CaseDetailRows:
+    """A case's materials, timeline (public only for the applicant) and ratings as ``*_VALUES``
+    dicts, and its steps (instances: the allowed actions read the active one)."""
+
+    materials: list[dict[str, Any]]
+    steps: list[CaseStep]
+    events: list[dict[str, Any]]
+    ratings: list[dict[str, Any]]
+
+
+def case_detail_rows(*, case: Case, public_only: bool) -> CaseDetailRows:
+    events = CaseEvent.objects.filter(case_id=case.pk)
+    if public_only:
+        events = events.filter(public=True)
+    return CaseDetailRows(
+        materials=list(CaseMaterial.objects.filter(case_id=case.pk).order_by("order", "id").values(*MATERIAL_VALUES)),
+        steps=case_steps(case=case),
+        events=list(events.order_by("at", "id").values(*EVENT_VALUES)),
+        ratings=list(Rating.objects.filter(case_id=case.pk).order_by("id").values(*RATING_VALUES)))
+
+
 def case_allowed_actions(*, actor: Any, case: Case, steps: list[CaseStep] | None = None) -> list[str]:
     """``steps``: the case's steps when the caller has them (the active one is taken from them)."""
     roles = case_actor_roles(actor=actor, case=case)

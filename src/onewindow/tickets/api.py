@@ -453,6 +453,50 @@ def _detail_out(request: HttpRequest, t: Ticket) -> dict[str, Any]:
     }
 
 
+_ACTION_LABELS = dict(c.Action.choices)
+
+
+def _detail_response(request: HttpRequest, t: Ticket) -> HttpResponse:
+    """``_detail_out`` answered as the API's renderer would answer the validated ``TicketOut``
+    (the same bytes, tested in test_api_detail.py) from ``selectors.ticket_detail_get``'s ticket
+    and ``ticket_detail_rows``' plain rows: one query per related list, no model instances for
+    them and no second validation."""
+    view = selectors.requester_view(actor=request.user, ticket=t)
+    rows = selectors.ticket_detail_rows(ticket=t)
+    category, department, region = t.category, t.department, t.region
+    body = {
+        "id": t.public_id, "number": t.number, "kind": t.kind, "title": t.title, "channel": t.channel,
+        "urgency": t.urgency, "status": t.status, "status_label": _STATUS_LABELS.get(t.status, t.status),
+        "category": {"code": category.code, "name": category.name} if category is not None else None,
+        "department": {"code": department.code, "name": department.name} if department is not None else None,
+        "region": {"code": region.code, "name": region.name} if region is not None else None,
+        "address": t.address, "received_at": t.received_at, "due_at": t.due_at,
+        "due_provisional": t.due_provisional, "warned": t.warned, "overdue": t.overdue,
+        "duplicate_of": getattr(t, "detail_duplicate_number", None),
+        "text": t.text, "lng": t.lng, "lat": t.lat, "limit_class": t.limit_class,
+        "warning_at": t.warning_at, "dispatched_at": t.dispatched_at, "accepted_at": t.accepted_at,
+        "replied_at": t.replied_at, "callback_at": t.callback_at, "closed_at": t.closed_at,
+        "dispatch_via": t.dispatch_via, "dispatch_note": t.dispatch_note,
+        "classifier": {"label": t.classifier_label, "confidence": t.classifier_confidence,
+                       "model_version": t.classifier_version, "alternatives": t.classifier_alternatives},
+        "reply_text": t.reply_text, "satisfaction": t.satisfaction, "solved": t.solved,
+        "return_count": t.return_count, "reopen_count": t.reopen_count,
+        "merged_into": getattr(t, "detail_merged_number", None),
+        "supporters": t.supporters, "site_check": t.site_check,
+        "requester": {"name": view.name, "phone": view.phone, "confidential": view.confidential,
+                      "hidden": view.hidden},
+        "cohandlers": [{"department": ch["department__name"], "status": ch["status"], "request": ch["request"],
+                        "reply_text": ch["reply_text"]} for ch in rows.cohandlers],
+        "attachments": [{"id": a["public_id"], "name": a["name"], "content_type": a["content_type"],
+                         "size": a["size"]} for a in rows.attachments],
+        "events": [{"at": e["at"], "action": e["action"], "action_label": _ACTION_LABELS.get(e["action"], e["action"]),
+                    "actor": e["actor_label"], "from_status": e["from_status"], "to_status": e["to_status"],
+                    "department": e["department__name"], "note": e["note"], "data": e["data"]}
+                   for e in rows.events],
+    }
+    return api_json(body)
+
+
 def _ticket(request: HttpRequest, ticket_id: UUID) -> Ticket:
     return selectors.ticket_get(actor=request.user, public_id=ticket_id)
 
@@ -854,13 +898,13 @@ def _ticket_list(request: HttpRequest, filters: TicketFilterSchema) -> selectors
 
 
 @router.get("/tickets/by-number/{number}", response=TicketOut, auth=API_AUTH, summary="按编号查看工单")
-def ticket_by_number(request: HttpRequest, number: str) -> dict[str, Any]:
-    return _detail_out(request, selectors.ticket_get_by_number(actor=request.user, number=number))
+def ticket_by_number(request: HttpRequest, number: str) -> HttpResponse:
+    return _detail_response(request, selectors.ticket_detail_get(actor=request.user, number=number))
 
 
 @router.get("/tickets/{ticket_id}", response=TicketOut, auth=API_AUTH, summary="工单详情与办理时间线")
-def ticket_detail(request: HttpRequest, ticket_id: UUID) -> dict[str, Any]:
-    return _detail_out(request, _ticket(request, ticket_id))
+def ticket_detail(request: HttpRequest, ticket_id: UUID) -> HttpResponse:
+    return _detail_response(request, selectors.ticket_detail_get(actor=request.user, public_id=ticket_id))
 
 
 @router.post("/tickets/{ticket_id}/attachments", response={201: dict}, auth=API_AUTH, summary="上传附件")

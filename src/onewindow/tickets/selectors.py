@@ -29,7 +29,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from onewindow.accounts.constants import Role
@@ -544,6 +544,48 @@ def ticket_get_by_number(*, actor: Any, number: str) -> Ticket:
     if ticket is None:
         raise NotFound("找不到该工单，或您无权查看", code="ticket_not_found")
     return ticket_get(actor=actor, public_id=ticket.public_id)
+
+
+# What a ticket's detail shows of its related rows, read as plain values (issue 18): one query
+# per list, in display order, shaped by the API without model instances.
+COHANDLER_VALUES = ("department__name", "status", "request", "reply_text")
+ATTACHMENT_VALUES = ("public_id", "name", "content_type", "size")
+EVENT_VALUES = ("at", "action", "actor_label", "from_status", "to_status", "department__name", "note", "data")
+
+
+@dataclass(frozen=True)
+class TicketDetailRows:
+    """The related rows of a ticket's detail as ``*_VALUES`` dicts, in display order."""
+
+    cohandlers: list[dict[str, Any]]
+    attachments: list[dict[str, Any]]
+    events: list[dict[str, Any]]
+
+
+def ticket_detail_get(*, actor: Any, public_id: UUID | str | None = None, number: str | None = None) -> Ticket:
+    """``ticket_get`` (by public id or number) for the detail: one query that also reads the
+    numbers of the ticket it duplicates and the one it was merged into (as
+    ``detail_duplicate_number`` and ``detail_merged_number``), without their rows."""
+    qs = (Ticket.objects.select_related("category", "department", "region")
+          .defer("region__geometry", "category__description")
+          .annotate(detail_duplicate_number=F("duplicate_of__number"),
+                    detail_merged_number=F("merged_into__number")))
+    try:
+        ticket = qs.get(number=number) if number is not None else qs.get(public_id=public_id or "")
+    except (Ticket.DoesNotExist, ValueError, TypeError, DjangoValidationError):
+        raise NotFound("找不到该工单，或您无权查看", code="ticket_not_found") from None
+    if not ticket_visible(actor, ticket):
+        raise NotFound("找不到该工单，或您无权查看", code="ticket_not_found")
+    return ticket
+
+
+def ticket_detail_rows(*, ticket: Ticket) -> TicketDetailRows:
+    """The co-handlers, attachments and timeline of a ticket: three queries, plain rows."""
+    return TicketDetailRows(
+        cohandlers=list(TicketCoHandler.objects.filter(ticket_id=ticket.pk).order_by("id").values(*COHANDLER_VALUES)),
+        attachments=list(TicketAttachment.objects.filter(ticket_id=ticket.pk).order_by("id")
+                         .values(*ATTACHMENT_VALUES)),
+        events=list(TicketEvent.objects.filter(ticket_id=ticket.pk).order_by("at", "id").values(*EVENT_VALUES)))
 
 
 def ticket_events(*, ticket: Ticket) -> QuerySet[TicketEvent]:

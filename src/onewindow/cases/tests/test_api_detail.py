@@ -1,0 +1,79 @@
+"""The case detail (GET /cases/{id}) answers from plain rows of its materials, timeline and
+ratings instead of model instances validated by pydantic (issue 18): the same bytes as the
+former path for applicant and staff in several states, one query per list, ETag kept."""
+
+from __future__ import annotations
+
+import json
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from onewindow.cases import api, selectors
+from onewindow.cases.tests import test_api as states
+from onewindow.core.api import LocalTimeJSONEncoder
+from onewindow.core.concurrency import version_tag
+
+pytestmark = pytest.mark.django_db
+
+
+def _former_bytes(user: Any, public_id: Any) -> bytes:
+    """What the detail answered before: ``case_detail`` of ``case_get``'s instance, validated
+    into ``CaseOut``, dumped and rendered by the API renderer."""
+    case = selectors.case_get(actor=user, public_id=public_id)
+    body = api.case_detail(SimpleNamespace(user=user), case)  # type: ignore[arg-type]
+    return json.dumps(api.CaseOut.model_validate(body).model_dump(), cls=LocalTimeJSONEncoder).encode()
+
+
+@pytest.fixture
+def cases(world, citizen, item_a, item_simple, calendar_official):  # type: ignore[no-untyped-def]
+    made = [states._draft(world, citizen, item_a), states._supplement(world, citizen, item_a),
+            states._special(world, citizen, item_a), states._approved(world, citizen, item_a)]
+    delivered = states._delivered(world, citizen, item_simple)
+    assert states.post(citizen.user, states.url(delivered, "/ratings"),
+                       {"level": 2, "comment": "态度一般"}).status_code == 201
+    step = delivered.steps.get(kind="delivery")
+    assert states.post(citizen.user, states.url(delivered, "/ratings"),
+                       {"level": 5, "step_id": str(step.public_id)}).status_code == 201
+    return [*made, delivered]
+
+
+def test_the_detail_answers_the_same_bytes_as_the_model_path(world, citizen, cases):
+    seen = 0
+    for user in (citizen.user, world.clerk.user, world.reviewer_a.user, world.leader_a.user,
+                 world.supervisor.user, world.reviewer_b.user):
+        client = states.as_user(user)
+        for case in cases:
+            response = client.get(states.url(case))
+            if response.status_code == 404:
+                continue
+            assert response.status_code == 200, response.content[:300]
+            assert response.content == _former_bytes(user, case.public_id)
+            seen += 1
+    assert seen >= 15
+    ratings = json.loads(states.as_user(citizen.user).get(states.url(cases[-1])).content)["ratings"]
+    assert [r["follow_up_status"] for r in ratings] == ["open", None] and ratings[1]["step"] == "出件送达"
+
+
+def test_etag_and_if_none_match_are_kept(world, cases):
+    client = states.as_user(world.reviewer_a.user)
+    case = cases[3]
+    response = client.get(states.url(case))
+    case.refresh_from_db()
+    assert response["ETag"] == version_tag(case)
+    again = client.get(states.url(case), HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304 and again["ETag"] == response["ETag"]
+
+
+def test_one_query_per_list_whatever_the_case_holds(world, cases):
+    client = states.as_user(world.supervisor.user)
+    client.get(states.url(cases[1]))
+    for case in cases[1:]:  # a draft is the applicant's alone
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(states.url(case)).status_code == 200
+        sql = [q["sql"] for q in captured.captured_queries]
+        for table in ("cases_casematerial", "cases_caseevent", "cases_rating", "cases_casestep"):
+            assert sum(f'FROM "{table}"' in q for q in sql) == 1, (table, sql)
