@@ -60,7 +60,7 @@ def webhook_literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6
     """The address a host names literally, including the legacy IPv4 forms resolvers accept
     (``127.1``, ``2130706433``, ``0x7f.0.0.1``); None for a host name."""
     try:
-        return ipaddress.ip_address(host.split("%", 1)[0])
+        return ipaddress.ip_address(host.partition("%")[0])
     except ValueError:
         pass
     if host and all(ch in "0123456789abcdefx." for ch in host.lower()) and any(ch.isdigit() for ch in host):
@@ -81,7 +81,7 @@ def webhook_url_check(url: str, *, allow_private: bool, require_https: bool) -> 
     try:
         parts = urlsplit(url)
         host = (parts.hostname or "").rstrip(".").lower()
-        port_ok = parts.port is None or 0 < parts.port < 65536
+        port_ok = parts.port != 0  # urlsplit refuses ports above 65535 itself (ValueError)
     except ValueError:
         parts, host, port_ok = urlsplit(""), "", False
     message = ""
