@@ -244,11 +244,19 @@ def main() -> None:
         start = time.perf_counter()
         figures_refresh(first=last - timedelta(days=365), last=last)
         print(f"daily figures, full year rebuild: {time.perf_counter() - start:.1f} s", flush=True)
+    from onewindow.supervision.models import ClerkDecisionsCoverage
+    from onewindow.supervision.services.figures import clerk_decisions_rebuild
+
+    if not ClerkDecisionsCoverage.objects.exists():  # what the nightly refresh fills (5 weeks)
+        start = time.perf_counter()
+        rows = clerk_decisions_rebuild(first=last - timedelta(days=35), last=last, now=timezone.now())
+        print(f"clerks' daily decisions, 5 weeks: {rows} rows, {time.perf_counter() - start:.1f} s", flush=True)
     parts = set(args.only.split(","))
     from django.db import connection
 
     with connection.cursor() as cursor:  # what autovacuum does within a minute of a bulk refresh
-        for table in ("supervision_regiondailyfigure", "supervision_regiondailytop"):
+        for table in ("supervision_regiondailyfigure", "supervision_regiondailytop",
+                      "supervision_clerkdailydecisions"):
             cursor.execute(f"VACUUM ANALYZE {table}")
     if "refresh" in parts:
         start = time.perf_counter()

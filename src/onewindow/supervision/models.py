@@ -165,6 +165,48 @@ class RegionDailyTop(models.Model):
         return f"{self.day} {self.kind} {self.label}"
 
 
+class ClerkDailyDecisions(models.Model):
+    """Acceptance/approval decisions and rejections (不予受理/不予许可) per local day × clerk ×
+    street of the case (its region path cut to depth 2), for the monitor's rejection-rate rule:
+    a month of it is a few rows per clerk instead of every case event of the month joined to its
+    case. Rebuilt with the daily figures (``services/figures.py``); ``ClerkDecisionsCoverage``
+    says up to when it is complete, what follows is read live."""
+
+    day = models.DateField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    actor_label = models.CharField(max_length=100, blank=True)
+    region_path = models.CharField(max_length=80, blank=True)
+    decisions = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "工作人员每日决定数"
+        verbose_name_plural = "工作人员每日决定数"
+        indexes = [models.Index(fields=["region_path", "day"], name="clerk_decisions_key",
+                                opclasses=["varchar_pattern_ops", ""],
+                                include=["actor", "actor_label", "decisions", "rejected"]),
+                   models.Index(fields=["day"], name="clerk_decisions_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.actor_label} {self.region_path}"
+
+
+class ClerkDecisionsCoverage(models.Model):
+    """What ``ClerkDailyDecisions`` holds (one row): every decision from the start of
+    ``first_day`` up to ``through`` (the rows of ``through``'s day count those before it)."""
+
+    refreshed_at = models.DateTimeField()
+    first_day = models.DateField()
+    through = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "决定数汇总范围"
+        verbose_name_plural = "决定数汇总范围"
+
+    def __str__(self) -> str:
+        return f"{self.first_day}..{self.through}"
+
+
 class FigureRefresh(models.Model):
     """When each source's daily figures were last rebuilt, and for which days."""
 

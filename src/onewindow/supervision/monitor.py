@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,7 +31,7 @@ from onewindow.tickets.constants import OPEN_STATUSES as TICKET_OPEN
 from onewindow.tickets.models import SupervisionOrder, Ticket, TicketReturn
 
 from . import constants as c
-from .models import CaseSupervisionOrder
+from .models import CaseSupervisionOrder, ClerkDailyDecisions, ClerkDecisionsCoverage
 
 MONITOR_ROLES = (Role.SUPERVISOR, Role.ADMINISTRATOR, Role.LEADER)
 
@@ -180,6 +180,55 @@ def rising_departments(*, scope: Scope, now: datetime) -> list[Rising]:
 
 
 REJECTED = Q(action__in=[CaseAction.NOT_ACCEPT, CaseAction.REFUSE])
+DECISION_ACTIONS = [CaseAction.ACCEPT, CaseAction.NOT_ACCEPT, CaseAction.APPROVE, CaseAction.REFUSE]
+ClerkCounts = dict[tuple[int, str], list[int]]
+
+
+def clerk_decisions_live(*, path: str, start: datetime, end: datetime | None = None) -> ClerkCounts:
+    """Decisions and rejections per clerk from the case events of ``start``..``end`` (open end:
+    up to now) whose case lies under ``path``: the rule's query as first written."""
+    events = CaseEvent.objects.filter(at__gte=start, actor__isnull=False, case__region_path__startswith=path,
+                                      action__in=DECISION_ACTIONS)
+    if end is not None:
+        events = events.filter(at__lt=end)
+    rows = events.values("actor_id", "actor_label").annotate(n=Count("id"), rejected=Count("id", filter=REJECTED))
+    return {(d["actor_id"], d["actor_label"]): [d["n"], d["rejected"]] for d in rows.order_by()}
+
+
+def clerk_decisions(*, path: str, since: datetime, now: datetime) -> ClerkCounts:
+    """``clerk_decisions_live`` from ``since`` on, with what the refresh has covered read from
+    ``ClerkDailyDecisions`` (a few rows per clerk and day) and only the edges read live: the
+    decisions since the last refresh, and the partial first day — added from ``since`` to its
+    day's end, or, when that is the longer part, its whole day taken less its start. Exact for
+    scopes down to a street (the pre-aggregate keeps the street); a deeper scope reads live."""
+    from .services.figures import day_start, path_depth, today_local
+
+    cover = ClerkDecisionsCoverage.objects.first()
+    first_day = today_local(since)
+    if (cover is None or path_depth(path) > 2 or cover.through <= day_start(first_day + timedelta(days=1))
+            or cover.through > now):
+        return clerk_decisions_live(path=path, start=since)
+    signed: list[tuple[int, ClerkCounts]] = [(1, clerk_decisions_live(path=path, start=cover.through))]
+    if cover.first_day > first_day:
+        lo = cover.first_day
+        signed.append((1, clerk_decisions_live(path=path, start=since, end=day_start(lo))))
+    elif since - day_start(first_day) < day_start(first_day + timedelta(days=1)) - since:
+        lo = first_day
+        signed.append((-1, clerk_decisions_live(path=path, start=day_start(first_day), end=since)))
+    else:
+        lo = first_day + timedelta(days=1)
+        signed.append((1, clerk_decisions_live(path=path, start=since, end=day_start(lo))))
+    rows = (ClerkDailyDecisions.objects.filter(region_path__startswith=path, day__gte=lo,
+                                               day__lte=today_local(cover.through))
+            .values("actor_id", "actor_label").annotate(n=Sum("decisions"), rejected=Sum("rejected")).order_by())
+    signed.append((1, {(d["actor_id"], d["actor_label"]): [d["n"], d["rejected"]] for d in rows}))
+    out: ClerkCounts = {}
+    for sign, part in signed:
+        for key, (n, r) in part.items():
+            target = out.setdefault(key, [0, 0])
+            target[0] += sign * n
+            target[1] += sign * r
+    return {key: v for key, v in out.items() if v[0]}
 
 
 def anomalies(*, scope: Scope, now: datetime) -> list[Anomaly]:
@@ -213,15 +262,13 @@ def anomalies(*, scope: Scope, now: datetime) -> list[Anomaly]:
                                       reverse("supervision:case_order", args=[p["case__public_id"]])) for p in paused]))
 
     # 3. A clerk's rejections far above the median (不予受理/不予许可比例异常).
-    decisions = (CaseEvent.objects.filter(at__gte=since, actor__isnull=False, case__region_path__startswith=path,
-                                          action__in=[CaseAction.ACCEPT, CaseAction.NOT_ACCEPT, CaseAction.APPROVE,
-                                                      CaseAction.REFUSE])
-                 .values("actor_id", "actor_label").annotate(n=Count("id"), rejected=Count("id", filter=REJECTED)))
-    rates = [(d, d["rejected"] / d["n"]) for d in decisions if d["n"] >= c.ANOMALY_REJECT_MIN]
-    median = statistics.median([r for _, r in rates]) if rates else 0.0
+    counts = clerk_decisions(path=path, since=since, now=now)
+    rates = [(label, n, r, r / n) for (_, label), (n, r) in sorted(counts.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+             if n >= c.ANOMALY_REJECT_MIN]
+    median = statistics.median([rate for *_, rate in rates]) if rates else 0.0
     floor = max(median * c.ANOMALY_REJECT_FACTOR, 0.1)
-    recs = [AnomalyRecord(d["actor_label"], f"{d['rejected']}/{d['n']} 件不予受理或不予许可（中位数 {median:.0%}）", "")
-            for d, r in rates if r >= floor and d["rejected"] > 0]
+    recs = [AnomalyRecord(label, f"{r}/{n} 件不予受理或不予许可（中位数 {median:.0%}）", "")
+            for label, n, r, rate in rates if rate >= floor and r > 0]
     out.append(Anomaly("rejections", "驳回比例远高于中位数",
                        f"工作人员的不予受理/不予许可比例达到全体中位数的 {c.ANOMALY_REJECT_FACTOR:g} 倍（至少 "
                        f"{c.ANOMALY_REJECT_MIN} 件决定）", recs))

@@ -8,12 +8,25 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from onewindow.cases.models import CaseEvent
+
 from .. import sources
-from ..constants import REFRESH_DAYS, TopKind
-from ..models import DailyFigure, DailyTop, FigureRefresh, RegionDailyFigure, RegionDailyTop
+from ..constants import REFRESH_DAYS, REFRESH_NIGHTLY_DAYS, TopKind
+from ..models import (
+    ClerkDailyDecisions,
+    ClerkDecisionsCoverage,
+    DailyFigure,
+    DailyTop,
+    FigureRefresh,
+    RegionDailyFigure,
+    RegionDailyTop,
+)
+
+DECISIONS_SETTLE_MINUTES = 5
 
 COUNTERS = ("received", "online", "finished", "early", "overdue", "limit_days", "used_days", "rated",
             "satisfied", "dispatched", "responded", "callbacks", "solved", "returned", "waits",
@@ -64,7 +77,63 @@ def figures_refresh(*, first: date | None = None, last: date | None = None, only
             DailyTop.objects.filter(day__gte=first, day__lte=last, kind__in=TopKind.values).delete()
             DailyTop.objects.bulk_create(tops, batch_size=2000)
             region_tops_rebuild(first=first, last=last)
+    if not only or "decisions" in only:
+        # The first run (after the deploy, or a gap) fills five weeks so the monitor's 30 days
+        # are covered at once instead of after the next nightly run.
+        cover = ClerkDecisionsCoverage.objects.first()
+        weeks = last - timedelta(days=REFRESH_NIGHTLY_DAYS)
+        wide = cover is None or cover.first_day > weeks or cover.through < day_start(first)
+        clerk_decisions_rebuild(first=min(first, weeks) if wide else first, last=last, now=now)
     return results
+
+
+def day_start(day: date) -> datetime:
+    """The first instant of a local (Shanghai) day."""
+    return datetime.combine(day, datetime.min.time(), tzinfo=sources.SH)
+
+
+def street_path(path: str) -> str:
+    """A region path cut to its street (depth 2): "/d/s/c/g/" → "/d/s/"."""
+    parts = [p for p in (path or "").split("/") if p][:2]
+    return "/" + "/".join(parts) + "/" if parts else ""
+
+
+def clerk_decisions_rebuild(*, first: date, last: date, now: datetime) -> int:
+    """Replace the clerks' daily decisions of ``first``..``last`` (today's up to a few minutes
+    ago: a decision being written now may commit a moment later) and extend the coverage."""
+    from ..monitor import DECISION_ACTIONS, REJECTED
+
+    start = day_start(first)
+    bound = min(day_start(last + timedelta(days=1)), now - timedelta(minutes=DECISIONS_SETTLE_MINUTES))
+    events = (CaseEvent.objects.filter(at__gte=start, at__lt=bound, actor__isnull=False, action__in=DECISION_ACTIONS)
+              .annotate(day=TruncDate("at", tzinfo=sources.SH))
+              .values("day", "actor_id", "actor_label", "case__region_path")
+              .annotate(n=Count("id"), rejected=Count("id", filter=REJECTED)).order_by())
+    out: dict[tuple[date, int, str, str], list[int]] = {}
+    for e in events.iterator(chunk_size=5000):
+        target = out.setdefault((e["day"], e["actor_id"], e["actor_label"], street_path(e["case__region_path"])),
+                                [0, 0])
+        target[0] += e["n"]
+        target[1] += e["rejected"]
+    objs = [ClerkDailyDecisions(day=day, actor_id=actor, actor_label=label, region_path=path, decisions=n,
+                                rejected=r) for (day, actor, label, path), (n, r) in out.items()]
+    with transaction.atomic():
+        ClerkDailyDecisions.objects.filter(day__gte=first, day__lte=last).delete()
+        ClerkDailyDecisions.objects.bulk_create(objs, batch_size=2000)
+        cover = ClerkDecisionsCoverage.objects.select_for_update().first()
+        if bound <= start:  # nothing of the window is settled yet: the coverage stays as it was
+            pass
+        elif cover is None:
+            cover = ClerkDecisionsCoverage(refreshed_at=now, first_day=first, through=bound)
+        elif start <= cover.through and bound >= day_start(cover.first_day):
+            # Overlapping or touching what was covered: the union stays one stretch of time.
+            cover.first_day, cover.through = min(first, cover.first_day), max(bound, cover.through)
+        else:
+            cover.first_day, cover.through = first, bound
+        if cover is not None:
+            cover.refreshed_at = now
+            cover.save()
+    return len(objs)
 
 
 def path_depth(path: str) -> int:
