@@ -163,6 +163,22 @@ def browser_login(page, username: str, password: str = "Passw0rd!2026") -> None:
     page.wait_for_load_state("networkidle")
 
 
+def wait_for_js(page, expression: str, timeout_ms: int = 15000) -> None:  # type: ignore[no-untyped-def]
+    """Wait until a JavaScript expression is truthy in the page (a promise is awaited).
+
+    Use this, not Playwright's ``page.wait_for_function(str)``: that one compiles the string with
+    ``eval`` inside the page, which the strict CSP (no 'unsafe-eval') refuses whenever the
+    condition is not already true at the first check, so the test fails only when the page is
+    slow. ``page.evaluate`` runs through the DevTools protocol, outside the page's CSP."""
+    import time
+
+    deadline = time.monotonic() + timeout_ms / 1000
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout_ms} ms: {expression}")
+        page.wait_for_timeout(100)
+
+
 # --- Every /api/v1 answer in the suite conforms to the published OpenAPI document ------------
 @pytest.fixture
 def client():  # type: ignore[no-untyped-def]

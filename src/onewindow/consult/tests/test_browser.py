@@ -4,7 +4,7 @@ without a reload — and the citizen's reply appears on the clerk's page the sam
 
 import pytest
 
-from conftest import browser_login
+from conftest import browser_login, wait_for_js
 from onewindow.consult import services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -19,7 +19,7 @@ def test_a_citizen_asks_and_the_clerk_answers_live(asgi_context, world, citizen,
     clerk = asgi_context()
     browser_login(clerk, "reviewer_a")
     clerk.goto("/staff/consult/")
-    clerk.wait_for_function("document.documentElement.getAttribute('data-push') === 'on'")
+    wait_for_js(clerk, "document.documentElement.getAttribute('data-push') === 'on'")
 
     phone = asgi_context(viewport=PHONE)
     browser_login(phone, "citizen")
@@ -27,17 +27,17 @@ def test_a_citizen_asks_and_the_clerk_answers_live(asgi_context, world, citizen,
     phone.get_by_label("您的问题").fill("请问个体工商户名称变更需要本人到场吗？")
     phone.get_by_test_id("consult-ask").click()
     phone.wait_for_url("**/consult/*/")
-    phone.wait_for_function("document.documentElement.getAttribute('data-push') === 'on'")
+    wait_for_js(phone, "document.documentElement.getAttribute('data-push') === 'on'")
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
     # the inbox learns of it by push and shows it
     clerk.get_by_test_id("consult-inbox").get_by_role("link", name="请问个体工商户名称变更需要本人到场吗？").click()
-    clerk.wait_for_function("document.documentElement.getAttribute('data-push') === 'on'")
+    wait_for_js(clerk, "document.documentElement.getAttribute('data-push') === 'on'")
     clerk.get_by_label("消息").fill("不需要本人到场，可以在线办理。")
     clerk.get_by_test_id("consult-send").click()
 
     phone.get_by_test_id("consult-messages").get_by_text("不需要本人到场，可以在线办理。").wait_for()
-    phone.wait_for_function("document.documentElement.getAttribute('data-push') === 'on'")
+    wait_for_js(phone, "document.documentElement.getAttribute('data-push') === 'on'")
     phone.get_by_label("消息").fill("好的，谢谢！")
     phone.get_by_test_id("consult-send").click()
     clerk.get_by_test_id("consult-messages").get_by_text("好的，谢谢！").wait_for()

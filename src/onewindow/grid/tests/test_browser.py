@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import browser_login
+from conftest import browser_login, wait_for_js
 from onewindow.grid.constants import HouseUse, Relation, ResidenceType
 from onewindow.grid.models import GridEvent, Visit
 from onewindow.grid.tests.factories import house_make, household_make, jpeg_bytes, resident_person
@@ -199,4 +199,4 @@ def test_the_grid_map_draws_the_streets_grids_without_tiles(page, grids, hotline
     panel = page.get_by_test_id("grid-panel")
     panel.locator("h2").wait_for()
     assert "拓东社区第1网格" in panel.inner_text() and "马强" in panel.inner_text()
-    page.wait_for_function("document.querySelectorAll('#grid-map path').length > 2")
+    wait_for_js(page, "document.querySelectorAll('#grid-map path').length > 2")

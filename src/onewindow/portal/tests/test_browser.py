@@ -3,6 +3,8 @@ switch applies, and a guide read online opens again offline (service worker)."""
 
 import pytest
 
+from conftest import wait_for_js
+
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -15,13 +17,13 @@ def test_home_on_a_phone_and_a_guide_offline(page, world, item_a):
     size = page.eval_on_selector("body", "e => parseFloat(getComputedStyle(e.querySelector('.portal-home')).fontSize)")
     assert size >= 18
     page.get_by_role("button", name="大字模式").click()
-    page.wait_for_function("document.documentElement.classList.contains('text-large')")
+    wait_for_js(page, "document.documentElement.classList.contains('text-large')")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
-    page.wait_for_function("navigator.serviceWorker.controller !== null || navigator.serviceWorker.ready"
+    wait_for_js(page, "navigator.serviceWorker.controller !== null || navigator.serviceWorker.ready"
                            ".then(() => true)")
     page.evaluate("navigator.serviceWorker.ready")
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
+    wait_for_js(page, "navigator.serviceWorker.controller !== null")
     guide = f"/guide/item/{item_a.public_id}/"
     page.goto(guide)
     page.get_by_role("heading", name="个体工商户名称变更").first.wait_for()
