@@ -3,18 +3,25 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
-DEPS_STAMP := $(VENV)/.deps-$(shell cat pyproject.toml | sha1sum | cut -c1-10)
+DEPS_STAMP := $(VENV)/.deps-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-10)
 PYTEST_ARGS ?=
 
-.PHONY: setup run test test-sqlite test-postgres lint bench schema messages browser-deps clean mutation
+.PHONY: lock setup run test test-sqlite test-postgres lint bench schema messages browser-deps clean mutation
 
-$(DEPS_STAMP): pyproject.toml
+$(DEPS_STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install -q --disable-pip-version-check -e ".[dev]"
+	$(PY) -m pip install -q --disable-pip-version-check -c constraints.txt -e ".[dev]"
 	@rm -f $(VENV)/.deps-*; touch $@
 
 setup: $(DEPS_STAMP)
+
+## Refresh constraints.txt (the exact versions every machine installs) from a fresh resolve.
+lock:
+	rm -rf /tmp/onewindow-lock && $(PYTHON) -m venv /tmp/onewindow-lock
+	/tmp/onewindow-lock/bin/pip install -q --disable-pip-version-check -e ".[dev]"
+	( echo "# Exact versions for every install (make setup); refresh with make lock and commit."; \
+	  /tmp/onewindow-lock/bin/pip freeze --exclude-editable --disable-pip-version-check ) > constraints.txt
 
 ## Set up and start on SQLite with the demo district (http://127.0.0.1:8000/).
 run: setup
