@@ -191,9 +191,52 @@ class ClerkDailyDecisions(models.Model):
         return f"{self.day} {self.actor_label} {self.region_path}"
 
 
+class DispatcherDailyReturns(models.Model):
+    """Tickets returned (退回) per local day × dispatcher × street of the ticket (its region path
+    cut to depth 2), for the monitor's returns rule: a month of it is a few rows per dispatcher
+    instead of every return of the month joined to its ticket. Rebuilt with the clerks' daily
+    decisions, for the same days and up to the same instant (``ClerkDecisionsCoverage``)."""
+
+    day = models.DateField()
+    dispatcher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    region_path = models.CharField(max_length=80, blank=True)
+    returns = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "派单员每日被退回数"
+        verbose_name_plural = "派单员每日被退回数"
+        indexes = [models.Index(fields=["region_path", "day"], name="dispatcher_returns_key",
+                                opclasses=["varchar_pattern_ops", ""], include=["dispatcher", "returns"]),
+                   models.Index(fields=["day"], name="dispatcher_returns_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.dispatcher_id} {self.region_path}"
+
+
+class SamePersonApproval(models.Model):
+    """Approvals (准予许可) whose case the same person accepted (受理), for the monitor's
+    *same person* rule: every approval of the last weeks up to ``ClerkDecisionsCoverage.through``
+    with, in ``accepted_at``, the latest acceptance of that case by that person before it (a
+    handful of rows instead of a month of approvals joined to a month of acceptances). Rewritten
+    whole by each refresh of the clerks' decisions (``services/figures.py``)."""
+
+    event = models.OneToOneField("cases.CaseEvent", on_delete=models.CASCADE, related_name="+")
+    approved_at = models.DateTimeField()
+    accepted_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "受理与审批同一人"
+        verbose_name_plural = "受理与审批同一人"
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.approved_at:%Y-%m-%d}"
+
+
 class ClerkDecisionsCoverage(models.Model):
-    """What ``ClerkDailyDecisions`` holds (one row): every decision from the start of
-    ``first_day`` up to ``through`` (the rows of ``through``'s day count those before it)."""
+    """What ``ClerkDailyDecisions`` and ``DispatcherDailyReturns`` hold (one row): every decision
+    and return from the start of ``first_day`` up to ``through`` (the rows of ``through``'s day
+    count those before it); ``SamePersonApproval`` holds the approvals of the last
+    ``SAME_PERSON_DAYS`` before ``through``."""
 
     refreshed_at = models.DateTimeField()
     first_day = models.DateField()
