@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef, Sum
+from django.db.models import Count, Exists, OuterRef, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -165,16 +165,27 @@ def same_person_rebuild(*, cover: ClerkDecisionsCoverage) -> int:
     from onewindow.cases.constants import Action
 
     lo, hi = same_person_from(cover), cover.through
-    accepts = CaseEvent.objects.filter(action=Action.ACCEPT, at__gte=lo, at__lt=hi)
-    matched = list(CaseEvent.objects.filter(action=Action.APPROVE, at__gte=lo, at__lt=hi, actor__isnull=False)
-                   .filter(Exists(accepts.filter(case_id=OuterRef("case_id"), actor_id=OuterRef("actor_id"))))
-                   .values_list("id", "case_id", "actor_id", "at").order_by())
-    latest = dict(((case, actor), at) for case, actor, at in
-                  accepts.filter(case_id__in={m[1] for m in matched}).values("case_id", "actor_id")
-                  .annotate(last=Max("at")).values_list("case_id", "actor_id", "last").order_by())
-    SamePersonApproval.objects.all().delete()
-    SamePersonApproval.objects.bulk_create([SamePersonApproval(event_id=i, approved_at=at, accepted_at=latest[(c, a)])
-                                            for i, c, a, at in matched])
+    window = CaseEvent.objects.filter(at__gte=lo, at__lt=hi, actor__isnull=False)
+    accepts = window.filter(action=Action.ACCEPT, case_id=OuterRef("case_id"), actor_id=OuterRef("actor_id"))
+    # (case, person) pairs from the (action, at) index alone, then the few events of those cases.
+    pairs = set(window.filter(action=Action.APPROVE).filter(Exists(accepts))
+                .values_list("case_id", "actor_id").order_by())
+    approvals: list[tuple[int, int, int, datetime]] = []
+    latest: dict[tuple[int, int], datetime] = {}
+    for i, case, actor, action, at in (window.filter(case_id__in={case for case, _ in pairs},
+                                                     action__in=[Action.ACCEPT, Action.APPROVE])
+                                       .values_list("id", "case_id", "actor_id", "action", "at").order_by()):
+        if (case, actor) not in pairs:
+            continue
+        if action == Action.APPROVE:
+            approvals.append((i, case, actor, at))
+        else:
+            latest[(case, actor)] = max(at, latest.get((case, actor), at))
+    matched = [SamePersonApproval(event_id=i, approved_at=at, accepted_at=latest[(case, actor)])
+               for i, case, actor, at in approvals]
+    with transaction.atomic():
+        SamePersonApproval.objects.all().delete()
+        SamePersonApproval.objects.bulk_create(matched, batch_size=2000)
     return len(matched)
 
 
