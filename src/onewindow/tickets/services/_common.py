@@ -15,7 +15,7 @@ from onewindow.core.errors import NotFound, PermissionDenied, ValidationFailed
 from onewindow.core.phones import phone_normalise
 
 from .. import constants as c
-from .. import selectors
+from .. import rules, selectors
 from ..models import (
     Ticket,
     TicketEvent,
@@ -77,6 +77,30 @@ def _locked(ticket: Ticket) -> Ticket:
         if cache is not None and getattr(cache, "pk", None) == getattr(fresh, f"{name}_id"):
             fresh._state.fields_cache[name] = cache
     return fresh
+
+
+def _begin(ticket: Ticket, action: str) -> tuple[Ticket, str]:
+    """A handling step's start (inside the caller's transaction): the ticket re-read under a row
+    lock with the status ``action`` leads to, and the status it had."""
+    t = _locked(ticket)
+    before = t.status
+    t.status = rules.transition_check(before, action)
+    return t, before
+
+
+def _finish(t: Ticket, *, actor: Any, action: str, before: str, at: datetime,
+            fields: list[str] | None = None, note: str = "", data: dict[str, Any] | None = None,
+            department: Department | None = None, summary: dict[str, Any] | None = None) -> Ticket:
+    """A handling step's end: the ticket saved (only ``fields`` with its status, when given), its
+    timeline event and its audit entry (``summary``); the caller then publishes and copies back."""
+    if fields is None:
+        t.save()
+    else:
+        t.save(update_fields=["status", *fields, "updated_at"])
+    _event(t, actor=actor, action=action, at=at, from_status=before, to_status=t.status, note=note,
+           data=data, department=department)
+    _audit(actor, t, action, **(summary or {}))
+    return t
 
 
 def _copy_back(target: Ticket, source: Ticket) -> None:
