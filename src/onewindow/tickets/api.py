@@ -434,6 +434,23 @@ def _event_out(e: TicketEvent) -> dict[str, Any]:
             "department": e.department.name if e.department else None, "note": e.note, "data": e.data}
 
 
+def _detail_fields(t: Ticket, *, view: Any, merged_into: str | None) -> dict[str, Any]:
+    """What a detail shows besides the list row and the related rows, in ``TicketOut``'s order."""
+    return {
+        "text": t.text, "lng": t.lng, "lat": t.lat, "limit_class": t.limit_class,
+        "warning_at": t.warning_at, "dispatched_at": t.dispatched_at, "accepted_at": t.accepted_at,
+        "replied_at": t.replied_at, "callback_at": t.callback_at, "closed_at": t.closed_at,
+        "dispatch_via": t.dispatch_via, "dispatch_note": t.dispatch_note,
+        "classifier": {"label": t.classifier_label, "confidence": t.classifier_confidence,
+                       "model_version": t.classifier_version, "alternatives": t.classifier_alternatives},
+        "reply_text": t.reply_text, "satisfaction": t.satisfaction, "solved": t.solved,
+        "return_count": t.return_count, "reopen_count": t.reopen_count, "merged_into": merged_into,
+        "supporters": t.supporters, "site_check": t.site_check,
+        "requester": {"name": view.name, "phone": view.phone, "confidential": view.confidential,
+                      "hidden": view.hidden},
+    }
+
+
 def _detail_out(request: HttpRequest, t: Ticket) -> dict[str, Any]:
     view = selectors.requester_view(actor=request.user, ticket=t)
     fresh = selectors.ticket_parts_fresh(t)  # a new ticket: its rows as just written
@@ -447,18 +464,9 @@ def _detail_out(request: HttpRequest, t: Ticket) -> dict[str, Any]:
         attachments = list(t.attachments.all())
         events = list(selectors.ticket_events(ticket=t))
     return {
-        **_list_out(t, duplicates), "text": t.text, "lng": t.lng, "lat": t.lat, "limit_class": t.limit_class,
-        "warning_at": t.warning_at, "dispatched_at": t.dispatched_at, "accepted_at": t.accepted_at,
-        "replied_at": t.replied_at, "callback_at": t.callback_at, "closed_at": t.closed_at,
-        "dispatch_via": t.dispatch_via, "dispatch_note": t.dispatch_note,
-        "classifier": {"label": t.classifier_label, "confidence": t.classifier_confidence,
-                       "model_version": t.classifier_version, "alternatives": t.classifier_alternatives},
-        "reply_text": t.reply_text, "satisfaction": t.satisfaction, "solved": t.solved,
-        "return_count": t.return_count, "reopen_count": t.reopen_count,
-        "merged_into": t.merged_into.number if t.merged_into_id and t.merged_into else None,
-        "supporters": t.supporters, "site_check": t.site_check,
-        "requester": {"name": view.name, "phone": view.phone, "confidential": view.confidential,
-                      "hidden": view.hidden},
+        **_list_out(t, duplicates),
+        **_detail_fields(t, view=view, merged_into=t.merged_into.number if t.merged_into_id and t.merged_into
+                         else None),
         "cohandlers": [{"department": ch.department.name, "status": ch.status, "request": ch.request,
                         "reply_text": ch.reply_text} for ch in cohandlers],
         "attachments": [{"id": a.public_id, "name": a.name, "content_type": a.content_type, "size": a.size}
@@ -477,28 +485,10 @@ def _detail_response(request: HttpRequest, t: Ticket) -> HttpResponse:
     them and no second validation."""
     view = selectors.requester_view(actor=request.user, ticket=t)
     rows = selectors.ticket_detail_rows(ticket=t)
-    category, department, region = t.category, t.department, t.region
+    known = {t.duplicate_of_id: t.detail_duplicate_number} if t.duplicate_of_id else None  # type: ignore[attr-defined]
     body = {
-        "id": t.public_id, "number": t.number, "kind": t.kind, "title": t.title, "channel": t.channel,
-        "urgency": t.urgency, "status": t.status, "status_label": _STATUS_LABELS.get(t.status, t.status),
-        "category": {"code": category.code, "name": category.name} if category is not None else None,
-        "department": {"code": department.code, "name": department.name} if department is not None else None,
-        "region": {"code": region.code, "name": region.name} if region is not None else None,
-        "address": t.address, "received_at": t.received_at, "due_at": t.due_at,
-        "due_provisional": t.due_provisional, "warned": t.warned, "overdue": t.overdue,
-        "duplicate_of": getattr(t, "detail_duplicate_number", None),
-        "text": t.text, "lng": t.lng, "lat": t.lat, "limit_class": t.limit_class,
-        "warning_at": t.warning_at, "dispatched_at": t.dispatched_at, "accepted_at": t.accepted_at,
-        "replied_at": t.replied_at, "callback_at": t.callback_at, "closed_at": t.closed_at,
-        "dispatch_via": t.dispatch_via, "dispatch_note": t.dispatch_note,
-        "classifier": {"label": t.classifier_label, "confidence": t.classifier_confidence,
-                       "model_version": t.classifier_version, "alternatives": t.classifier_alternatives},
-        "reply_text": t.reply_text, "satisfaction": t.satisfaction, "solved": t.solved,
-        "return_count": t.return_count, "reopen_count": t.reopen_count,
-        "merged_into": getattr(t, "detail_merged_number", None),
-        "supporters": t.supporters, "site_check": t.site_check,
-        "requester": {"name": view.name, "phone": view.phone, "confidential": view.confidential,
-                      "hidden": view.hidden},
+        **_list_out(t, known),
+        **_detail_fields(t, view=view, merged_into=getattr(t, "detail_merged_number", None)),
         "cohandlers": [{"department": ch["department__name"], "status": ch["status"], "request": ch["request"],
                         "reply_text": ch["reply_text"]} for ch in rows.cohandlers],
         "attachments": [{"id": a["public_id"], "name": a["name"], "content_type": a["content_type"],
