@@ -26,8 +26,8 @@ from onewindow.core.concurrency import GET_EXTRA, WRITE_EXTRA, not_modified, req
 from onewindow.core.errors import NotFound, PermissionDenied, ValidationFailed
 from onewindow.core.inputs import url_lookup_check
 from onewindow.core.pagination import (
-    NEXT_CURSOR_DESCRIPTION,
     CursorPageParams,
+    OneWindowPagination,
     PageParams,
     UpdatedSinceFilter,
     keyset_page,
@@ -97,14 +97,8 @@ class TicketListOut(Schema):
 # A page of tickets: the shape ``@paginate(OneWindowPagination)`` documents for
 # ``list[TicketListOut]``, declared here because the lists answer pre-rendered JSON (no
 # docstring: it would become the schema's description).
-class PagedTicketListOut(Schema):
-    count: int = Field(..., description="符合条件的总条数")
-    page: int
-    page_size: int
-    next: str | None = Field(None, description="下一页的完整地址；最后一页为 null")
-    previous: str | None = Field(None, description="上一页的完整地址；第一页为 null")
-    next_cursor: str | None = Field(None, description=NEXT_CURSOR_DESCRIPTION)
-    items: list[TicketListOut]
+class PagedTicketListOut(OneWindowPagination.Output):
+    items: list[TicketListOut]  # type: ignore[assignment]
 
 
 class TicketEventOut(Schema):
