@@ -410,7 +410,10 @@ def _case_cursor_page(request: HttpRequest, qs: Any, *, cursor: str, page_size: 
 
     body = keyset_page(request, (selectors.keyset_rows(qs), lambda rows: [_summary_row(r) for r in rows]),
                        cursor=cursor, page_size=page_size, keys=("updated_at", "id"), count=count)
-    return {**body, "count_exact": counted["exact"], "has_next": body["next_cursor"] is not None}
+    # in ``CasePage``'s order, as ``_case_page`` answers (fast_json renders the dict as it is)
+    return {"count": body["count"], "count_exact": counted["exact"], "page": body["page"],
+            "page_size": body["page_size"], "next": body["next"], "previous": body["previous"],
+            "has_next": body["next_cursor"] is not None, "next_cursor": body["next_cursor"], "items": body["items"]}
 
 
 def _case_page(request: HttpRequest, qs: Any, *, page: int, page_size: int) -> dict[str, Any]:
