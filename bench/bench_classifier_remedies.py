@@ -69,21 +69,22 @@ SETS = {
 POOL_FILES = {"taidi": ("taidi2020_hotspot_messages.csv", "taidi2020_replies.csv")}
 META_CS = (0.1, 1.0, 10.0)
 
-_BOILERPLATE = [re.compile(p) for p in (
-    r"^(尊敬的|敬爱的)?[^，。！,!]{0,12}(领导|市长|书记|局长|区长|县长|主任|同志|部门)[们]?[：:，,！!]?\s*",
-    r"(您好|你们好|你好)[！!，,。：:]?",
-    r"(此致敬礼|此致|敬礼)[！!。]?",
-    r"(谢谢|感谢|万分感谢|非常感谢)[您你]?[们]?[！!。]*$",
-    r"(恳请|恳求|希望|望)[^。！!]{0,6}(领导|政府|相关部门)?(重视|关注|回复|答复)[！!。]*$",
-)]
+_GREETING = re.compile(r"^(尊敬的|敬爱的|亲爱的)?[^，。！,!：:]{0,12}?(领导|市长|书记|局长|区长|县长|主任"
+                       r"|同志|部门|政府)[们]?(你们好|您好|你好)?[：:，,！!]?")
+_HELLO = re.compile(r"(您好|你们好|你好)[！!，,。：:]?")
+_CLOSING = re.compile(r"[，,。]?(此致敬礼|此致|敬礼|谢谢|感谢|万分感谢|非常感谢|盼复|盼回复|望回复|请回复"
+                      r"|(恳请|恳求|希望|望|请)[^。！!，,]{0,10}(关注|重视|回复|答复|处理|解决)"
+                      r"|(最后，)?祝[^。！!]{0,20}(顺利|健康|高升|愉快|平安))[您你们！!。，,\s]*$")
+_BLANK = re.compile(r"[\s\u3000\xa0]+")
 
 
 def strip_boilerplate(text: str) -> str:
     """The message without the greeting, the thanks and the sign-off (the request stays)."""
-    out = text.strip()
-    for _ in range(2):
-        for pattern in _BOILERPLATE:
-            out = pattern.sub("", out.strip()).strip()
+    lines = [_BLANK.sub(" ", line).strip() for line in text.split("\n")]
+    lines = [_HELLO.sub("", _GREETING.sub("", line), count=1).strip() for line in lines]
+    out = "\n".join(line for line in lines if line)
+    for _ in range(3):
+        out = _CLOSING.sub("", out).strip()
     return out or text
 
 
@@ -208,7 +209,8 @@ def _centred(scores: dict[str, np.ndarray], members: list[str]) -> np.ndarray:
 
 
 def meta_variants(fitted: Any, model: clf.TrainedModel, test_texts: list[str],
-                  y_train_idx: np.ndarray) -> dict[str, np.ndarray]:
+                  y_train_idx: np.ndarray, meta_cs: tuple[float, ...] = META_CS
+                  ) -> dict[str, np.ndarray]:
     """Test-row probabilities of the other joiners, fitted on the inner out-of-fold scores."""
     oof = fitted.oof_scores
     if not oof:
@@ -219,7 +221,7 @@ def meta_variants(fitted: Any, model: clf.TrainedModel, test_texts: list[str],
     X_oof, X_test = _centred(oof, members), _centred(test, members)
     scale = X_oof.std(axis=0) + 1e-6
     n_classes = len(model.classes)
-    for C in META_CS:
+    for C in meta_cs:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
             lr = LogisticRegression(C=C, max_iter=2000).fit(X_oof / scale, y_train_idx)
@@ -308,7 +310,8 @@ def run(name: str, args: argparse.Namespace) -> dict[str, Any] | None:
                 "fast": model.predict_proba(te_texts, stage=clf.STAGE_FAST)}
             if args.meta and model.dense is not None:
                 y_tr_idx = np.searchsorted(np.asarray(model.classes), y[tr])
-                variants.update(meta_variants(fitted, model, te_texts, y_tr_idx))
+                variants.update(meta_variants(fitted, model, te_texts, y_tr_idx,
+                                              tuple(args.meta_cs)))
             if args.hier:
                 variants.update(hierarchical_variants(model, tr_texts, y[tr], te_texts))
             if args.selftrain and pool:
@@ -379,6 +382,7 @@ def main() -> int:
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--meta", action="store_true")
+    parser.add_argument("--meta-cs", type=float, nargs="+", default=list(META_CS))
     parser.add_argument("--selftrain", type=float, nargs="*", default=[])
     parser.add_argument("--pool", type=int, default=2000)
     parser.add_argument("--curve", action="store_true")
