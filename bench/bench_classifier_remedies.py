@@ -15,7 +15,9 @@ test rows, so their differences are not the split's:
 - ``--selftrain T``: self-training on unlabelled messages of the same source (taidi: the hotspot
   and replies files, without any message whose character cosine to a labelled one is ≥ 0.8, at
   most ``--pool`` of them): the fold model labels them, those with confidence ≥ T become extra
-  training examples (never scored), and the model is refitted;
+  training examples (never scored), and the model is refitted; ``--in-domain`` first drops the
+  messages whose nearest first-level category of the whole taxonomy (zero-shot) is not one of
+  the labelled ones;
 - ``--hier`` (Taipei): p(bureau) · p(section | bureau) on the sparse features, the bureau
   being the first part of the department's name (a calibrated SVM over bureaus, and per bureau
   a local SVM trained on its own rows only), alone and mixed with the flat model;
@@ -284,6 +286,21 @@ def run(name: str, args: argparse.Namespace) -> dict[str, Any] | None:
         pool = unlabelled_pool(name, texts, args.pool, args.transform)
         if vectors is not None and pool:
             pool_vectors = clf.embed_texts(pool)
+        if args.in_domain and pool_vectors is not None:
+            # keep the messages whose nearest top-level category of the whole taxonomy (zero-shot,
+            # cosine to the category paths) is one of the labelled classes: the board has 15
+            # first-level categories, the labelled set 7
+            tops = sorted({path[0] for path in clf.taxonomy_paths()} | set(classes.tolist()))
+            every = clf.label_descriptions(tops, knowledge=[])
+            flat = [(i, t) for i, c in enumerate(tops) for t in every[c]]
+            desc = clf.embed_texts([t for _, t in flat], kind="passage")
+            assert desc is not None
+            nearest = clf.DescribeMember(vectors=desc, owners=np.array([i for i, _ in flat]),
+                                         n_classes=len(tops)).scores(pool_vectors).argmax(axis=1)
+            inside = np.isin(np.asarray(tops)[nearest], classes)
+            pool = [t for t, k in zip(pool, inside, strict=True) if k]
+            pool_vectors = pool_vectors[inside]
+            print(f"pool in the labelled categories: {len(pool)}", file=sys.stderr)
     print(f"{name}: embeddings ready in {time.perf_counter() - started:.0f} s", file=sys.stderr)
     results: dict[str, list[float]] = {}
     f1s: dict[str, list[float]] = {}
@@ -385,6 +402,8 @@ def main() -> int:
     parser.add_argument("--meta-cs", type=float, nargs="+", default=list(META_CS))
     parser.add_argument("--selftrain", type=float, nargs="*", default=[])
     parser.add_argument("--pool", type=int, default=2000)
+    parser.add_argument("--in-domain", action="store_true",
+                        help="self-training: only messages zero-shot nearest a labelled category")
     parser.add_argument("--curve", action="store_true")
     parser.add_argument("--hier", action="store_true",
                         help="Taipei: p(bureau) · p(section | bureau) on the sparse features")
