@@ -31,6 +31,7 @@ from onewindow.core.pagination import (
     keyset_page,
     page_links,
 )
+from onewindow.core.planning import joins_in_written_order
 from onewindow.integrations.idempotency import idempotent
 
 from . import constants as c
@@ -710,7 +711,8 @@ def draft_create(request: HttpRequest, payload: DraftIn) -> Status:
 @router.get("/cases/{uuid:case_id}", response=CaseOut, auth=API_AUTH, summary="办件详情（含时间线）",
             openapi_extra=GET_EXTRA)
 def case_get(request: HttpRequest, case_id: UUID, response: HttpResponse) -> Any:
-    case = _get(request, case_id)
+    with joins_in_written_order(Case):  # the case row and its 7 joined relations: planned in order
+        case = _get(request, case_id)
     tag = version_tag(case)
     unchanged = not_modified(request, tag)
     if unchanged:

@@ -121,3 +121,26 @@ def test_post_intake_answers_201_with_the_location_the_api_gave(world, citizen, 
     former = ninja_api.created_location(RequestFactory().post("/api/v1/cases/intake"), body)
     assert response["Location"] == former == f"http://testserver/api/v1/cases/{body['id']}"
     assert client.get(response["Location"]).json()["number"] == body["number"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_detail_reads_the_case_with_joins_in_written_order(world, citizen, item_a):
+    """GET /cases/{id} plans the case row's joins in written order (issue 18): the setting is
+    sent right before that read, ends with the request, and the answer is the same bytes."""
+    from onewindow.cases import services
+
+    clerk = world.clerk.user
+    case = services.case_window_intake(actor=clerk, item=item_a, person=citizen)
+    client = states.as_user(clerk)
+    client.get(f"/api/v1/cases/{case.public_id}")  # sign-in and caches
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(f"/api/v1/cases/{case.public_id}")
+    assert response.status_code == 200
+    sql = [q["sql"] for q in captured.captured_queries]
+    if connection.vendor == "postgresql":
+        at = sql.index("SET LOCAL join_collapse_limit = 1")
+        assert 'FROM "cases_case"' in sql[at + 1]
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW join_collapse_limit")
+        assert cursor.fetchone()[0] != "1"
+    assert response.content == _former_bytes(clerk, case.public_id)
