@@ -27,7 +27,6 @@ import json
 import os
 import platform
 import random
-import statistics
 import sys
 import time
 import uuid
@@ -35,21 +34,15 @@ from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "src")]
+sys.path[:0] = [str(ROOT), str(ROOT / "src"), str(ROOT / "bench")]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("ONEWINDOW_TESTING", "1")
 os.environ.setdefault("ONEWINDOW_LOG_LEVEL", "WARNING")
 
+import _common  # noqa: E402
+from _common import bench_url, setval, timed  # noqa: E402
 
-def _bench_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        sys.exit("bench_grid needs PostgreSQL: set DATABASE_URL=postgres://…/ow_grid")
-    base, _, name = url.rpartition("/")
-    return f"{base}/{name or 'onewindow'}_bench"
-
-
-BENCH_URL = _bench_url()
+BENCH_URL = bench_url(os.environ.get("DATABASE_URL", ""), "bench_grid")
 os.environ["DATABASE_URL"] = BENCH_URL
 
 STREETS, COMMUNITIES, GRIDS = 10, 10, 7  # communities per street, grids per community
@@ -60,47 +53,11 @@ GIVEN = "伟强磊军勇杰涛明超刚平辉鹏华飞芳娜敏静丽艳娟霞�
 ROADS = ("北京路", "白塔路", "东风东路", "穿金路", "金星路", "北辰大道", "龙泉路", "拓东路", "青云路")
 
 
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))]
-
-
-def timed(func, repeat: int, warmup: int = 3) -> list[float]:  # type: ignore[no-untyped-def]
-    for _ in range(warmup):
-        func()
-    out = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
-
-
 def report(label: str, samples: list[float], extra: str = "") -> None:
-    med, p95, p99 = statistics.median(samples), percentile(samples, 95), percentile(samples, 99)
-    print(f"{label:<70} median {med:8.2f} ms   p95 {p95:8.2f} ms   p99 {p99:8.2f} ms {extra}", flush=True)
+    _common.report(label, samples, width=70, extra=f" {extra}" if extra else "")
 
 
 # --- Database ---------------------------------------------------------------------------------
-def recreate_database() -> None:
-    import psycopg
-
-    base, _, name = BENCH_URL.rpartition("/")
-    with psycopg.connect(f"{base}/postgres".replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def loaded_count() -> int:
-    import psycopg
-
-    try:
-        with psycopg.connect(BENCH_URL.replace("postgres://", "postgresql://", 1)) as conn:
-            return int(conn.execute("SELECT count(*) FROM grid_resident").fetchone()[0])  # type: ignore[index]
-    except Exception:
-        return 0
-
-
 def copy_rows(model, rows, fields: list[str] | None = None) -> int:  # type: ignore[no-untyped-def]
     """COPY rows (dicts keyed by attname) into the model's table."""
     from django.db import connection
@@ -118,16 +75,6 @@ def copy_rows(model, rows, fields: list[str] | None = None) -> int:  # type: ign
 
 def _tuple(fields: list[str], values: dict) -> tuple:
     return tuple(values[f] for f in fields)
-
-
-def setval(model) -> None:  # type: ignore[no-untyped-def]
-    from django.db import connection
-
-    table = model._meta.db_table
-    pk = model._meta.pk.column
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table}', '{pk}'), "
-                       f"COALESCE((SELECT MAX({pk}) FROM {table}), 1))")
 
 
 def _rect(lng: float, lat: float, w: float, h: float) -> dict:
@@ -537,9 +484,9 @@ def main() -> None:
     parser.add_argument("--tenants", type=int, default=20)
     parser.add_argument("--keep", action="store_true", help="reuse a loaded bench database")
     args = parser.parse_args()
-    reuse = args.keep and loaded_count() >= args.residents * 0.99
+    reuse = args.keep and _common.loaded_count(BENCH_URL, "grid_resident") >= args.residents * 0.99
     if not reuse:
-        recreate_database()
+        _common.recreate_database(BENCH_URL)
     import django
 
     django.setup()
@@ -568,7 +515,8 @@ def main() -> None:
         by_user = {s.user.username: s for s in Staff.objects.select_related("user")}
         workers = {g.id: by_user[f"wg{g.code}"] for g in grids}
         staff = {"street": by_user["street1"]}
-        print(f"reusing {loaded_count():,} residents in {BENCH_URL.rpartition('/')[2]}")
+        print(f"reusing {_common.loaded_count(BENCH_URL, 'grid_resident'):,} residents in "
+              f"{BENCH_URL.rpartition('/')[2]}")
     grids = list(Region.objects.filter(level="grid").select_related("parent__parent").order_by("code"))
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_size_pretty(sum(pg_total_relation_size(c.oid))) FROM pg_class c "

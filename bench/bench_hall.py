@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "src")]
+sys.path[:0] = [str(ROOT), str(ROOT / "src"), str(ROOT / "bench")]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("ONEWINDOW_TESTING", "1")  # no pool in this process: a connection per clerk thread
 os.environ.setdefault("ONEWINDOW_LOG_LEVEL", "WARNING")
@@ -60,24 +60,13 @@ for _name, _value in (("ONEWINDOW_SECRET_KEY", "bench-hall-secret-key-0123456789
                       ("ONEWINDOW_AUDIT_KEY", "1:YmVuY2gtaGFsbC1hdWRpdC1rZXktMDEyMzQ1Njc4OWE=")):
     os.environ.setdefault(_name, _value)
 
+import _common  # noqa: E402
+from _common import bench_url, percentile  # noqa: E402
 
-def _bench_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        sys.exit("bench_hall needs PostgreSQL: set DATABASE_URL=postgres://…/ow_hall")
-    base, _, name = url.rpartition("/")
-    return f"{base}/{name or 'onewindow'}_bench"
-
-
-BENCH_URL = _bench_url()
+BENCH_URL = bench_url(os.environ.get("DATABASE_URL", ""), "bench_hall")
 os.environ["DATABASE_URL"] = BENCH_URL
 TYPES = (("general", "综合受理", "A"), ("estate", "不动产登记", "B"), ("social", "社保医保", "C"),
          ("company", "企业开办", "D"))
-
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))]
 
 
 def report(label: str, samples: list[float], extra: str = "") -> None:
@@ -90,29 +79,6 @@ def report(label: str, samples: list[float], extra: str = "") -> None:
 
 
 # --- Database ---------------------------------------------------------------------------------
-def _pg(url: str) -> str:
-    return url.replace("postgres://", "postgresql://", 1)
-
-
-def recreate_database() -> None:
-    import psycopg
-
-    base, _, name = BENCH_URL.rpartition("/")
-    with psycopg.connect(_pg(f"{base}/postgres"), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def loaded_count() -> int:
-    import psycopg
-
-    try:
-        with psycopg.connect(_pg(BENCH_URL)) as conn:
-            return int(conn.execute("SELECT count(*) FROM hall_queueticket").fetchone()[0])  # type: ignore[index]
-    except Exception:
-        return 0
-
-
 def _window_ranges(windows: int) -> list[tuple[int, int]]:
     """(first index, how many) of the windows serving each business type."""
     third = max(windows * 3 // 10, 1)
@@ -623,9 +589,9 @@ def main() -> None:
     args = parser.parse_args()
     args.screens = [int(x) for x in str(args.screens).split(",") if x.strip()]
     skip = {s.strip() for s in args.skip.split(",") if s.strip()}
-    reuse = args.keep and loaded_count() >= args.numbers * 0.99
+    reuse = args.keep and _common.loaded_count(BENCH_URL, "hall_queueticket") >= args.numbers * 0.99
     if not reuse:
-        recreate_database()
+        _common.recreate_database(BENCH_URL)
     import django
 
     django.setup()
@@ -647,7 +613,8 @@ def main() -> None:
               f"{time.perf_counter() - start:.0f} s", flush=True)
     else:
         world = _ids()
-        print(f"reusing {loaded_count():,} numbers in {BENCH_URL.rpartition('/')[2]}")
+        print(f"reusing {_common.loaded_count(BENCH_URL, 'hall_queueticket'):,} numbers in "
+              f"{BENCH_URL.rpartition('/')[2]}")
     from django.utils import timezone
 
     from onewindow.hall import services

@@ -23,7 +23,6 @@ import argparse
 import os
 import platform
 import random
-import statistics
 import sys
 import time
 import uuid
@@ -31,79 +30,31 @@ from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "src")]
+sys.path[:0] = [str(ROOT), str(ROOT / "src"), str(ROOT / "bench")]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("ONEWINDOW_TESTING", "1")
 os.environ.setdefault("ONEWINDOW_LOG_LEVEL", "WARNING")
 os.environ.setdefault("ONEWINDOW_STORAGE_DIR", str(ROOT / "var" / "bench-storage"))
 
+import _common  # noqa: E402
+from _common import bench_url, loaded_count, recreate_database, setval  # noqa: E402
 
-def _bench_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        sys.exit("bench_materials needs PostgreSQL: set DATABASE_URL=postgres://…/ow_materials")
-    base, _, name = url.rpartition("/")
-    return f"{base}/{name or 'onewindow'}_bench"
-
-
-BENCH_URL = _bench_url()
+BENCH_URL = bench_url(os.environ.get("DATABASE_URL", ""), "bench_materials")
 os.environ["DATABASE_URL"] = BENCH_URL
 ITEM_MATERIALS = 10
 
 
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))]
-
-
-def timed(func, repeat: int, warmup: int = 5) -> list[float]:  # type: ignore[no-untyped-def]
-    for _ in range(warmup):
-        func()
-    out = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
+def timed(func, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
+    return _common.timed(func, repeat, warmup=5)
 
 
 def report(label: str, samples: list[float]) -> None:
-    med, p95, p99 = statistics.median(samples), percentile(samples, 95), percentile(samples, 99)
-    print(f"{label:<58} median {med:7.2f} ms   p95 {p95:7.2f} ms   p99 {p99:7.2f} ms", flush=True)
-
-
-def recreate_database() -> None:
-    import psycopg
-
-    base, _, name = BENCH_URL.rpartition("/")
-    with psycopg.connect(f"{base}/postgres".replace("postgres://", "postgresql://", 1), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def loaded_count() -> int:
-    import psycopg
-
-    try:
-        with psycopg.connect(BENCH_URL.replace("postgres://", "postgresql://", 1)) as conn:
-            return int(conn.execute("SELECT count(*) FROM materials_librarymaterial").fetchone()[0])  # type: ignore[index]
-    except Exception:
-        return 0
+    _common.report(label, samples, width=58)
 
 
 def copy_rows(model, fields: list[str], rows) -> int:  # type: ignore[no-untyped-def]
-    from django.db import connection
-
-    columns = ", ".join(connection.ops.quote_name(model._meta.get_field(f).column) for f in fields)
-    table = connection.ops.quote_name(model._meta.db_table)
-    n = 0
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-            n += 1
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT setval(pg_get_serial_sequence('{model._meta.db_table}', 'id'), "
-                       f"(SELECT COALESCE(MAX(id), 1) FROM {table}))")
+    n = _common.copy_rows(model, fields, rows)
+    setval(model)
     return n
 
 
@@ -203,9 +154,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=300)
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
-    keep = args.keep and loaded_count() > 0
+    keep = args.keep and loaded_count(BENCH_URL, "materials_librarymaterial") > 0
     if not keep:
-        recreate_database()
+        recreate_database(BENCH_URL)
     import django
 
     django.setup()

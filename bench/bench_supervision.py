@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import time
 import tracemalloc
@@ -320,7 +321,7 @@ def measure(label: str, func, repeat: int) -> None:  # type: ignore[no-untyped-d
     """Wall-clock median/p95/p99, and the median CPU of this process (Django + driver, not the
     database): on the shared machine the wall clock includes waiting for a core."""
     wall, cpu = timed_cpu(func, repeat)
-    report(label, wall, extra=f"   cpu median {sorted(cpu)[len(cpu) // 2]:6.1f} ms")
+    report(label, wall, extra=f"   cpu median {statistics.median(cpu):6.1f} ms")
 
 
 def measure_dashboard(client, last, repeat: int) -> None:  # type: ignore[no-untyped-def]

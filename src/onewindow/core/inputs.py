@@ -23,7 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from .errors import DomainError
+from .errors import DomainError, ValidationFailed
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +34,40 @@ BAD_CHARACTERS = ("bad_characters",
 _JSON_TYPES = ("application/json", "application/merge-patch+json")
 _FORM_TYPE = "application/x-www-form-urlencoded"
 _MULTIPART_TYPE = "multipart/form-data"
+
+
+# --- Checks the services share ----------------------------------------------------------------
+TOO_LONG = "{label}过长（最多{max}个字）"
+
+
+def required_text(value: str | None, *, field: str, label: str, max_length: int, min_length: int = 1,
+                  too_long: str = TOO_LONG, invalid: str | None = None) -> str:
+    """A text the user must give: line breaks as LF (a browser sends CRLF; counted as one
+    character, as the page counts it), trimmed, ``min_length``…``max_length`` characters.
+
+    Errors (``ValidationFailed`` on ``field``): ``<field>_required`` (请填写…, or …过短 when
+    shorter than ``min_length``), ``<field>_too_long`` (``too_long``, formatted with ``label``,
+    ``max``, ``n`` the length and ``over`` the excess). ``invalid``: one message for both, under
+    ``<field>_invalid`` (a form that states the range).
+    """
+    text = (value or "").replace("\r\n", "\n").strip()
+    if invalid is not None and not min_length <= len(text) <= max_length:
+        raise ValidationFailed(invalid, code=f"{field}_invalid", fields={field: invalid})
+    if len(text) < min_length:
+        msg = f"请填写{label}" if not text else f"{label}过短（至少{min_length}个字）"
+        raise ValidationFailed(msg, code=f"{field}_required", fields={field: msg})
+    if len(text) > max_length:
+        msg = too_long.format(label=label, max=max_length, n=len(text), over=len(text) - max_length)
+        raise ValidationFailed(msg, code=f"{field}_too_long", fields={field: msg})
+    return text
+
+
+def choice(value: str, choices: Any, *, field: str, label: str) -> str:
+    """One of the values of ``choices`` (a ``TextChoices``), else ``<field>_invalid``."""
+    if value not in choices.values:
+        msg = f"{label}取值无效"
+        raise ValidationFailed(msg, code=f"{field}_invalid", fields={field: msg})
+    return str(value)
 
 
 def text_has_bad_characters(value: str) -> bool:

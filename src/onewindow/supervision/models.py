@@ -41,14 +41,12 @@ PATH_OPS = ["varchar_pattern_ops"]
 
 
 # --- Daily figures -----------------------------------------------------------------------------
-class DailyFigure(models.Model):
-    """Counts of one source on one day for one department and region (Beijing days)."""
+class FigureColumns(models.Model):
+    """What ``DailyFigure`` and ``RegionDailyFigure`` share: the day, the source and the counters
+    (``services/figures.py`` COUNTERS); each adds its own region key."""
 
     day = models.DateField()
     source = models.CharField(max_length=10, choices=Source.choices)
-    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.CASCADE,
-                                   related_name="+", db_index=False)
-    region_path = models.CharField(max_length=80, blank=True)
     received = models.PositiveIntegerField(default=0)
     online = models.PositiveIntegerField(default=0)
     finished = models.PositiveIntegerField(default=0)
@@ -66,6 +64,21 @@ class DailyFigure(models.Model):
     waits = models.PositiveIntegerField(default=0)
     wait_seconds = models.BigIntegerField(default=0)
     visits = models.PositiveIntegerField(default=0)
+    region_path: models.CharField[str, str]  # each subclass's own (blank or not)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.source} {self.region_path}"
+
+
+class DailyFigure(FigureColumns):
+    """Counts of one source on one day for one department and region (Beijing days)."""
+
+    department = models.ForeignKey(Department, null=True, blank=True, on_delete=models.CASCADE,
+                                   related_name="+", db_index=False)
+    region_path = models.CharField(max_length=80, blank=True)
 
     class Meta:
         verbose_name = "每日汇总数据"
@@ -74,11 +87,8 @@ class DailyFigure(models.Model):
                                 opclasses=["", "", "varchar_pattern_ops"]),
                    models.Index(fields=["department", "day"], name="daily_figure_dept_day")]
 
-    def __str__(self) -> str:
-        return f"{self.day} {self.source} {self.region_path}"
 
-
-class RegionDailyFigure(models.Model):
+class RegionDailyFigure(FigureColumns):
     """The daily figures summed over departments and rolled up the region tree: one row per day ×
     source × region at every depth of the record's path (1 district, 2 street, 3 community,
     4 grid). A region's figure is then its own few rows (``depth`` = its path's depth,
@@ -86,27 +96,8 @@ class RegionDailyFigure(models.Model):
     children's figures the rows one level down. Rebuilt with the daily figures, same window,
     same transaction (``services/figures.py``)."""
 
-    day = models.DateField()
-    source = models.CharField(max_length=10, choices=Source.choices)
     depth = models.PositiveSmallIntegerField()
     region_path = models.CharField(max_length=80)
-    received = models.PositiveIntegerField(default=0)
-    online = models.PositiveIntegerField(default=0)
-    finished = models.PositiveIntegerField(default=0)
-    early = models.PositiveIntegerField(default=0)
-    overdue = models.PositiveIntegerField(default=0)
-    limit_days = models.PositiveIntegerField(default=0)
-    used_days = models.PositiveIntegerField(default=0)
-    rated = models.PositiveIntegerField(default=0)
-    satisfied = models.PositiveIntegerField(default=0)
-    dispatched = models.PositiveIntegerField(default=0)
-    responded = models.PositiveIntegerField(default=0)
-    callbacks = models.PositiveIntegerField(default=0)
-    solved = models.PositiveIntegerField(default=0)
-    returned = models.PositiveIntegerField(default=0)
-    waits = models.PositiveIntegerField(default=0)
-    wait_seconds = models.BigIntegerField(default=0)
-    visits = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = "区划每日汇总"
@@ -115,19 +106,28 @@ class RegionDailyFigure(models.Model):
                                 opclasses=["", "varchar_pattern_ops", ""]),
                    models.Index(fields=["source", "day"], name="region_figure_src_day")]
 
-    def __str__(self) -> str:
-        return f"{self.day} {self.source} {self.region_path}"
 
-
-class DailyTop(models.Model):
-    """Counts per day of one key (an item, a hotline category, a place) for top lists."""
+class TopColumns(models.Model):
+    """What ``DailyTop`` and ``RegionDailyTop`` share: the day, the kind, the key with its label
+    and the count; each adds its own region key."""
 
     day = models.DateField()
     kind = models.CharField(max_length=10, choices=TopKind.choices)
     key = models.CharField(max_length=64)
     label = models.CharField(max_length=200)
-    region_path = models.CharField(max_length=80, blank=True)
     n = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.kind} {self.label}"
+
+
+class DailyTop(TopColumns):
+    """Counts per day of one key (an item, a hotline category, a place) for top lists."""
+
+    region_path = models.CharField(max_length=80, blank=True)
 
     class Meta:
         verbose_name = "每日排行数据"
@@ -135,22 +135,14 @@ class DailyTop(models.Model):
         indexes = [models.Index(fields=["kind", "day", "region_path"], name="daily_top_kind_day",
                                 opclasses=["", "", "varchar_pattern_ops"])]
 
-    def __str__(self) -> str:
-        return f"{self.day} {self.kind} {self.label}"
 
-
-class RegionDailyTop(models.Model):
+class RegionDailyTop(TopColumns):
     """The daily top-list counts rolled up the region tree like ``RegionDailyFigure``: one row per
     day × kind × key × region at every depth of the record's path, so a district's or street's
     top list sums its own rows instead of every grid's."""
 
-    day = models.DateField()
-    kind = models.CharField(max_length=10, choices=TopKind.choices)
     depth = models.PositiveSmallIntegerField()
     region_path = models.CharField(max_length=80)
-    key = models.CharField(max_length=64)
-    label = models.CharField(max_length=200)
-    n = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = "区划每日排行"
@@ -160,9 +152,6 @@ class RegionDailyTop(models.Model):
         indexes = [models.Index(fields=["kind", "depth", "region_path", "day"], name="region_top_cover",
                                 opclasses=["", "", "varchar_pattern_ops", ""], include=["key", "label", "n"]),
                    models.Index(fields=["day"], name="region_top_day")]
-
-    def __str__(self) -> str:
-        return f"{self.day} {self.kind} {self.label}"
 
 
 class ClerkDailyDecisions(models.Model):
@@ -191,9 +180,52 @@ class ClerkDailyDecisions(models.Model):
         return f"{self.day} {self.actor_label} {self.region_path}"
 
 
+class DispatcherDailyReturns(models.Model):
+    """Tickets returned (退回) per local day × dispatcher × street of the ticket (its region path
+    cut to depth 2), for the monitor's returns rule: a month of it is a few rows per dispatcher
+    instead of every return of the month joined to its ticket. Rebuilt with the clerks' daily
+    decisions, for the same days and up to the same instant (``ClerkDecisionsCoverage``)."""
+
+    day = models.DateField()
+    dispatcher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    region_path = models.CharField(max_length=80, blank=True)
+    returns = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "派单员每日被退回数"
+        verbose_name_plural = "派单员每日被退回数"
+        indexes = [models.Index(fields=["region_path", "day"], name="dispatcher_returns_key",
+                                opclasses=["varchar_pattern_ops", ""], include=["dispatcher", "returns"]),
+                   models.Index(fields=["day"], name="dispatcher_returns_day")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.dispatcher_id} {self.region_path}"
+
+
+class SamePersonApproval(models.Model):
+    """Approvals (准予许可) whose case the same person accepted (受理), for the monitor's
+    *same person* rule: every approval of the last weeks up to ``ClerkDecisionsCoverage.through``
+    with, in ``accepted_at``, the latest acceptance of that case by that person before it (a
+    handful of rows instead of a month of approvals joined to a month of acceptances). Rewritten
+    whole by each refresh of the clerks' decisions (``services/figures.py``)."""
+
+    event = models.OneToOneField("cases.CaseEvent", on_delete=models.CASCADE, related_name="+")
+    approved_at = models.DateTimeField()
+    accepted_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "受理与审批同一人"
+        verbose_name_plural = "受理与审批同一人"
+
+    def __str__(self) -> str:
+        return f"{self.event_id} {self.approved_at:%Y-%m-%d}"
+
+
 class ClerkDecisionsCoverage(models.Model):
-    """What ``ClerkDailyDecisions`` holds (one row): every decision from the start of
-    ``first_day`` up to ``through`` (the rows of ``through``'s day count those before it)."""
+    """What ``ClerkDailyDecisions`` and ``DispatcherDailyReturns`` hold (one row): every decision
+    and return from the start of ``first_day`` up to ``through`` (the rows of ``through``'s day
+    count those before it); ``SamePersonApproval`` holds the approvals of the last
+    ``SAME_PERSON_DAYS`` before ``through``."""
 
     refreshed_at = models.DateTimeField()
     first_day = models.DateField()

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
@@ -18,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from onewindow.accounts.constants import Role
-from onewindow.accounts.models import Department
+from onewindow.accounts.models import Department, User
 from onewindow.accounts.scope import Scope, scope_for
 from onewindow.cases.constants import OPEN_STATUSES as CASE_OPEN
 from onewindow.cases.constants import Action as CaseAction
@@ -31,7 +32,13 @@ from onewindow.tickets.constants import OPEN_STATUSES as TICKET_OPEN
 from onewindow.tickets.models import SupervisionOrder, Ticket, TicketReturn
 
 from . import constants as c
-from .models import CaseSupervisionOrder, ClerkDailyDecisions, ClerkDecisionsCoverage
+from .models import (
+    CaseSupervisionOrder,
+    ClerkDailyDecisions,
+    ClerkDecisionsCoverage,
+    DispatcherDailyReturns,
+    SamePersonApproval,
+)
 
 MONITOR_ROLES = (Role.SUPERVISOR, Role.ADMINISTRATOR, Role.LEADER)
 
@@ -160,16 +167,18 @@ def rising_departments(*, scope: Scope, now: datetime) -> list[Rising]:
     path = scope.region_path or ""
     week, fortnight = now - timedelta(days=7), now - timedelta(days=14)
     counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    # Counting due_at (the key of each partial index, never null in the range) rather than the
+    # id: PostgreSQL answers every query below from its index alone.
     t = (Ticket.objects.filter(overdue=True, due_at__gte=fortnight, due_at__lt=now, region_path__startswith=path,
                                department__isnull=False)
-         .values("department_id").annotate(now_=Count("id", filter=Q(due_at__gte=week)),
-                                             before=Count("id", filter=Q(due_at__lt=week))))
+         .values("department_id").annotate(now_=Count("due_at", filter=Q(due_at__gte=week)),
+                                             before=Count("due_at", filter=Q(due_at__lt=week))))
     # Late cases: decided late, or open and undecided past the deadline — two disjoint queries,
     # each answered by its own partial index (an OR of both scanned every case of the fortnight).
     k = [row for late in (Q(overdue=True), Q(overdue=False, status__in=CASE_OPEN, decided_at__isnull=True))
          for row in Case.objects.filter(late, due_at__gte=fortnight, due_at__lt=now, region_path__startswith=path)
-         .values("department_id").annotate(now_=Count("id", filter=Q(due_at__gte=week)),
-                                             before=Count("id", filter=Q(due_at__lt=week))).order_by()]
+         .values("department_id").annotate(now_=Count("due_at", filter=Q(due_at__gte=week)),
+                                             before=Count("due_at", filter=Q(due_at__lt=week))).order_by()]
     for row in [*t, *k]:
         counts[row["department_id"]][0] += row["now_"]
         counts[row["department_id"]][1] += row["before"]
@@ -201,34 +210,109 @@ def clerk_decisions(*, path: str, since: datetime, now: datetime) -> ClerkCounts
     decisions since the last refresh, and the partial first day — added from ``since`` to its
     day's end, or, when that is the longer part, its whole day taken less its start. Exact for
     scopes down to a street (the pre-aggregate keeps the street); a deeper scope reads live."""
+
+    def table(lo: date, hi: date) -> ClerkCounts:
+        rows = (ClerkDailyDecisions.objects.filter(region_path__startswith=path, day__gte=lo, day__lte=hi)
+                .values("actor_id", "actor_label").annotate(n=Sum("decisions"), rejected=Sum("rejected"))
+                .order_by())
+        return {(d["actor_id"], d["actor_label"]): [d["n"], d["rejected"]] for d in rows}
+
+    return _covered_counts(path=path, since=since, now=now, table=table,
+                           live=lambda start, end: clerk_decisions_live(path=path, start=start, end=end))
+
+
+def _covered_counts(*, path: str, since: datetime, now: datetime, table: Callable[[date, date], dict[Any, list[int]]],
+                    live: Callable[[datetime, datetime | None], dict[Any, list[int]]]) -> dict[Any, list[int]]:
+    """Counts from ``since`` on out of a daily pre-aggregate kept per street and covered by
+    ``ClerkDecisionsCoverage``: ``table(first_day, last_day)`` sums its whole days, ``live(start,
+    end)`` counts the events of an instant range (open end: up to now). Each value is a list of
+    counts; keys whose first count is 0 are left out, as a grouped query would."""
     from .services.figures import day_start, path_depth, today_local
 
     cover = ClerkDecisionsCoverage.objects.first()
     first_day = today_local(since)
     if (cover is None or path_depth(path) > 2 or cover.through <= day_start(first_day + timedelta(days=1))
             or cover.through > now):
-        return clerk_decisions_live(path=path, start=since)
-    signed: list[tuple[int, ClerkCounts]] = [(1, clerk_decisions_live(path=path, start=cover.through))]
+        return live(since, None)
+    signed: list[tuple[int, dict[Any, list[int]]]] = [(1, live(cover.through, None))]
     if cover.first_day > first_day:
         lo = cover.first_day
-        signed.append((1, clerk_decisions_live(path=path, start=since, end=day_start(lo))))
+        signed.append((1, live(since, day_start(lo))))
     elif since - day_start(first_day) < day_start(first_day + timedelta(days=1)) - since:
         lo = first_day
-        signed.append((-1, clerk_decisions_live(path=path, start=day_start(first_day), end=since)))
+        signed.append((-1, live(day_start(first_day), since)))
     else:
         lo = first_day + timedelta(days=1)
-        signed.append((1, clerk_decisions_live(path=path, start=since, end=day_start(lo))))
-    rows = (ClerkDailyDecisions.objects.filter(region_path__startswith=path, day__gte=lo,
-                                               day__lte=today_local(cover.through))
-            .values("actor_id", "actor_label").annotate(n=Sum("decisions"), rejected=Sum("rejected")).order_by())
-    signed.append((1, {(d["actor_id"], d["actor_label"]): [d["n"], d["rejected"]] for d in rows}))
-    out: ClerkCounts = {}
+        signed.append((1, live(since, day_start(lo))))
+    signed.append((1, table(lo, today_local(cover.through))))
+    out: dict[Any, list[int]] = {}
     for sign, part in signed:
-        for key, (n, r) in part.items():
-            target = out.setdefault(key, [0, 0])
-            target[0] += sign * n
-            target[1] += sign * r
+        for key, counts in part.items():
+            target = out.setdefault(key, [0] * len(counts))
+            for i, n in enumerate(counts):
+                target[i] += sign * n
     return {key: v for key, v in out.items() if v[0]}
+
+
+def dispatcher_returns_live(*, path: str, start: datetime, end: datetime | None = None) -> dict[int, list[int]]:
+    """Returns per dispatcher of the tickets under ``path`` returned from ``start`` to ``end``
+    (open end: up to now): the rule's query as first written, without the names."""
+    returns = TicketReturn.objects.filter(returned_at__gte=start, dispatched_by__isnull=False,
+                                          ticket__region_path__startswith=path)
+    if end is not None:
+        returns = returns.filter(returned_at__lt=end)
+    return {d["dispatched_by_id"]: [d["n"]] for d in returns.values("dispatched_by_id").annotate(n=Count("id"))
+            .order_by()}
+
+
+def dispatcher_returns(*, path: str, since: datetime, now: datetime) -> dict[int, list[int]]:
+    """``dispatcher_returns_live`` from ``since`` on, the covered days read from
+    ``DispatcherDailyReturns`` (as ``clerk_decisions``)."""
+
+    def table(lo: date, hi: date) -> dict[int, list[int]]:
+        rows = (DispatcherDailyReturns.objects.filter(region_path__startswith=path, day__gte=lo, day__lte=hi)
+                .values("dispatcher_id").annotate(n=Sum("returns")).order_by())
+        return {d["dispatcher_id"]: [d["n"]] for d in rows}
+
+    return _covered_counts(path=path, since=since, now=now, table=table,
+                           live=lambda start, end: dispatcher_returns_live(path=path, start=start, end=end))
+
+
+def same_person_live(*, since: datetime) -> set[int]:
+    """Approvals from ``since`` on whose case their approver accepted from ``since`` on: one
+    semi-join in the (action, at) index (approvals follow acceptance, so both lie in the window)."""
+    accepted_by_same = CaseEvent.objects.filter(case_id=OuterRef("case_id"), actor_id=OuterRef("actor_id"),
+                                                action=CaseAction.ACCEPT, at__gte=since)
+    return set(CaseEvent.objects.filter(action=CaseAction.APPROVE, at__gte=since, actor__isnull=False)
+               .filter(Exists(accepted_by_same)).values_list("id", flat=True).order_by())
+
+
+def same_person(*, since: datetime, now: datetime) -> set[int]:
+    """``same_person_live``, read from ``SamePersonApproval`` up to the last refresh; live only
+    the approvals since it (checked against every acceptance of the window) and the acceptances
+    since it (checked against every approval of the window), a few minutes of events each."""
+    from .services.figures import same_person_from
+
+    cover = ClerkDecisionsCoverage.objects.first()
+    if cover is None or cover.through > now or since < same_person_from(cover):
+        return same_person_live(since=since)
+    found = set(SamePersonApproval.objects.filter(approved_at__gte=since, accepted_at__gte=since)
+                .values_list("event_id", flat=True))
+    recent = list(CaseEvent.objects.filter(action=CaseAction.APPROVE, at__gte=cover.through, actor__isnull=False)
+                  .values_list("id", "case_id", "actor_id").order_by())
+    if recent:
+        accepted = set(CaseEvent.objects.filter(action=CaseAction.ACCEPT, at__gte=since,
+                                                case_id__in={c for _, c, _ in recent})
+                       .values_list("case_id", "actor_id").order_by())
+        found.update(i for i, case, actor in recent if (case, actor) in accepted)
+    accepted = set(CaseEvent.objects.filter(action=CaseAction.ACCEPT, at__gte=cover.through, actor__isnull=False)
+                   .values_list("case_id", "actor_id").order_by())
+    if accepted:
+        found.update(i for i, case, actor in CaseEvent.objects.filter(
+            action=CaseAction.APPROVE, at__gte=since, at__lt=cover.through, actor__isnull=False,
+            case_id__in={c for c, _ in accepted}).values_list("id", "case_id", "actor_id").order_by()
+            if (case, actor) in accepted)
+    return found
 
 
 def anomalies(*, scope: Scope, now: datetime) -> list[Anomaly]:
@@ -236,16 +320,10 @@ def anomalies(*, scope: Scope, now: datetime) -> list[Anomaly]:
     since = now - timedelta(days=c.ANOMALY_WINDOW_DAYS)
     out: list[Anomaly] = []
 
-    # 1. One person accepted and approved the same case (受理与审批为同一人).
-    # One semi-join in the database (approvals follow acceptance, so both lie in the window)
-    # instead of every accepted case id of the window sent back as a list.
-    accepted_by_same = CaseEvent.objects.filter(case_id=OuterRef("case_id"), actor_id=OuterRef("actor_id"),
-                                                action=CaseAction.ACCEPT, at__gte=since)
-    # First the matching cases from the (action, at) index alone, then their details: reading
-    # every approval of the window from the table cost more than the whole rule.
-    approvals = CaseEvent.objects.filter(action=CaseAction.APPROVE, at__gte=since, actor__isnull=False)
-    matched = list(approvals.filter(Exists(accepted_by_same)).values_list("case_id", flat=True).order_by())
-    same = (approvals.filter(Exists(accepted_by_same), case_id__in=matched, case__region_path__startswith=path)
+    # 1. One person accepted and approved the same case (受理与审批为同一人): the matching
+    # approvals (pre-aggregated up to the last refresh), then the details of the few in scope.
+    same = (CaseEvent.objects.filter(id__in=sorted(same_person(since=since, now=now)),
+                                     case__region_path__startswith=path)
             .values("case_id", "actor_id", "actor_label", "case__public_id", "case__number", "case__item_name"))
     recs = [AnomalyRecord(f"{e['case__number']} {e['case__item_name']}", f"受理人与审批人均为 {e['actor_label']}",
                           reverse("supervision:case_order", args=[e["case__public_id"]]))
@@ -274,11 +352,10 @@ def anomalies(*, scope: Scope, now: datetime) -> list[Anomaly]:
                        f"{c.ANOMALY_REJECT_MIN} 件决定）", recs))
 
     # 4. Many returns of one dispatcher's tickets (同一派单员被多次退回).
-    returns = (TicketReturn.objects.filter(returned_at__gte=since, dispatched_by__isnull=False,
-                                           ticket__region_path__startswith=path)
-               .values("dispatched_by_id", "dispatched_by__username").annotate(n=Count("id"))
-               .filter(n__gte=c.ANOMALY_RETURNS).order_by("-n"))
-    labels = Counter({r["dispatched_by__username"]: r["n"] for r in returns})
+    returned = {who: n for who, (n,) in dispatcher_returns(path=path, since=since, now=now).items()
+                if n >= c.ANOMALY_RETURNS}
+    names = dict(User.objects.filter(id__in=returned).values_list("id", "username"))
+    labels = Counter({names[who]: n for who, n in sorted(returned.items(), key=lambda kv: (-kv[1], names[kv[0]]))})
     out.append(Anomaly("returns", "同一派单员工单被多次退回",
                        f"{c.ANOMALY_WINDOW_DAYS} 天内同一派单员派出的工单被退回 {c.ANOMALY_RETURNS} 次及以上",
                        [AnomalyRecord(name, f"被退回 {n} 次", "") for name, n in labels.most_common(20)]))

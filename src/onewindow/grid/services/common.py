@@ -17,6 +17,8 @@ from django.utils import timezone
 from onewindow.accounts.constants import Role
 from onewindow.accounts.scope import scope_for
 from onewindow.core.errors import NotFound, PermissionDenied, ValidationFailed
+from onewindow.core.inputs import choice as choice  # the grid services take it from here
+from onewindow.core.inputs import required_text
 from onewindow.core.uploads import image_check
 
 from .. import constants as c
@@ -74,21 +76,7 @@ def history(*, actor: Any, source: str, action: str, at: datetime, changes: dict
 
 
 def text_required(value: str, *, field: str, label: str, min_len: int = 2, max_len: int = c.MAX_TEXT) -> str:
-    text = (value or "").strip()
-    if len(text) < min_len:
-        msg = f"请填写{label}" if not text else f"{label}过短（至少{min_len}个字）"
-        raise ValidationFailed(msg, code=f"{field}_required", fields={field: msg})
-    if len(text) > max_len:
-        msg = f"{label}过长（最多{max_len}个字）"
-        raise ValidationFailed(msg, code=f"{field}_too_long", fields={field: msg})
-    return text
-
-
-def choice(value: str, choices: Any, *, field: str, label: str) -> str:
-    if value not in choices.values:
-        msg = f"{label}取值无效"
-        raise ValidationFailed(msg, code=f"{field}_invalid", fields={field: msg})
-    return str(value)
+    return required_text(value, field=field, label=label, min_length=min_len, max_length=max_len)
 
 
 # --- Photos -----------------------------------------------------------------------------------

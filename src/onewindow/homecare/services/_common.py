@@ -13,6 +13,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from onewindow.core.errors import NotFound, PermissionDenied, ValidationFailed
+from onewindow.core.inputs import choice, required_text
 
 from .. import constants as c
 from .. import selectors
@@ -39,21 +40,10 @@ def _label(actor: Any) -> str:
 
 
 def _text(value: str, *, field: str, label: str, min_len: int = 1, max_len: int = 300) -> str:
-    text = (value or "").strip()
-    if len(text) < min_len:
-        msg = f"请填写{label}" if not text else f"{label}过短（至少{min_len}个字）"
-        raise ValidationFailed(msg, code=f"{field}_required", fields={field: msg})
-    if len(text) > max_len:
-        msg = f"{label}过长（最多{max_len}个字）"
-        raise ValidationFailed(msg, code=f"{field}_too_long", fields={field: msg})
-    return text
+    return required_text(value, field=field, label=label, min_length=min_len, max_length=max_len)
 
 
-def _choice(value: str, choices: Any, *, field: str, label: str) -> str:
-    if value not in choices.values:
-        msg = f"{label}取值无效"
-        raise ValidationFailed(msg, code=f"{field}_invalid", fields={field: msg})
-    return str(value)
+_choice = choice
 
 
 def _money(value: Any, *, field: str, label: str) -> Decimal:

@@ -8,11 +8,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, Exists, OuterRef, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from onewindow.cases.models import CaseEvent
+from onewindow.tickets.models import TicketReturn
 
 from .. import sources
 from ..constants import REFRESH_DAYS, REFRESH_NIGHTLY_DAYS, TopKind
@@ -21,12 +22,15 @@ from ..models import (
     ClerkDecisionsCoverage,
     DailyFigure,
     DailyTop,
+    DispatcherDailyReturns,
     FigureRefresh,
     RegionDailyFigure,
     RegionDailyTop,
+    SamePersonApproval,
 )
 
 DECISIONS_SETTLE_MINUTES = 5
+SAME_PERSON_DAYS = REFRESH_NIGHTLY_DAYS  # the monitor's window (30 days) and some margin
 
 COUNTERS = ("received", "online", "finished", "early", "overdue", "limit_days", "used_days", "rated",
             "satisfied", "dispatched", "responded", "callbacks", "solved", "returned", "waits",
@@ -117,9 +121,20 @@ def clerk_decisions_rebuild(*, first: date, last: date, now: datetime) -> int:
         target[1] += e["rejected"]
     objs = [ClerkDailyDecisions(day=day, actor_id=actor, actor_label=label, region_path=path, decisions=n,
                                 rejected=r) for (day, actor, label, path), (n, r) in out.items()]
+    returned: dict[tuple[date, int, str], int] = {}
+    returns = (TicketReturn.objects.filter(returned_at__gte=start, returned_at__lt=bound, dispatched_by__isnull=False)
+               .annotate(day=TruncDate("returned_at", tzinfo=sources.SH))
+               .values("day", "dispatched_by_id", "ticket__region_path").annotate(n=Count("id")).order_by())
+    for r in returns.iterator(chunk_size=5000):
+        key = (r["day"], r["dispatched_by_id"], street_path(r["ticket__region_path"]))
+        returned[key] = returned.get(key, 0) + r["n"]
     with transaction.atomic():
         ClerkDailyDecisions.objects.filter(day__gte=first, day__lte=last).delete()
         ClerkDailyDecisions.objects.bulk_create(objs, batch_size=2000)
+        DispatcherDailyReturns.objects.filter(day__gte=first, day__lte=last).delete()
+        DispatcherDailyReturns.objects.bulk_create(
+            [DispatcherDailyReturns(day=day, dispatcher_id=who, region_path=path, returns=n)
+             for (day, who, path), n in returned.items()], batch_size=2000)
         cover = ClerkDecisionsCoverage.objects.select_for_update().first()
         if bound <= start:  # nothing of the window is settled yet: the coverage stays as it was
             pass
@@ -133,7 +148,45 @@ def clerk_decisions_rebuild(*, first: date, last: date, now: datetime) -> int:
         if cover is not None:
             cover.refreshed_at = now
             cover.save()
+            same_person_rebuild(cover=cover)
     return len(objs)
+
+
+def same_person_from(cover: ClerkDecisionsCoverage) -> datetime:
+    """The first instant ``SamePersonApproval`` covers (it is rebuilt from the events alone)."""
+    return cover.through - timedelta(days=SAME_PERSON_DAYS)
+
+
+def same_person_rebuild(*, cover: ClerkDecisionsCoverage) -> int:
+    """Rewrite ``SamePersonApproval``: the approvals from ``same_person_from`` up to
+    ``cover.through`` accepted by their approver in that stretch, with the latest such acceptance
+    (an acceptance before it can never lie in a window starting after it). The monitor's own
+    semi-join of a month of events, once per refresh instead of once per request."""
+    from onewindow.cases.constants import Action
+
+    lo, hi = same_person_from(cover), cover.through
+    window = CaseEvent.objects.filter(at__gte=lo, at__lt=hi, actor__isnull=False)
+    accepts = window.filter(action=Action.ACCEPT, case_id=OuterRef("case_id"), actor_id=OuterRef("actor_id"))
+    # (case, person) pairs from the (action, at) index alone, then the few events of those cases.
+    pairs = set(window.filter(action=Action.APPROVE).filter(Exists(accepts))
+                .values_list("case_id", "actor_id").order_by())
+    approvals: list[tuple[int, int, int, datetime]] = []
+    latest: dict[tuple[int, int], datetime] = {}
+    for i, case, actor, action, at in (window.filter(case_id__in={case for case, _ in pairs},
+                                                     action__in=[Action.ACCEPT, Action.APPROVE])
+                                       .values_list("id", "case_id", "actor_id", "action", "at").order_by()):
+        if (case, actor) not in pairs:
+            continue
+        if action == Action.APPROVE:
+            approvals.append((i, case, actor, at))
+        else:
+            latest[(case, actor)] = max(at, latest.get((case, actor), at))
+    matched = [SamePersonApproval(event_id=i, approved_at=at, accepted_at=latest[(case, actor)])
+               for i, case, actor, at in approvals]
+    with transaction.atomic():
+        SamePersonApproval.objects.all().delete()
+        SamePersonApproval.objects.bulk_create(matched, batch_size=2000)
+    return len(matched)
 
 
 def path_depth(path: str) -> int:

@@ -13,6 +13,7 @@ from onewindow.cases.constants import OPEN_STATUSES
 from onewindow.cases.models import Case
 from onewindow.core.audit import audit_record
 from onewindow.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from onewindow.core.inputs import required_text
 from onewindow.core.selectors import work_calendar
 from onewindow.core.workdays import add_working_days
 
@@ -24,11 +25,8 @@ DEFAULT_ORDER_WORKING_DAYS = 3
 
 
 def _text(value: str, *, field: str, label: str, min_len: int = 4, max_len: int = 500) -> str:
-    value = (value or "").strip()
-    if not (min_len <= len(value) <= max_len):
-        msg = f"请填写 {min_len}–{max_len} 字的{label}"
-        raise ValidationFailed(msg, code=f"{field}_invalid", fields={field: msg})
-    return value
+    return required_text(value, field=field, label=label, min_length=min_len, max_length=max_len,
+                         invalid=f"请填写 {min_len}–{max_len} 字的{label}")
 
 
 def case_order_create(*, actor: Any, case: Case, reason: str, due_at: datetime | None = None,

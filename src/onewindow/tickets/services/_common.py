@@ -11,11 +11,12 @@ from django.utils import timezone
 
 from onewindow.accounts.models import Department
 from onewindow.core.audit import audit_record
-from onewindow.core.errors import NotFound, PermissionDenied, ValidationFailed
+from onewindow.core.errors import NotFound, PermissionDenied
+from onewindow.core.inputs import choice, required_text
 from onewindow.core.phones import phone_normalise
 
 from .. import constants as c
-from .. import selectors
+from .. import rules, selectors
 from ..models import (
     Ticket,
     TicketEvent,
@@ -79,30 +80,48 @@ def _locked(ticket: Ticket) -> Ticket:
     return fresh
 
 
+def _begin(ticket: Ticket, action: str) -> tuple[Ticket, str]:
+    """A handling step's start (inside the caller's transaction): the ticket re-read under a row
+    lock with the status ``action`` leads to, and the status it had."""
+    t = _locked(ticket)
+    before = t.status
+    t.status = rules.transition_check(before, action)
+    return t, before
+
+
+def _finish(t: Ticket, *, actor: Any, action: str, before: str, at: datetime,
+            fields: list[str] | None = None, note: str = "", data: dict[str, Any] | None = None,
+            department: Department | None = None, summary: dict[str, Any] | None = None) -> Ticket:
+    """A handling step's end: the ticket saved (only ``fields`` with its status, when given), its
+    timeline event and its audit entry (``summary``); the caller then publishes and copies back."""
+    if fields is None:
+        t.save()
+    else:
+        t.save(update_fields=["status", *fields, "updated_at"])
+    _event(t, actor=actor, action=action, at=at, from_status=before, to_status=t.status, note=note,
+           data=data, department=department)
+    _audit(actor, t, action, **(summary or {}))
+    return t
+
+
 def _copy_back(target: Ticket, source: Ticket) -> None:
     """Let the caller's object reflect what was saved."""
     target.__dict__.update({k: v for k, v in source.__dict__.items() if k != "_state"})
     target._state.fields_cache = dict(source._state.fields_cache)
 
 
+# the hotline's forms count the characters left: a too long text says by how many
+TOO_LONG = "{label}最多 {max} 字，现有 {n} 字，请删减 {over} 字"
+
+
 def _required_text(value: str, *, field_name: str, label: str, min_len: int = 2,
                    max_len: int = 2000) -> str:
-    # a browser sends a line break as CRLF; counted as one character, as the page counts it
-    text = (value or "").replace("\r\n", "\n").strip()
-    if len(text) < min_len:
-        msg = f"请填写{label}" if not text else f"{label}过短（至少{min_len}个字）"
-        raise ValidationFailed(msg, code=f"{field_name}_required", fields={field_name: msg})
-    if len(text) > max_len:
-        msg = f"{label}最多 {max_len} 字，现有 {len(text)} 字，请删减 {len(text) - max_len} 字"
-        raise ValidationFailed(msg, code=f"{field_name}_too_long", fields={field_name: msg})
-    return text
+    return required_text(value, field=field_name, label=label, min_length=min_len, max_length=max_len,
+                         too_long=TOO_LONG)
 
 
 def _choice(value: str, choices: Any, *, field_name: str, label: str) -> str:
-    if value not in choices.values:
-        msg = f"{label}取值无效"
-        raise ValidationFailed(msg, code=f"{field_name}_invalid", fields={field_name: msg})
-    return str(value)
+    return choice(value, choices, field=field_name, label=label)
 
 
 def _require(condition: bool, message: str = "您没有执行此操作的权限", code: str = "permission_denied") -> None:

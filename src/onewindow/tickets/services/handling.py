@@ -35,9 +35,11 @@ from ._common import (
     EVENT_TICKET_SITE_CHECKED,
     _actor_id,
     _audit,
+    _begin,
     _choice,
     _copy_back,
     _event,
+    _finish,
     _locked,
     _now,
     _require,
@@ -62,9 +64,7 @@ def ticket_dispatch(*, actor: Any, ticket: Ticket, department: Department, categ
     if limit_class and limit_class not in c.LimitClass.values:
         raise ValidationFailed("时限类别无效", code="limit_class_invalid", fields={"limit_class": "时限类别无效"})
     with transaction.atomic():
-        t = _locked(ticket)
-        before = t.status
-        t.status = rules.transition_check(before, Action.DISPATCH)
+        t, before = _begin(ticket, Action.DISPATCH)
         events: list[TicketEvent] = []
         if category is not None and category.pk != t.category_id:
             events.append(_event(t, actor=actor, action=Action.CATEGORY_CHANGE, at=now, from_status=before,
@@ -112,10 +112,8 @@ def ticket_merge(*, actor: Any, ticket: Ticket, into: Ticket, now: datetime | No
     if into.status == Status.MERGED:
         raise Conflict("主工单本身已被合并，请选择其主工单", code="merge_into_merged")
     with transaction.atomic():
-        t = _locked(ticket)
+        t, before = _begin(ticket, Action.MERGE)
         main = Ticket.objects.select_for_update().get(pk=into.pk)
-        before = t.status
-        t.status = rules.transition_check(before, Action.MERGE)
         t.merged_into = main
         t.closed_at = None
         events = [_event(t, actor=actor, action=Action.MERGE, at=now, from_status=before, to_status=t.status,
@@ -160,14 +158,10 @@ def ticket_accept(*, actor: Any, ticket: Ticket, now: datetime | None = None) ->
     now = _now(now)
     _require_owner(actor, ticket)
     with transaction.atomic():
-        t = _locked(ticket)
-        before = t.status
-        t.status = rules.transition_check(before, Action.ACCEPT)
+        t, before = _begin(ticket, Action.ACCEPT)
         t.accepted_at = now
-        t.save(update_fields=["status", "accepted_at", "updated_at"])
-        _event(t, actor=actor, action=Action.ACCEPT, at=now, from_status=before, to_status=t.status,
-               department=t.department)
-        _audit(actor, t, "accept", department=t.department.code if t.department else "")
+        _finish(t, actor=actor, action=Action.ACCEPT, before=before, at=now, fields=["accepted_at"],
+                department=t.department, summary={"department": t.department.code if t.department else ""})
     _copy_back(ticket, t)
     return ticket
 
@@ -184,9 +178,7 @@ def ticket_return(*, actor: Any, ticket: Ticket, reason: str, category: Category
     _require_owner(actor, ticket)
     reason = _required_text(reason, field_name="reason", label="退回理由", min_len=4, max_len=500)
     with transaction.atomic():
-        t = _locked(ticket)
-        before = t.status
-        target = rules.transition_check(before, Action.RETURN)
+        t, before = _begin(ticket, Action.RETURN)
         config = selectors.hotline_config(region_path=t.region_path)
         if t.dispatched_at and not rules.return_allowed(
                 dispatched_at=t.dispatched_at, now=now, limit_working_days=config.return_limit_working_days,
@@ -202,15 +194,13 @@ def ticket_return(*, actor: Any, ticket: Ticket, reason: str, category: Category
         if category is not None:
             learning.label_record(ticket=t, category=category, actor=actor, now=now,
                                   source=c.LabelSource.RETURN)
-        t.status = target
         t.department = None
         t.accepted_at = None
         t.return_count += 1
-        t.save(update_fields=["status", "department", "accepted_at", "return_count", "updated_at"])
-        _event(t, actor=actor, action=Action.RETURN, at=now, from_status=before, to_status=t.status,
-               department=department, note=reason,
-               data={"dispatched_by": t.dispatched_by_id, "via": t.dispatch_via})
-        _audit(actor, t, "return", department=department.code, reason=reason[:200])
+        _finish(t, actor=actor, action=Action.RETURN, before=before, at=now,
+                fields=["department", "accepted_at", "return_count"], note=reason,
+                data={"dispatched_by": t.dispatched_by_id, "via": t.dispatch_via},
+                summary={"department": department.code, "reason": reason[:200]})
     _copy_back(ticket, t)
     return ticket
 
@@ -266,9 +256,7 @@ def ticket_reply(*, actor: Any, ticket: Ticket, text: str, now: datetime | None 
     _require_owner(actor, ticket)
     text = _required_text(text, field_name="text", label="答复内容", min_len=5, max_len=c.MAX_TEXT)
     with transaction.atomic():
-        t = _locked(ticket)
-        before = t.status
-        t.status = rules.transition_check(before, Action.REPLY)
+        t, before = _begin(ticket, Action.REPLY)
         t.reply_text = text
         t.replied_at = now
         t.replied_by_id = _actor_id(actor)
@@ -306,9 +294,7 @@ def ticket_callback(*, actor: Any, ticket: Ticket, satisfaction: str, solved: bo
     if ticket.site_check:
         raise Conflict("网格上报的事件由上报的网格员现场核实，无需电话回访", code="ticket_site_check_required")
     with transaction.atomic():
-        t = _locked(ticket)
-        before = t.status
-        t.status = rules.transition_check(before, Action.CALLBACK)
+        t, before = _begin(ticket, Action.CALLBACK)
         t.satisfaction = satisfaction
         t.solved = bool(solved)
         t.callback_note = (note or "").strip()[:500]
@@ -359,9 +345,7 @@ def ticket_site_check(*, actor: Any, ticket: Ticket, solved: bool, satisfaction:
         msg = "未解决时请说明现场情况"
         raise ValidationFailed(msg, code="site_check_note_required", fields={"note": msg})
     with transaction.atomic():
-        t = _locked(ticket)
-        before = t.status
-        t.status = rules.transition_check(before, Action.SITE_CHECK)
+        t, before = _begin(ticket, Action.SITE_CHECK)
         t.satisfaction = satisfaction
         t.solved = bool(solved)
         t.callback_note = note
@@ -391,14 +375,10 @@ def ticket_close(*, actor: Any, ticket: Ticket, note: str = "", now: datetime | 
     now = _now(now)
     _require_supervisor(actor, ticket)
     with transaction.atomic():
-        t = _locked(ticket)
-        before = t.status
-        t.status = rules.transition_check(before, Action.CLOSE)
+        t, before = _begin(ticket, Action.CLOSE)
         t.closed_at = now
-        t.save(update_fields=["status", "closed_at", "updated_at"])
-        _event(t, actor=actor, action=Action.CLOSE, at=now, from_status=before, to_status=t.status,
-               note=(note or "").strip()[:500] or "监督管理人员办结")
-        _audit(actor, t, "close")
+        _finish(t, actor=actor, action=Action.CLOSE, before=before, at=now, fields=["closed_at"],
+                note=(note or "").strip()[:500] or "监督管理人员办结")
         _publish(EVENT_TICKET_CLOSED, t)
     _copy_back(ticket, t)
     return ticket
@@ -410,27 +390,22 @@ def ticket_reopen(*, actor: Any, ticket: Ticket, reason: str, now: datetime | No
     _require_supervisor(actor, ticket)
     reason = _required_text(reason, field_name="reason", label="重新办理理由", min_len=4, max_len=500)
     with transaction.atomic():
-        t = _locked(ticket)
-        before = t.status
-        target = rules.transition_check(before, Action.REOPEN)
+        t, before = _begin(ticket, Action.REOPEN)
         if t.reopen_count >= c.REOPEN_LIMIT:
             raise Conflict("该工单已重新办理过一次，不能再次重办", code="reopen_limit")
         if not rules.reopen_allowed(reopen_count=t.reopen_count, satisfaction=t.satisfaction, limit=c.REOPEN_LIMIT):
             raise Conflict("只有回访不满意的工单可以重新办理", code="reopen_not_unsatisfied")
         previous = {"reply_text": t.reply_text, "replied_at": t.replied_at.isoformat() if t.replied_at else None,
                     "satisfaction": t.satisfaction, "solved": t.solved}
-        t.status = target
         t.reopen_count += 1
         t.replied_at = t.callback_at = t.closed_at = t.accepted_at = None
         t.satisfaction = ""
         t.solved = None
         config = selectors.hotline_config(region_path=t.region_path)
         _apply_deadline(t, start=now, config=config, requested=t.limit_class)
-        t.save()
-        _event(t, actor=actor, action=Action.REOPEN, at=now, from_status=before, to_status=t.status,
-               department=t.department, note=reason, data={"previous": previous,
-                                                            "due_at": t.due_at.isoformat() if t.due_at else None})
-        _audit(actor, t, "reopen", reason=reason[:200])
+        _finish(t, actor=actor, action=Action.REOPEN, before=before, at=now, department=t.department,
+                note=reason, data={"previous": previous, "due_at": t.due_at.isoformat() if t.due_at else None},
+                summary={"reason": reason[:200]})
         _publish(EVENT_TICKET_REOPENED, t)
     _copy_back(ticket, t)
     return ticket
