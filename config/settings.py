@@ -221,6 +221,14 @@ elif env_bool("ONEWINDOW_DB_POOL", not TESTING):
     }
 else:
     _db["CONN_HEALTH_CHECKS"] = True
+if _db["ENGINE"] == "django.db.backends.postgresql" and env_bool("ONEWINDOW_DB_SERVER_BINDING"):
+    # Server-side parameter binding, and with ONEWINDOW_DB_PREPARE_THRESHOLD=n server-side
+    # prepared statements after n runs of the same statement on a connection (psycopg 3). Off
+    # by default: Django's default client-side binding is what every test runs with, and the
+    # A/B measurement at 1,000,000 rows is in docs/benchmarks.md (issue 18, fourth step).
+    _db.setdefault("OPTIONS", {})["server_side_binding"] = True
+    if env("ONEWINDOW_DB_PREPARE_THRESHOLD", ""):
+        _db["OPTIONS"]["prepare_threshold"] = int(env("ONEWINDOW_DB_PREPARE_THRESHOLD", ""))
 DATABASES = {"default": _db}
 # Read replica (docs/scaling.md, off by default): lists and figures read from a streaming
 # replica; writes, transactions and everything after a write in the same request stay on the

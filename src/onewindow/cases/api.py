@@ -31,6 +31,7 @@ from onewindow.core.pagination import (
     keyset_page,
     page_links,
 )
+from onewindow.core.planning import joins_in_written_order
 from onewindow.integrations.idempotency import idempotent
 
 from . import constants as c
@@ -616,6 +617,17 @@ def _detail(request: HttpRequest, case: Case) -> dict[str, Any]:
     return case_detail(request, case)
 
 
+def _created_response(request: HttpRequest, case: Case) -> HttpResponse:
+    """The 201 answer of a window intake: ``case_detail``'s dict rendered as it is. It is
+    already what validating it into ``CaseOut`` and dumping it gives (same keys, order and
+    values: test_api_detail.py compares the bytes over intake outcomes), so the second
+    validation is skipped (≈ 0.5 ms of an intake's CPU, issue 18). ``Location`` as the API's
+    ``create_response`` sets it for this operation: the case's detail address."""
+    response = api_json(_detail(request, case), status=201)
+    response["Location"] = request.build_absolute_uri(f"/api/v1/cases/{case.public_id}")
+    return response
+
+
 def _get(request: HttpRequest, case_id: UUID) -> Case:
     return selectors.case_get(actor=request.user, public_id=case_id)
 
@@ -704,7 +716,8 @@ def draft_create(request: HttpRequest, payload: DraftIn) -> Status:
 @router.get("/cases/{uuid:case_id}", response=CaseOut, auth=API_AUTH, summary="办件详情（含时间线）",
             openapi_extra=GET_EXTRA)
 def case_get(request: HttpRequest, case_id: UUID, response: HttpResponse) -> Any:
-    case = _get(request, case_id)
+    with joins_in_written_order(Case):  # the case row and its 7 joined relations: planned in order
+        case = _get(request, case_id)
     tag = version_tag(case)
     unchanged = not_modified(request, tag)
     if unchanged:
@@ -925,7 +938,7 @@ def _person(person_id: UUID | None) -> Person | None:
              description="multipart/form-data：字段 data 为 JSON（IntakeIn）；材料文件的字段名为"
                          " file_<目录材料编号>。")
 @idempotent
-def intake(request: HttpRequest, data: Form[str]) -> Status:
+def intake(request: HttpRequest, data: Form[str]) -> HttpResponse:
     try:
         payload = IntakeIn(**json.loads(data))
     except (ValueError, TypeError) as exc:
@@ -938,7 +951,7 @@ def intake(request: HttpRequest, data: Form[str]) -> Status:
         form_data=payload.form_data, paper=[str(p) for p in payload.paper], uploads=uploads,
         delivery_method=payload.delivery_method, delivery_address=payload.delivery_address,
         accept=payload.accept)
-    return Status(201, _detail(request, case))
+    return _created_response(request, case)
 
 
 @router.get("/cases", response=CasePage, auth=API_AUTH, summary="工作台办件列表（按权限范围，每页50件）",

@@ -469,6 +469,18 @@ def _detail_out(request: HttpRequest, t: Ticket) -> dict[str, Any]:
     }
 
 
+def _created_response(request: HttpRequest, ticket: Ticket) -> HttpResponse:
+    """The 201 answer of a new ticket: ``_detail_out``'s dict rendered as it is. It is already
+    what validating it into ``TicketOut`` and dumping it gives (same keys, order and values:
+    test_api_detail.py compares the bytes over every intake outcome), so the second
+    validation is skipped (≈ 0.6 ms of an intake's CPU, issue 18). ``Location`` as the API's
+    ``create_response`` sets it for this operation: the ticket's detail address."""
+    body = _detail_out(request, ticket)
+    response = api_json(body, status=201)
+    response["Location"] = request.build_absolute_uri(f"{request.path.rstrip('/')}/{ticket.public_id}")
+    return response
+
+
 _ACTION_LABELS = dict(c.Action.choices)
 
 
@@ -848,7 +860,7 @@ def export(request: HttpRequest, query: Query[TicketExportQuery]) -> StreamingHt
 # Routes with a {ticket_id} come last: they would shadow the fixed paths above.
 @router.post("/tickets", response={201: TicketOut}, auth=API_AUTH, summary="受理诉求（各渠道统一入口）")
 @idempotent
-def intake(request: HttpRequest, payload: IntakeIn) -> Status:
+def intake(request: HttpRequest, payload: IntakeIn) -> HttpResponse:
     if payload.channel not in (c.Channel.HOTLINE, c.Channel.WEB, c.Channel.MOBILE, c.Channel.API, c.Channel.GRID):
         raise ValidationFailed("渠道取值无效", code="channel_invalid", fields={"channel": "渠道取值无效"})
     article = selectors.kb_get(public_id=payload.answer_article_id) if payload.answer_article_id else None
@@ -860,7 +872,7 @@ def intake(request: HttpRequest, payload: IntakeIn) -> Status:
         confidential=payload.confidential, requester_user=request.user,
         category=_category(payload.category_code), answer_article=article, answer_text=payload.answer_text,
     )
-    return Status(201, _detail_out(request, ticket))
+    return _created_response(request, ticket)
 
 
 @router.get("/tickets", response=PagedTicketListOut, auth=API_AUTH, summary="工单列表（按权限范围）",

@@ -111,3 +111,51 @@ def test_an_unknown_or_invisible_ticket_is_still_a_404(client, hotline, tickets)
     response = client.get(f"/api/v1/tickets/{hidden[0].public_id}")
     assert response.status_code == 404 and response.json()["code"] == "ticket_not_found"
     assert client.get("/api/v1/tickets/by-number/12345-20990101-999999").status_code == 404
+
+
+# --- The 201 answer of POST /tickets -------------------------------------------------------------
+INTAKES = [
+    {},  # dispatched by the water rule
+    {"title": "买的电器有质量问题", "text": "上周在商场买的电饭煲用了两天就坏了，商家不给退。",
+     "kind": "complaint"},  # triage
+    {"text": "拓东路12号小区停水了，到现在还没有来水，请尽快处理。", "lng": 102.7102, "lat": 25.0101},  # duplicate
+    {"kind": "consult", "text": "请问小区停水一般多久能恢复？",
+     "answer_text": "一般抢修在24小时内恢复供水。"},  # answered on the call
+    {"confidential": True, "text": "拓东路有人在楼顶私搭违建，占用公共空间，存在安全隐患。"},  # fallback owner
+    {"address": "", "lng": None, "lat": None, "requester_phone": "", "text": "有人反映停水的问题一直没有解决请处理"},
+]
+
+
+def test_the_created_answer_is_the_validated_schemas_bytes(hotline):
+    """``_created_response`` renders ``_detail_out``'s dict without validating it into
+    ``TicketOut``: for every intake outcome the dict is already the validated dump, byte for
+    byte, with the rows intake handed over (no read-back)."""
+    op = hotline.operator.user
+    statuses = set()
+    for i, extra in enumerate(INTAKES):
+        ticket = services.ticket_intake(actor=op, now=T0 + timedelta(minutes=7 * i), **intake_kwargs(**extra))
+        statuses.add((ticket.status, ticket.duplicate_of_id is not None))
+        body = api._detail_out(SimpleNamespace(user=op), ticket)  # type: ignore[arg-type]
+        assert body["events"], "intake handed its rows over"
+        rendered = json.dumps(body, cls=LocalTimeJSONEncoder).encode()
+        validated = json.dumps(api.TicketOut.model_validate(body).model_dump(), cls=LocalTimeJSONEncoder).encode()
+        assert rendered == validated
+    assert {s for s, _ in statuses} >= {"dispatched", "triage", "closed"} and (("dispatched", True) in statuses
+                                                                               or ("triage", True) in statuses)
+
+
+def test_post_tickets_answers_201_with_the_location_the_api_gave(client, hotline):
+    from django.test import RequestFactory
+
+    from config.api import api as ninja_api
+
+    client.force_login(hotline.operator.user)
+    for extra in INTAKES[:2]:
+        payload = {k: v for k, v in intake_kwargs(**extra).items() if v is not None}
+        response = client.post("/api/v1/tickets", payload, content_type="application/json")
+        assert response.status_code == 201, response.content[:300]
+        assert response["Content-Type"] == "application/json; charset=utf-8"
+        body = response.json()
+        former = ninja_api.created_location(RequestFactory().post("/api/v1/tickets"), body)
+        assert response["Location"] == former == f"http://testserver/api/v1/tickets/{body['id']}"
+        assert client.get(response["Location"]).json()["number"] == body["number"]

@@ -277,6 +277,34 @@ def test_duplicates_are_flagged_merged_and_all_requesters_get_the_answer(hotline
         services.ticket_merge(actor=hotline.operator.user, ticket=main, into=main)
 
 
+def test_duplicate_candidates_are_the_querysets_rows(hotline):
+    """The duplicate check's written-out statement (issue 18) answers the rows, in the order,
+    that the former queryset answered: for a new ticket and a saved one, with and without a
+    category, in a community and without a place, across the window's edges and statuses."""
+    from onewindow.tickets.services import intake as intake_module
+
+    made = [intake(hotline, now=MONDAY + timedelta(hours=h)) for h in (0, 1, 30, 80)]
+    made.append(intake(hotline, text="拓东路12号门口路灯坏了好几天，晚上很黑。", now=MONDAY + timedelta(hours=2)))
+    made.append(intake(hotline, address="", lng=None, lat=None, text="有人反映停水的问题一直没有解决，请尽快处理",
+                       now=MONDAY + timedelta(hours=3)))
+    services.ticket_accept(actor=hotline.water_staff.user, ticket=made[1])
+    Ticket.objects.filter(pk=made[2].pk).update(status=Status.CLOSED)
+    window = timedelta(hours=72)
+    probes = [*Ticket.objects.all(), Ticket(title="小区停水", text="又停水了", received_at=MONDAY,
+                                             region_path=made[0].region_path, category=made[0].category)]
+    probes.append(Ticket(title="停水", text="停水", received_at=MONDAY, region_path="", category=None))
+    seen = 0
+    for probe in probes:
+        codes = [p for p in probe.region_path.split("/") if p]
+        prefix = "/" + "/".join(codes[:3]) + "/" if codes else ""
+        ids = (selectors.category_ids_under(probe.category.path[:4]) if probe.category is not None else None)
+        former = list(intake_module._duplicate_candidates_orm(probe, window=window, prefix=prefix, category_ids=ids))
+        now = intake_module._duplicate_candidates(probe, window=window)
+        assert [tuple(r) for r in now] == [tuple(r) for r in former]
+        seen += len(now)
+    assert seen > 5  # the probes found candidates, not only empty answers
+
+
 # --- Consultations and the knowledge base ---------------------------------------------------
 def test_consultation_answered_from_the_knowledge_base_is_closed_on_the_call(hotline):
     article = services.kb_article_save(
