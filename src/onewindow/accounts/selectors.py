@@ -164,3 +164,16 @@ def service_client_get(*, actor: Any, client_id: str) -> ServiceClient:
     if client is None:
         raise NotFound("找不到该服务账户，或您无权查看", code="client_not_found")
     return client
+
+
+def actor_label(actor: Any) -> str:
+    """The name written beside an event or record: the user's display name, else the username;
+    "系统" for the timer, a task or an anonymous request (at most 100 characters)."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return "系统"
+    return str(getattr(actor, "display_name", "") or actor.get_username())[:100]
+
+
+def actor_id(actor: Any) -> int | None:
+    """The user's id for an ``actor`` foreign key; None for the system or an anonymous request."""
+    return actor.pk if getattr(actor, "is_authenticated", False) else None

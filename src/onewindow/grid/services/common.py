@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from onewindow.accounts.constants import Role
 from onewindow.accounts.scope import scope_for
+from onewindow.accounts.selectors import actor_id, actor_label
 from onewindow.core.errors import NotFound, PermissionDenied, ValidationFailed
 from onewindow.core.inputs import choice as choice  # the grid services take it from here
 from onewindow.core.inputs import required_text
@@ -30,14 +31,6 @@ def now_or(now: datetime | None) -> datetime:
     return now or timezone.now()
 
 
-def actor_label(actor: Any) -> str:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return "系统"
-    return str(getattr(actor, "display_name", "") or actor.get_username())[:100]
-
-
-def actor_id(actor: Any) -> int | None:
-    return actor.pk if getattr(actor, "is_authenticated", False) else None
 
 
 def require_worker(actor: Any, region_path: str) -> None:

@@ -33,10 +33,6 @@ def _now(now: datetime | None) -> datetime:
     return now or timezone.now()
 
 
-def _label(actor: Any) -> str:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return "系统"
-    return str(getattr(actor, "display_name", "") or actor.get_username())[:100]
 
 
 def _text(value: str, *, field: str, label: str, min_len: int = 1, max_len: int = 300) -> str:

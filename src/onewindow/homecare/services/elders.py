@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from onewindow.accounts.models import Person, User
 from onewindow.accounts.rules import id_number_parse
+from onewindow.accounts.selectors import actor_label
 from onewindow.core.audit import audit_record
 from onewindow.core.crypto import lookup_hash
 from onewindow.core.errors import Conflict, NotFound, ValidationFailed
@@ -31,7 +32,6 @@ from ..models import (
 )
 from ._common import (
     _choice,
-    _label,
     _money,
     _now,
     _require_bureau,
@@ -183,7 +183,8 @@ def assessment_record(*, actor: Any, elder: Elder, scores: dict[str, Any], coma:
     amount, applied = _allowance_for(elder, today=timezone.localdate(now), level=result.level)
     with transaction.atomic():
         assessment = Assessment.objects.create(
-            elder=elder, assessor=actor if actor is not None else None, assessor_name=_label(actor), assessed_at=now,
+            elder=elder, assessor=actor if actor is not None else None, assessor_name=actor_label(actor),
+            assessed_at=now,
             scores=result.scores, section_scores=result.sections, total=result.total, coma=bool(coma),
             risk_events=risk_events, level=result.level, monthly_allowance=amount, allowance_rules=applied,
             notes=(notes or "").strip()[: c.MAX_TEXT])

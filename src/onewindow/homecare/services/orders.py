@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from onewindow.accounts.selectors import actor_label
 from onewindow.core.audit import audit_record
 from onewindow.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from onewindow.grid.services import PhotoIn, photos_check
@@ -36,7 +37,6 @@ from ._common import (
     _alert,
     _choice,
     _counter,
-    _label,
     _load_down,
     _locked_order,
     _now,
@@ -146,7 +146,7 @@ def order_dispatch(*, actor: Any, order: Order, provider: Provider) -> Order:
         if provider.pk not in {cand.id for cand in _candidates(order.service, order.elder)}:
             msg = "所选机构不提供该服务、不服务老人所在街道或已暂停接单"
             raise ValidationFailed(msg, code="provider_not_eligible", fields={"provider": msg})
-        order.provider, order.status, order.dispatch_note = provider, S.DISPATCHED, f"人工派单（{_label(actor)}）"
+        order.provider, order.status, order.dispatch_note = provider, S.DISPATCHED, f"人工派单（{actor_label(actor)}）"
         order.save(update_fields=["provider", "status", "dispatch_note", "updated_at"])
         Provider.objects.filter(pk=provider.pk).update(open_orders=F("open_orders") + 1)
         audit_record(actor=actor, action=c.AUDIT_ORDER_ASSIGN, obj=order, summary={"provider": provider.name})
@@ -370,7 +370,7 @@ def order_complain(*, actor: Any, order: Order, text: str, now: datetime | None 
         ticket = ticket_intake(
             actor=actor, kind=TicketKind.COMPLAINT, channel=Channel.WEB, title=f"养老服务投诉：{order.service.name}",
             text=f"【居家养老服务投诉】订单 {order.number}，服务机构：{provider}，服务：{order.service.name}。{text}",
-            region=order.elder.community, address=order.elder.community.name, requester_name=_label(actor),
+            region=order.elder.community, address=order.elder.community.name, requester_name=actor_label(actor),
             requester_user=actor if getattr(actor, "pk", None) else None, now=now, received_at=now)
         order.complaint_ticket = ticket.number
         order.save(update_fields=["complaint_ticket", "updated_at"])

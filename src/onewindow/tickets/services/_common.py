@@ -10,6 +10,7 @@ from typing import Any
 from django.utils import timezone
 
 from onewindow.accounts.models import Department
+from onewindow.accounts.selectors import actor_id, actor_label
 from onewindow.core.audit import audit_record
 from onewindow.core.errors import NotFound, PermissionDenied
 from onewindow.core.inputs import choice, required_text
@@ -38,21 +39,13 @@ def _now(now: datetime | None) -> datetime:
     return now or timezone.now()
 
 
-def _label(actor: Any) -> str:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return "系统"
-    return str(getattr(actor, "display_name", "") or actor.get_username())
-
-
-def _actor_id(actor: Any) -> int | None:
-    return actor.pk if getattr(actor, "is_authenticated", False) else None
 
 
 def _event(ticket: Ticket, *, actor: Any, action: str, at: datetime, from_status: str = "",
            to_status: str = "", note: str = "", data: dict[str, Any] | None = None,
            department: Department | None = None, save: bool = True) -> TicketEvent:
     event = TicketEvent(
-        ticket=ticket, at=at, actor_id=_actor_id(actor), actor_label=_label(actor), action=action,
+        ticket=ticket, at=at, actor_id=actor_id(actor), actor_label=actor_label(actor), action=action,
         from_status=from_status, to_status=to_status or from_status, note=note[:2000],
         data=data or {}, department=department,
     )

@@ -27,7 +27,7 @@ from ..models import (
     KnowledgeArticle,
     TimeLimitSetting,
 )
-from ._common import _actor_id, _choice, _require, _required_text
+from ._common import _choice, _require, _required_text, actor_id
 
 
 # --- Administration: settings, rules, categories, knowledge base ------------------------------
@@ -114,7 +114,7 @@ def kb_article_save(*, actor: Any, title: str, answer: str, question: str = "", 
         article.title, article.answer, article.question = title, answer, (question or "").strip()
         article.keywords = (keywords or "").strip()[:300]
         article.category, article.department, article.is_active = category, department, is_active
-        article.updated_by_id = _actor_id(actor)
+        article.updated_by_id = actor_id(actor)
         article.save()
         audit_record(actor=actor, action=c.AUDIT_KB_CHANGE, obj=article, summary={"title": title})
     return article

@@ -20,7 +20,7 @@ from ..models import (
     Ticket,
     TicketAttachment,
 )
-from ._common import _actor_id, _audit, _now, _require, _require_visible
+from ._common import _audit, _now, _require, _require_visible, actor_id
 
 
 # --- Attachments ------------------------------------------------------------------------------
@@ -59,7 +59,7 @@ def _attachments_save(ticket: Ticket, files: Sequence[AttachmentIn], actor: Any)
     saved = []
     for f in files:
         attachment = TicketAttachment(ticket=ticket, name=f.name[:200] or "附件", content_type=f.content_type,
-                                      size=len(f.content), uploaded_by_id=_actor_id(actor))
+                                      size=len(f.content), uploaded_by_id=actor_id(actor))
         attachment.file.save(attachment.name, ContentFile(f.content), save=False)
         attachment.save()
         saved.append(attachment)

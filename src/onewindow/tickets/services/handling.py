@@ -33,7 +33,6 @@ from ._common import (
     EVENT_TICKET_REOPENED,
     EVENT_TICKET_REPLIED,
     EVENT_TICKET_SITE_CHECKED,
-    _actor_id,
     _audit,
     _begin,
     _choice,
@@ -48,6 +47,7 @@ from ._common import (
     _require_supervisor,
     _require_visible,
     _required_text,
+    actor_id,
 )
 from .intake import _publish
 from .location import _apply_deadline
@@ -85,7 +85,7 @@ def ticket_dispatch(*, actor: Any, ticket: Ticket, department: Department, categ
                         if before == Status.RETURNED else c.LabelSource.CORRECTION))
         t.department = department
         t.dispatched_at = now
-        t.dispatched_by_id = _actor_id(actor)
+        t.dispatched_by_id = actor_id(actor)
         t.dispatch_via = c.DispatchVia.DISPATCHER
         t.dispatch_rule = None
         t.dispatch_note = (note or "").strip()[:200]
@@ -190,7 +190,7 @@ def ticket_return(*, actor: Any, ticket: Ticket, reason: str, category: Category
         assert department is not None
         TicketReturn.objects.create(ticket=t, department=department, reason=reason,
                                     dispatched_by_id=t.dispatched_by_id, dispatch_via=t.dispatch_via,
-                                    returned_by_id=_actor_id(actor), returned_at=now)
+                                    returned_by_id=actor_id(actor), returned_at=now)
         if category is not None:
             learning.label_record(ticket=t, category=category, actor=actor, now=now,
                                   source=c.LabelSource.RETURN)
@@ -221,7 +221,7 @@ def ticket_cohandler_add(*, actor: Any, ticket: Ticket, department: Department, 
         t = _locked(ticket)
         cohandler, created = TicketCoHandler.objects.get_or_create(
             ticket=t, department=department,
-            defaults={"request": (request or "").strip()[:500], "added_by_id": _actor_id(actor)})
+            defaults={"request": (request or "").strip()[:500], "added_by_id": actor_id(actor)})
         if not created:
             raise Conflict("该部门已是协办单位", code="cohandler_exists")
         _event(t, actor=actor, action=Action.COHANDLER_ADD, at=now, from_status=t.status, department=department,
@@ -259,7 +259,7 @@ def ticket_reply(*, actor: Any, ticket: Ticket, text: str, now: datetime | None 
         t, before = _begin(ticket, Action.REPLY)
         t.reply_text = text
         t.replied_at = now
-        t.replied_by_id = _actor_id(actor)
+        t.replied_by_id = actor_id(actor)
         t.save(update_fields=["status", "reply_text", "replied_at", "replied_by", "updated_at"])
         late = bool(t.due_at and now > t.due_at)
         _event(t, actor=actor, action=Action.REPLY, at=now, from_status=before, to_status=t.status,
@@ -274,7 +274,7 @@ def ticket_reply(*, actor: Any, ticket: Ticket, text: str, now: datetime | None 
         # supervision orders are answered by the reply as well
         SupervisionOrder.objects.filter(ticket=t, status__in=[c.OrderStatus.OPEN, c.OrderStatus.OVERDUE]).update(
             status=c.OrderStatus.ANSWERED, response="已答复诉求人：" + text[:200], answered_at=now,
-            answered_by_id=_actor_id(actor), updated_at=now)
+            answered_by_id=actor_id(actor), updated_at=now)
         _audit(actor, t, "reply", late=late, merged=[ch.number for ch in children])
         _publish(EVENT_TICKET_REPLIED, t)
     _copy_back(ticket, t)
@@ -322,7 +322,7 @@ def _require_site_checker(actor: Any, ticket: Ticket) -> None:
     from onewindow.accounts.constants import Role
 
     scope = scope_for(actor)
-    reporter = ticket.requester_user_id is not None and ticket.requester_user_id == _actor_id(actor)
+    reporter = ticket.requester_user_id is not None and ticket.requester_user_id == actor_id(actor)
     if not scope.has_role(Role.GRID_WORKER) or not (reporter or scope.covers_region_path(ticket.region_path)):
         raise NotFound("找不到该工单，或您无权查看", code="ticket_not_found")
 

@@ -39,7 +39,6 @@ from ..similarity import Sample, best_duplicate
 from ._common import (
     DUPLICATE_CANDIDATES,
     EVENT_TICKET_DISPATCHED,
-    _actor_id,
     _audit,
     _choice,
     _copy_back,
@@ -49,6 +48,7 @@ from ._common import (
     _require,
     _require_visible,
     _required_text,
+    actor_id,
     logger,
     phone_clean,
 )
@@ -241,7 +241,7 @@ def ticket_intake(
         call_id=call.call_id if call else "", caller_phone=call.caller_phone if call else "",
         caller_phone_hash=lookup_hash(call.caller_phone) if call and call.caller_phone else "",
         recording_ref=call.recording_ref if call else "",
-        supporters=max(int(supporters or 0), 0), created_by_id=_actor_id(actor),
+        supporters=max(int(supporters or 0), 0), created_by_id=actor_id(actor),
         site_check=channel == c.Channel.GRID,
     )
     if suggestion is not None:
@@ -450,7 +450,7 @@ def _answer_on_call(ticket: Ticket, *, actor: Any, article: KnowledgeArticle | N
     ticket.kb_article = article
     ticket.reply_text = answer
     ticket.replied_at = ticket.closed_at = now
-    ticket.replied_by_id = _actor_id(actor)
+    ticket.replied_by_id = actor_id(actor)
     ticket.dispatch_via = c.DispatchVia.KNOWLEDGE
     if article is not None:
         KnowledgeArticle.objects.filter(pk=article.pk).update(uses=F("uses") + 1)

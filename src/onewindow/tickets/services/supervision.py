@@ -20,7 +20,6 @@ from ..models import (
     Ticket,
 )
 from ._common import (
-    _actor_id,
     _audit,
     _choice,
     _copy_back,
@@ -32,6 +31,7 @@ from ._common import (
     _require_supervisor,
     _require_visible,
     _required_text,
+    actor_id,
 )
 
 
@@ -56,7 +56,7 @@ def supervision_order_create(*, actor: Any, ticket: Ticket, reason: str, due_at:
         raise ValidationFailed(msg, code="order_due_past", fields={"due_at": msg})
     with transaction.atomic():
         order = SupervisionOrder.objects.create(ticket=ticket, department_id=ticket.department_id,
-                                                issued_by_id=_actor_id(actor), reason=reason, due_at=due_at)
+                                                issued_by_id=actor_id(actor), reason=reason, due_at=due_at)
         _event(ticket, actor=actor, action=Action.SUPERVISE, at=now, from_status=ticket.status,
                department=ticket.department, note=reason, data={"due_at": due_at.isoformat()})
         _audit(actor, ticket, "supervise", due_at=due_at.isoformat())
@@ -78,7 +78,7 @@ def supervision_order_answer(*, actor: Any, order: SupervisionOrder, response: s
         locked.status = c.OrderStatus.ANSWERED
         locked.response = response
         locked.answered_at = now
-        locked.answered_by_id = _actor_id(actor)
+        locked.answered_by_id = actor_id(actor)
         locked.save(update_fields=["status", "response", "answered_at", "answered_by", "updated_at"])
         _event(ticket, actor=actor, action=Action.SUPERVISE_ANSWER, at=now, from_status=ticket.status,
                department=locked.department, note=response)
@@ -103,7 +103,7 @@ def extension_request_create(*, actor: Any, ticket: Ticket, reason: str, amount:
         if ExtensionRequest.objects.filter(ticket=t, status=c.ExtensionStatus.PENDING).exists():
             raise Conflict("该工单已有待审批的延期申请", code="extension_pending")
         request = ExtensionRequest.objects.create(ticket=t, department_id=t.department_id,
-                                                  requested_by_id=_actor_id(actor), reason=reason,
+                                                  requested_by_id=actor_id(actor), reason=reason,
                                                   amount=amount, unit=unit, old_due_at=t.due_at)
         _event(t, actor=actor, action=Action.EXTENSION_REQUEST, at=now, from_status=t.status,
                department=t.department, note=reason, data={"amount": amount, "unit": unit})
@@ -123,7 +123,7 @@ def extension_decide(*, actor: Any, request: ExtensionRequest, approve: bool, no
             raise Conflict("该申请已审批", code="extension_decided")
         t = _locked(ticket)
         r.status = c.ExtensionStatus.APPROVED if approve else c.ExtensionStatus.REJECTED
-        r.decided_by_id = _actor_id(actor)
+        r.decided_by_id = actor_id(actor)
         r.decided_at = now
         r.decision_note = (note or "").strip()[:500]
         data: dict[str, Any] = {"approved": bool(approve)}
