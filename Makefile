@@ -5,6 +5,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEPS_STAMP := $(VENV)/.deps-$(shell cat pyproject.toml constraints.txt | sha1sum | cut -c1-10)
 PYTEST_ARGS ?=
+# Two test processes on two cores: one BLAS/OpenMP thread each (more only wait for each other).
+TEST_ENV := OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 .PHONY: lock setup run test test-sqlite test-postgres lint bench schema messages browser-deps clean mutation
 
@@ -40,10 +42,10 @@ browser-deps:
 
 ## The whole suite on the database of DATABASE_URL (SQLite in memory by default).
 test: setup browser-deps
-	$(PY) -m pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)
+	$(TEST_ENV) $(PY) -m pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)
 
 test-postgres: setup browser-deps
-	DATABASE_URL=$${PG_URL:-postgres://postgres@127.0.0.1:5432/onewindow} $(PY) -m pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)
+	$(TEST_ENV) DATABASE_URL=$${PG_URL:-postgres://postgres@127.0.0.1:5432/onewindow} $(PY) -m pytest -n 2 --dist loadfile -q $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check src config bench conftest.py

@@ -36,6 +36,67 @@ class District:
     grid_a1: Region
 
 
+@pytest.fixture(scope="session")
+def _sqlite_test_template(django_db_use_migrations):  # type: ignore[no-untyped-def]
+    """The migrated SQLite test database, kept between runs as a template.
+
+    Applying the 118 migrations costs about 30 s of CPU in every test process (Django renders
+    the models' state again after each operation), more than some test files take themselves.
+    The first run copies the freshly migrated in-memory database to
+    var/test-templates/sqlite-<hash>.sqlite3, the hash covering every installed app's migration
+    files and the Django and SQLite versions; later runs restore that copy into the in-memory
+    database before Django migrates it, so `migrate` finds nothing to apply (under a second).
+    Any change to a migration gives a new hash, hence a fresh migrate. PostgreSQL is unchanged.
+    """
+    import hashlib
+    import sqlite3
+    from pathlib import Path
+
+    import django
+    from django.apps import apps
+    from django.conf import settings
+    from django.db import connection
+
+    if connection.vendor != "sqlite" or not django_db_use_migrations:
+        yield None
+        return
+    test_name = connection.creation._get_test_db_name()
+    if not connection.creation.is_in_memory_db(test_name):
+        yield None
+        return
+    digest = hashlib.sha256(f"{django.get_version()} {sqlite3.sqlite_version}".encode())
+    for config in sorted(apps.get_app_configs(), key=lambda c: c.label):
+        for path in sorted((Path(config.path) / "migrations").glob("*.py")):
+            digest.update(path.name.encode() + path.read_bytes())
+    template = Path(settings.VAR_DIR) / "test-templates" / f"sqlite-{digest.hexdigest()[:16]}.sqlite3"
+    # The in-memory database lives while one connection to it is open: this one, all session.
+    memory = sqlite3.connect(test_name, uri=True)
+    hit = template.exists()
+    if hit:
+        with sqlite3.connect(template) as saved:
+            saved.backup(memory)
+    yield {"hit": hit, "memory": memory, "template": template}
+    memory.close()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(_sqlite_test_template, django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """pytest-django's test databases, from the SQLite template when there is one (above)."""
+    state = _sqlite_test_template
+    if state is not None and not state["hit"]:
+        template = state["template"]
+        template.parent.mkdir(parents=True, exist_ok=True)
+        for old in template.parent.glob("sqlite-*.sqlite3"):
+            old.unlink(missing_ok=True)
+        partial = template.with_name(f"{template.name}.{os.getpid()}.tmp")
+        import sqlite3
+
+        with sqlite3.connect(partial) as copy:
+            state["memory"].backup(copy)
+        os.replace(partial, template)
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _tickets_classifier_dir(settings, tmp_path):  # type: ignore[no-untyped-def]
     """Tests never read or write the ticket classifier models under var/ (demo_load trains one

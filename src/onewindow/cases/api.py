@@ -411,7 +411,10 @@ def _case_cursor_page(request: HttpRequest, qs: Any, *, cursor: str, page_size: 
 
     body = keyset_page(request, (selectors.keyset_rows(qs), lambda rows: [_summary_row(r) for r in rows]),
                        cursor=cursor, page_size=page_size, keys=("updated_at", "id"), count=count)
-    return {**body, "count_exact": counted["exact"], "has_next": body["next_cursor"] is not None}
+    # in ``CasePage``'s order, as ``_case_page`` answers (fast_json renders the dict as it is)
+    return {"count": body["count"], "count_exact": counted["exact"], "page": body["page"],
+            "page_size": body["page_size"], "next": body["next"], "previous": body["previous"],
+            "has_next": body["next_cursor"] is not None, "next_cursor": body["next_cursor"], "items": body["items"]}
 
 
 def _case_page(request: HttpRequest, qs: Any, *, page: int, page_size: int) -> dict[str, Any]:
@@ -498,11 +501,16 @@ def _step(s: CaseStep) -> dict[str, Any]:
             "opinion": s.opinion, "record": s.record or {}}
 
 
+def _event_actor(label: str, role: str, *, public: bool) -> str:
+    """Who did it, as the timeline shows it: staff by role only in the applicant's view."""
+    if public and role not in (c.APPLICANT, ""):
+        return {c.SYSTEM: "系统"}.get(role, c.ROLE_LABELS.get(role, "工作人员"))
+    return label
+
+
 def _event(e: CaseEvent, *, public: bool) -> dict[str, Any]:
-    actor = e.actor_label
-    if public and e.role not in (c.APPLICANT, ""):
-        actor = {c.SYSTEM: "系统"}.get(e.role, c.ROLE_LABELS.get(e.role, "工作人员"))
-    return {"at": e.at, "action": e.action, "title": e.title, "actor": actor,
+    return {"at": e.at, "action": e.action, "title": e.title,
+            "actor": _event_actor(e.actor_label, e.role, public=public),
             "from_status": e.from_status, "to_status": e.to_status, "note": e.note}
 
 
@@ -518,23 +526,8 @@ def _rating(r: Rating) -> dict[str, Any]:
             "follow_up_answer": follow.answer if follow else None}
 
 
-def case_detail(request: HttpRequest, case: Case) -> dict[str, Any]:
-    user = request.user
-    public = not selectors.staff_sees(scope_for(user), case)  # the applicant's view
-    fresh = selectors.case_parts_fresh(case)  # a new case: its rows as just written
-    clock = selectors.case_clock(case, calendar=fresh.calendar if fresh else None)
-    result = None
-    if case.result_licence_ref:
-        result = {"licence_id": case.result_licence_ref,
-                  "pdf_url": f"/api/v1/cases/{case.public_id}/result.pdf"}
-    if fresh is not None:
-        materials, steps, ratings = fresh.materials, fresh.steps, fresh.ratings
-        timeline = [e for e in fresh.events if e.public or not public]
-    else:
-        materials = list(case.materials.select_related("material").order_by("order", "id"))
-        steps = selectors.case_steps(case=case)
-        timeline = selectors.case_timeline(case=case, public_only=public)
-        ratings = selectors.case_ratings(case=case)
+def _detail_head(case: Case, clock: Any) -> dict[str, Any]:
+    """The summary and the case's own fields of ``CaseOut``, in its order."""
     return {
         **_summary(case),
         "item_version": case.item_version.number, "accepted_at": case.accepted_at,
@@ -545,11 +538,35 @@ def case_detail(request: HttpRequest, case: Case) -> dict[str, Any]:
         "working_days_used": case.working_days_used, "decision_reason": case.decision_reason,
         "supplement_items": case.supplement_items or [], "delivery_method": case.delivery_method,
         "form_data": case.form_data or {},
+    }
+
+
+def _result(case: Case) -> dict[str, Any] | None:
+    if not case.result_licence_ref:
+        return None
+    return {"licence_id": case.result_licence_ref, "pdf_url": f"/api/v1/cases/{case.public_id}/result.pdf"}
+
+
+def case_detail(request: HttpRequest, case: Case) -> dict[str, Any]:
+    user = request.user
+    public = not selectors.staff_sees(scope_for(user), case)  # the applicant's view
+    fresh = selectors.case_parts_fresh(case)  # a new case: its rows as just written
+    clock = selectors.case_clock(case, calendar=fresh.calendar if fresh else None)
+    if fresh is not None:
+        materials, steps, ratings = fresh.materials, fresh.steps, fresh.ratings
+        timeline = [e for e in fresh.events if e.public or not public]
+    else:
+        materials = list(case.materials.select_related("material").order_by("order", "id"))
+        steps = selectors.case_steps(case=case)
+        timeline = selectors.case_timeline(case=case, public_only=public)
+        ratings = selectors.case_ratings(case=case)
+    return {
+        **_detail_head(case, clock),
         "materials": [_material(m) for m in materials],
         "steps": [_step(s) for s in steps],
         "timeline": [_event(e, public=public) for e in timeline],
         "allowed_actions": selectors.case_allowed_actions(actor=user, case=case, steps=steps),
-        "result": result,
+        "result": _result(case),
         "ratings": [_rating(r) for r in ratings],
     }
 
@@ -566,19 +583,8 @@ def case_detail_response(request: HttpRequest, case: Case) -> HttpResponse:
     public = not selectors.staff_sees(scope_for(user), case)  # the applicant's view
     clock = selectors.case_clock(case)
     rows = selectors.case_detail_rows(case=case, public_only=public)
-    result = None
-    if case.result_licence_ref:
-        result = {"licence_id": case.result_licence_ref, "pdf_url": f"/api/v1/cases/{case.public_id}/result.pdf"}
     body = {
-        **_summary(case),
-        "item_version": case.item_version.number, "accepted_at": case.accepted_at,
-        "decided_at": case.decided_at, "delivered_at": case.delivered_at,
-        "legal_due_at": case.legal_due_at, "promised_due_at": case.promised_due_at,
-        "remaining_working_days": clock.remaining, "paused_days": case.paused_days,
-        "completed_early": case.completed_early, "overdue": case.overdue,
-        "working_days_used": case.working_days_used, "decision_reason": case.decision_reason,
-        "supplement_items": case.supplement_items or [], "delivery_method": case.delivery_method,
-        "form_data": case.form_data or {},
+        **_detail_head(case, clock),
         "materials": [{
             "id": m["public_id"], "name": m["name"], "is_required": m["is_required"], "state": m["state"],
             "state_label": str(_MATERIAL_STATE_LABELS[m["state"]]), "free": m["state"] in c.MATERIAL_FREE,
@@ -591,12 +597,11 @@ def case_detail_response(request: HttpRequest, case: Case) -> HttpResponse:
         "steps": [_step(s) for s in rows.steps],
         "timeline": [{
             "at": e["at"], "action": e["action"], "title": e["title"],
-            "actor": (e["actor_label"] if not public or e["role"] in (c.APPLICANT, "")
-                      else {c.SYSTEM: "系统"}.get(e["role"], c.ROLE_LABELS.get(e["role"], "工作人员"))),
+            "actor": _event_actor(e["actor_label"], e["role"], public=public),
             "from_status": e["from_status"], "to_status": e["to_status"], "note": e["note"],
         } for e in rows.events],
         "allowed_actions": selectors.case_allowed_actions(actor=user, case=case, steps=rows.steps),
-        "result": result,
+        "result": _result(case),
         "ratings": [{
             "id": r["public_id"], "level": r["level"], "level_label": str(_RATING_LEVEL_LABELS[r["level"]]),
             "comment": r["comment"], "step": r["step__name"] or "", "created_at": r["created_at"],

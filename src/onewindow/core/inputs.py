@@ -70,6 +70,17 @@ def choice(value: str, choices: Any, *, field: str, label: str) -> str:
     return str(value)
 
 
+def decode_csv_text(raw: bytes) -> str | None:
+    """Text of an uploaded CSV or text file: UTF-8 (with or without a BOM), else GB18030 as Excel
+    on Chinese Windows saves it; None when neither reads it (each caller raises its own error)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
 def text_has_bad_characters(value: str) -> bool:
     """True when ``value`` holds a NUL character or a lone surrogate."""
     return bool(_BAD_CHARACTERS.search(value))

@@ -24,6 +24,7 @@ from . import constants as c
 from .audit import audit_record
 from .errors import ValidationFailed
 from .events import event_publish
+from .inputs import decode_csv_text
 from .models import CalendarDay, CalendarYear
 from .selectors import MAX_YEAR, MIN_YEAR, calendar_year_check, work_calendar_invalidate
 
@@ -79,12 +80,10 @@ def _decode(content: bytes | str) -> str:
         return content
     if len(content) > MAX_FILE_BYTES:
         raise _file_error(f"文件过大（不超过 {MAX_FILE_BYTES // 1024} KB）")
-    for encoding in ("utf-8-sig", "gb18030"):  # Excel on Chinese Windows saves CSV as GBK
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise _file_error("无法识别文件编码，请保存为 UTF-8")  # pragma: no cover - gb18030 decodes most
+    text = decode_csv_text(content)
+    if text is None:  # pragma: no cover - gb18030 decodes most bytes
+        raise _file_error("无法识别文件编码，请保存为 UTF-8")
+    return text
 
 
 def _looks_like_yaml(text: str, filename: str) -> bool:

@@ -12,6 +12,7 @@ import io
 from typing import Any
 
 from onewindow.core.errors import ValidationFailed
+from onewindow.core.inputs import decode_csv_text
 
 from .constants import IMPORT_MAX_BYTES, IMPORT_MAX_ROWS
 
@@ -66,12 +67,10 @@ def _rows_from_table(table: list[list[Any]]) -> list[dict[str, Any]]:
 
 
 def _decode_csv(content: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise _bad_file("无法识别文件编码，请保存为 UTF-8 或 GB18030 编码的 CSV")
+    text = decode_csv_text(content)
+    if text is None:
+        raise _bad_file("无法识别文件编码，请保存为 UTF-8 或 GB18030 编码的 CSV")
+    return text
 
 
 def rows_from_file(*, filename: str, content: bytes) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from onewindow.core.errors import ValidationFailed
+from onewindow.core.inputs import decode_csv_text
 
 # Columns of the National Bureau of Statistics hierarchy export (modood/Administrative-divisions-
 # of-China): cityCode, cityName, areaCode, areaName, streetCode, streetName, villageCode, villageName.
@@ -131,12 +132,10 @@ def csv_decode(raw: bytes) -> str:
                                code="csv_too_large")
     if b"\x00" in raw[:4096]:
         raise ValidationFailed("文件不是文本格式的 CSV", code="csv_not_text")
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValidationFailed("无法识别文件编码，请另存为 UTF-8 编码的 CSV", code="csv_encoding")
+    text = decode_csv_text(raw)
+    if text is None:
+        raise ValidationFailed("无法识别文件编码，请另存为 UTF-8 编码的 CSV", code="csv_encoding")
+    return text
 
 
 def _check_name(value: str, *, label: str) -> str | None:

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from ninja import Field, File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import field_validator
 
 from onewindow.accounts.auth import API_AUTH
 from onewindow.accounts.models import Department
@@ -25,12 +26,13 @@ from onewindow.core.concurrency import GET_EXTRA, WRITE_EXTRA, not_modified, req
 from onewindow.core.errors import NotFound, PermissionDenied, ValidationFailed
 from onewindow.core.inputs import url_lookup_check
 from onewindow.core.pagination import (
-    NEXT_CURSOR_DESCRIPTION,
     CursorPageParams,
+    OneWindowPagination,
     PageParams,
     UpdatedSinceFilter,
     keyset_page,
     page_body,
+    since_utc,
 )
 from onewindow.integrations.idempotency import idempotent
 from onewindow.regions.selectors import region_get
@@ -95,14 +97,8 @@ class TicketListOut(Schema):
 # A page of tickets: the shape ``@paginate(OneWindowPagination)`` documents for
 # ``list[TicketListOut]``, declared here because the lists answer pre-rendered JSON (no
 # docstring: it would become the schema's description).
-class PagedTicketListOut(Schema):
-    count: int = Field(..., description="符合条件的总条数")
-    page: int
-    page_size: int
-    next: str | None = Field(None, description="下一页的完整地址；最后一页为 null")
-    previous: str | None = Field(None, description="上一页的完整地址；第一页为 null")
-    next_cursor: str | None = Field(None, description=NEXT_CURSOR_DESCRIPTION)
-    items: list[TicketListOut]
+class PagedTicketListOut(OneWindowPagination.Output):
+    items: list[TicketListOut]  # type: ignore[assignment]
 
 
 class TicketEventOut(Schema):
@@ -195,6 +191,13 @@ class TicketExportQuery(Schema):
     format: Literal["csv", "jsonl"] = Field(
         "csv", description="csv（UTF-8 带 BOM，Excel 可直接打开）或 jsonl（每行一个 JSON）")
 
+    @field_validator("received_from", "received_to")
+    @classmethod
+    def _in_range(cls, value: datetime) -> datetime | None:
+        # an offset the database cannot store (+23:59): a 422 here, not a failed query in a
+        # stream already answered 200 and audited
+        return since_utc(value)
+
 
 _STATUS_RE = "|".join(c.Status.values)
 TicketKindQuery = Literal[("", *c.TicketKind.values)]  # type: ignore[valid-type]
@@ -217,6 +220,11 @@ class TicketFilterSchema(UpdatedSinceFilter):
     received_to: datetime | None = None
     order: Literal["due", "newest", "updated"] = Field(
         "due", description="due（时限最近在前）/ newest（最新在前）/ updated（按最后变化时间）")
+
+    @field_validator("received_from", "received_to")
+    @classmethod
+    def _received_in_range(cls, value: datetime | None) -> datetime | None:
+        return since_utc(value)  # as updated_since: 422, not a database error
 
 
 class DispatchIn(Schema):
@@ -420,6 +428,23 @@ def _event_out(e: TicketEvent) -> dict[str, Any]:
             "department": e.department.name if e.department else None, "note": e.note, "data": e.data}
 
 
+def _detail_fields(t: Ticket, *, view: Any, merged_into: str | None) -> dict[str, Any]:
+    """What a detail shows besides the list row and the related rows, in ``TicketOut``'s order."""
+    return {
+        "text": t.text, "lng": t.lng, "lat": t.lat, "limit_class": t.limit_class,
+        "warning_at": t.warning_at, "dispatched_at": t.dispatched_at, "accepted_at": t.accepted_at,
+        "replied_at": t.replied_at, "callback_at": t.callback_at, "closed_at": t.closed_at,
+        "dispatch_via": t.dispatch_via, "dispatch_note": t.dispatch_note,
+        "classifier": {"label": t.classifier_label, "confidence": t.classifier_confidence,
+                       "model_version": t.classifier_version, "alternatives": t.classifier_alternatives},
+        "reply_text": t.reply_text, "satisfaction": t.satisfaction, "solved": t.solved,
+        "return_count": t.return_count, "reopen_count": t.reopen_count, "merged_into": merged_into,
+        "supporters": t.supporters, "site_check": t.site_check,
+        "requester": {"name": view.name, "phone": view.phone, "confidential": view.confidential,
+                      "hidden": view.hidden},
+    }
+
+
 def _detail_out(request: HttpRequest, t: Ticket) -> dict[str, Any]:
     view = selectors.requester_view(actor=request.user, ticket=t)
     fresh = selectors.ticket_parts_fresh(t)  # a new ticket: its rows as just written
@@ -433,18 +458,9 @@ def _detail_out(request: HttpRequest, t: Ticket) -> dict[str, Any]:
         attachments = list(t.attachments.all())
         events = list(selectors.ticket_events(ticket=t))
     return {
-        **_list_out(t, duplicates), "text": t.text, "lng": t.lng, "lat": t.lat, "limit_class": t.limit_class,
-        "warning_at": t.warning_at, "dispatched_at": t.dispatched_at, "accepted_at": t.accepted_at,
-        "replied_at": t.replied_at, "callback_at": t.callback_at, "closed_at": t.closed_at,
-        "dispatch_via": t.dispatch_via, "dispatch_note": t.dispatch_note,
-        "classifier": {"label": t.classifier_label, "confidence": t.classifier_confidence,
-                       "model_version": t.classifier_version, "alternatives": t.classifier_alternatives},
-        "reply_text": t.reply_text, "satisfaction": t.satisfaction, "solved": t.solved,
-        "return_count": t.return_count, "reopen_count": t.reopen_count,
-        "merged_into": t.merged_into.number if t.merged_into_id and t.merged_into else None,
-        "supporters": t.supporters, "site_check": t.site_check,
-        "requester": {"name": view.name, "phone": view.phone, "confidential": view.confidential,
-                      "hidden": view.hidden},
+        **_list_out(t, duplicates),
+        **_detail_fields(t, view=view, merged_into=t.merged_into.number if t.merged_into_id and t.merged_into
+                         else None),
         "cohandlers": [{"department": ch.department.name, "status": ch.status, "request": ch.request,
                         "reply_text": ch.reply_text} for ch in cohandlers],
         "attachments": [{"id": a.public_id, "name": a.name, "content_type": a.content_type, "size": a.size}
@@ -475,28 +491,10 @@ def _detail_response(request: HttpRequest, t: Ticket) -> HttpResponse:
     them and no second validation."""
     view = selectors.requester_view(actor=request.user, ticket=t)
     rows = selectors.ticket_detail_rows(ticket=t)
-    category, department, region = t.category, t.department, t.region
+    known = {t.duplicate_of_id: t.detail_duplicate_number} if t.duplicate_of_id else None  # type: ignore[attr-defined]
     body = {
-        "id": t.public_id, "number": t.number, "kind": t.kind, "title": t.title, "channel": t.channel,
-        "urgency": t.urgency, "status": t.status, "status_label": _STATUS_LABELS.get(t.status, t.status),
-        "category": {"code": category.code, "name": category.name} if category is not None else None,
-        "department": {"code": department.code, "name": department.name} if department is not None else None,
-        "region": {"code": region.code, "name": region.name} if region is not None else None,
-        "address": t.address, "received_at": t.received_at, "due_at": t.due_at,
-        "due_provisional": t.due_provisional, "warned": t.warned, "overdue": t.overdue,
-        "duplicate_of": getattr(t, "detail_duplicate_number", None),
-        "text": t.text, "lng": t.lng, "lat": t.lat, "limit_class": t.limit_class,
-        "warning_at": t.warning_at, "dispatched_at": t.dispatched_at, "accepted_at": t.accepted_at,
-        "replied_at": t.replied_at, "callback_at": t.callback_at, "closed_at": t.closed_at,
-        "dispatch_via": t.dispatch_via, "dispatch_note": t.dispatch_note,
-        "classifier": {"label": t.classifier_label, "confidence": t.classifier_confidence,
-                       "model_version": t.classifier_version, "alternatives": t.classifier_alternatives},
-        "reply_text": t.reply_text, "satisfaction": t.satisfaction, "solved": t.solved,
-        "return_count": t.return_count, "reopen_count": t.reopen_count,
-        "merged_into": getattr(t, "detail_merged_number", None),
-        "supporters": t.supporters, "site_check": t.site_check,
-        "requester": {"name": view.name, "phone": view.phone, "confidential": view.confidential,
-                      "hidden": view.hidden},
+        **_list_out(t, known),
+        **_detail_fields(t, view=view, merged_into=getattr(t, "detail_merged_number", None)),
         "cohandlers": [{"department": ch["department__name"], "status": ch["status"], "request": ch["request"],
                         "reply_text": ch["reply_text"]} for ch in rows.cohandlers],
         "attachments": [{"id": a["public_id"], "name": a["name"], "content_type": a["content_type"],

@@ -1079,12 +1079,17 @@ def _inner_splits(y: np.ndarray, folds: int, random_state: int = 0
 
 def _fit_ours(texts: list[str], labels: list[str], *, descriptions: dict[str, list[str]],
               vectors: np.ndarray | None, description_vectors: dict[str, np.ndarray] | None,
-              embedder_name: str, n_jobs: int | None) -> _Fitted:
+              embedder_name: str, n_jobs: int | None,
+              extra: tuple[list[str], list[str], np.ndarray | None] | None = None) -> _Fitted:
     """The sparse model with description examples and, given embeddings, the dense members
-    stacked on inner out-of-fold scores."""
+    stacked on inner out-of-fold scores. ``extra`` (texts, labels of known classes, their
+    embeddings or None): more examples that every member trains on and no score is taken of
+    (pseudo-labelled messages in bench/bench_classifier_remedies.py)."""
     y = np.asarray(labels)
     classes = np.unique(y)
     aug_texts, aug_labels = _description_rows([str(c) for c in classes], descriptions)
+    ex_texts, ex_labels, ex_vectors = extra if extra is not None else ([], [], None)
+    aug_texts, aug_labels = aug_texts + list(ex_texts), aug_labels + list(ex_labels)
     all_texts = list(texts) + aug_texts
     all_y = np.concatenate([y, np.asarray(aug_labels, dtype=y.dtype)]) if aug_texts else y
     n = len(texts)
@@ -1093,8 +1098,8 @@ def _fit_ours(texts: list[str], labels: list[str], *, descriptions: dict[str, li
     svc: CalibratedLinearSVC = pipeline.named_steps["classifier"]
     X = features.fit_transform(all_texts)
     inner = _inner_splits(y, svc.inner_folds, svc.random_state)
-    extra = np.arange(n, len(all_texts))
-    splits = [(np.concatenate([tr, extra]), te) for tr, te in inner] or None
+    always = np.arange(n, len(all_texts))  # description (and extra) rows: never scored
+    splits = [(np.concatenate([tr, always]), te) for tr, te in inner] or None
     svc.fit(X, all_y, splits=splits, score_rows=np.arange(n))
     oof_sparse, svc.oof_ = svc.oof_, None
     y_idx = np.searchsorted(svc.classes_, y)
@@ -1107,10 +1112,17 @@ def _fit_ours(texts: list[str], labels: list[str], *, descriptions: dict[str, li
         knn_oof = np.zeros((n, n_classes))
         lin_oof = np.zeros((n, n_classes))
         use_linear = n_classes <= LINEAR_MAX_CLASSES
+        ex_idx = np.searchsorted(svc.classes_, np.asarray(ex_labels, dtype=svc.classes_.dtype))
+        if ex_vectors is None or not len(ex_idx):
+            ex_vectors, ex_idx = vectors[:0], y_idx[:0]
+
+        def with_extra(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            return np.vstack([vectors[rows], ex_vectors]), np.concatenate([y_idx[rows], ex_idx])
+
         for tr, te in inner:
-            knn_oof[te] = KnnMember(vectors[tr], y_idx[tr], n_classes).scores(vectors[te])
+            knn_oof[te] = KnnMember(*with_extra(tr), n_classes).scores(vectors[te])
             if use_linear:
-                fold = LinearMember.fit(vectors[tr], y_idx[tr], n_classes)
+                fold = LinearMember.fit(*with_extra(tr), n_classes)
                 lin_oof[te] = fold.scores(vectors[te], n_classes) if fold else 0.0
         desc_vecs = [description_vectors[c] for c in svc.classes_]
         describe = DescribeMember(
@@ -1131,8 +1143,8 @@ def _fit_ours(texts: list[str], labels: list[str], *, descriptions: dict[str, li
         oof_proba = stack.proba(oof)
         dense = DenseParts(
             embedder=embedder_name, stack=stack,
-            knn=KnnMember(vectors.astype(np.float32), y_idx, n_classes),
-            linear=LinearMember.fit(vectors, y_idx, n_classes) if use_linear else None,
+            knn=KnnMember(*with_extra(np.arange(n)), n_classes),
+            linear=LinearMember.fit(*with_extra(np.arange(n)), n_classes) if use_linear else None,
             describe=describe, sparse_temperature=svc.temperature_,
             joint=joint[0] if joint is not None else None)
         members = [m for m, w in zip(stack.members, stack.weights, strict=True) if w > 1e-6]

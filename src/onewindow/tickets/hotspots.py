@@ -33,6 +33,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from onewindow.core.inputs import decode_csv_text
+
 PLACE_SUFFIXES = (
     "小区", "花园", "公寓", "大厦", "广场", "市场", "商城", "学校", "学院", "大学", "中学", "小学", "幼儿园",
     "医院", "公园", "社区", "新城", "家园", "山庄", "雅苑", "苑", "湾", "村", "镇", "乡", "街道", "大道",
@@ -299,13 +301,8 @@ def read_messages_csv(path: Path | str) -> tuple[list[Message], int]:
     from .services import parse_local_datetime
 
     raw = Path(path).read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = decode_csv_text(raw)
+    if text is None:
         raise ValueError("无法识别文件编码")
     import io
 

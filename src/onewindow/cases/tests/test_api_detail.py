@@ -140,7 +140,7 @@ def test_the_detail_reads_the_case_with_joins_in_written_order(world, citizen, i
     if connection.vendor == "postgresql":
         at = sql.index("SET LOCAL join_collapse_limit = 1")
         assert 'FROM "cases_case"' in sql[at + 1]
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW join_collapse_limit")
-        assert cursor.fetchone()[0] != "1"
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW join_collapse_limit")
+            assert cursor.fetchone()[0] != "1"
     assert response.content == _former_bytes(clerk, case.public_id)

@@ -26,3 +26,12 @@ def test_a_workbench_walk_returns_every_case_once(world, citizen, item_simple):
     assert offset["next_cursor"] is None and offset["page"] == 1 and offset["has_next"]
     bad = client.get("/api/v1/cases", {"cursor": body["page"] and "eyJ9:abc"})
     assert bad.status_code == 422 and bad.json()["code"] == "cursor_invalid"
+
+
+def test_a_cursor_page_has_the_keys_of_an_offset_page_in_the_same_order(world, citizen, item_simple):
+    for _ in range(3):
+        case_make(item=item_simple)
+    client = as_user(world.clerk.user)
+    offset = client.get("/api/v1/cases", {"tab": "all", "page_size": 2}).json()
+    walk = client.get("/api/v1/cases", {"tab": "all", "page_size": 2, "cursor": "*"}).json()
+    assert list(walk) == list(offset) and list(walk["items"][0]) == list(offset["items"][0])

@@ -15,6 +15,7 @@ from onewindow.accounts.models import Department
 from onewindow.accounts.scope import scope_for
 from onewindow.core.audit import audit_record
 from onewindow.core.errors import ValidationFailed
+from onewindow.core.inputs import decode_csv_text
 from onewindow.regions.models import Region
 
 from .. import constants as c
@@ -156,13 +157,8 @@ def category_rows_read(path: Any) -> tuple[list[tuple[str, str, str]], list[str]
     import io
 
     raw = path.read_bytes() if hasattr(path, "read_bytes") else bytes(path)
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = decode_csv_text(raw)
+    if text is None:
         raise ValidationFailed("无法识别文件编码", code="csv_encoding")
     reader = csv.reader(io.StringIO(text))
     rows: list[tuple[str, str, str]] = []

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from onewindow.core.errors import ValidationFailed
+from onewindow.core.inputs import decode_csv_text
 
 from .. import constants as c
 from ..models import (
@@ -96,13 +97,8 @@ def import_rows_read(content: bytes, *, filename: str = "") -> list[dict[str, An
         values = sheet.iter_rows(values_only=True)
         header = [str(h or "").strip() for h in next(values, ())]
         return [dict(zip(header, row, strict=False)) for row in values]
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = content.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = decode_csv_text(content)
+    if text is None:
         raise ValidationFailed("无法识别文件编码，请保存为 UTF-8 的 CSV", code="import_encoding")
     reader = csv.DictReader(io.StringIO(text))
     reader.fieldnames = [str(h or "").strip() for h in (reader.fieldnames or [])]

@@ -173,6 +173,29 @@ def test_calibrated_svc_copes_with_rare_classes_and_two_labels():
     assert two.predict_proba(["停车问题"]).shape == (1, 2)
 
 
+def test_extra_examples_are_trained_on_and_never_scored():
+    """``_fit_ours(extra=…)`` (pseudo-labelled messages in the remedies benchmark): every member
+    learns from them, the inner CV that picks C and the thresholds scores the labelled rows only."""
+    texts = [f"{w}问题{i}" for i in range(10) for w in ("停车", "噪音")]
+    labels = [("交通" if i % 2 == 0 else "环境") for i in range(20)]
+    extra = (["彩虹桥堵车", "彩虹桥拥堵"], ["交通", "交通"], None)
+    fitted = clf._fit_ours(texts, labels, descriptions={}, vectors=None,
+                           description_vectors=None, embedder_name="", n_jobs=1, extra=extra)
+    model = clf.TrainedModel(pipeline=fitted.pipeline, version="t", kind=clf.KIND_OURS)
+    assert model.predict(["彩虹桥"]) == ["交通"]
+    assert fitted.oof_proba is not None and fitted.oof_proba.shape == (20, 2)
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(20, 4)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    described = {"交通": vectors[:1], "环境": vectors[1:2]}
+    dense = clf._fit_ours(texts, labels, descriptions={}, vectors=vectors,
+                          description_vectors=described, embedder_name="fake", n_jobs=1,
+                          extra=(extra[0], extra[1], vectors[:2]))
+    assert dense.dense is not None and dense.dense.knn is not None
+    assert len(dense.dense.knn.vectors) == 22
+    assert dense.oof_proba is not None and dense.oof_proba.shape == (20, 2)
+
+
 @pytest.mark.parametrize("n_classes", [2, 3])
 def test_joint_member_scores_like_the_svm_on_the_joined_features(n_classes):
     """The joint member keeps one SVM's weights split between the n-gram features and the
