@@ -629,7 +629,8 @@ def _created_response(request: HttpRequest, case: Case) -> HttpResponse:
 
 
 def _get(request: HttpRequest, case_id: UUID) -> Case:
-    return selectors.case_get(actor=request.user, public_id=case_id)
+    with joins_in_written_order(Case):  # the case row and its 7 joined relations: planned in order
+        return selectors.case_get(actor=request.user, public_id=case_id)
 
 
 def _material_of(case: Case, material_id: UUID) -> CaseMaterial:
@@ -716,8 +717,7 @@ def draft_create(request: HttpRequest, payload: DraftIn) -> Status:
 @router.get("/cases/{uuid:case_id}", response=CaseOut, auth=API_AUTH, summary="办件详情（含时间线）",
             openapi_extra=GET_EXTRA)
 def case_get(request: HttpRequest, case_id: UUID, response: HttpResponse) -> Any:
-    with joins_in_written_order(Case):  # the case row and its 7 joined relations: planned in order
-        case = _get(request, case_id)
+    case = _get(request, case_id)
     tag = version_tag(case)
     unchanged = not_modified(request, tag)
     if unchanged:
