@@ -43,11 +43,16 @@ def sleeper() -> list[str]:
     return [PY, "-c", "import time; time.sleep(600)"]
 
 
+# A grandchild behaves like a gunicorn worker: it exits once its parent (the master) is gone.
+GRANDCHILD = ("import os, time\nparent = os.getppid()\n"
+              "for _ in range(6000):\n    if os.getppid() != parent: break\n    time.sleep(0.1)\n")
+
+
 def with_grandchild(pidfile: Path) -> list[str]:
     """A child that starts a grandchild (like a gunicorn master and its worker)."""
     code = textwrap.dedent(f"""
         import subprocess, sys, time
-        p = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+        p = subprocess.Popen([sys.executable, "-c", {GRANDCHILD!r}])
         open({str(pidfile)!r}, "w").write(str(p.pid))
         time.sleep(600)
     """)
@@ -140,12 +145,15 @@ def test_stop_signal_stops_every_child_and_grandchild(tmp_path, sig):
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux only")
 def test_children_die_with_a_killed_supervisor(tmp_path):
-    proc, _ = _run_supervisor_process(tmp_path)
+    proc, pidfile = _run_supervisor_process(tmp_path)
     children = _children_of(proc.pid)
+    grandchild = int(pidfile.read_text())
     assert len(children) == 2
     proc.kill()
     proc.wait(timeout=5)
     assert wait_for(lambda: not any(alive(p) for p in children))
+    # No stop path ran: a child's own processes go when it goes, as gunicorn's workers do.
+    assert wait_for(lambda: not alive(grandchild))
 
 
 def test_serve_supervises_web_worker_and_timer(settings):
