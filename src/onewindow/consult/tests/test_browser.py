@@ -33,11 +33,19 @@ def test_a_citizen_asks_and_the_clerk_answers_live(asgi_context, world, citizen,
     # the inbox learns of it by push and shows it
     clerk.get_by_test_id("consult-inbox").get_by_role("link", name="请问个体工商户名称变更需要本人到场吗？").click()
     wait_for_js(clerk, "document.documentElement.getAttribute('data-push') === 'on'")
+    # the citizen starts typing before the answer arrives: the answer must not reload the page
+    # (a reload threw the half-typed reply away and sent an empty one)
+    phone.evaluate("window.__samePage = true")
+    phone.get_by_label("消息").fill("好的，")
+    assert not phone.get_by_test_id("consult-rate").is_visible()
     clerk.get_by_label("消息").fill("不需要本人到场，可以在线办理。")
     clerk.get_by_test_id("consult-send").click()
 
     phone.get_by_test_id("consult-messages").get_by_text("不需要本人到场，可以在线办理。").wait_for()
-    wait_for_js(phone, "document.documentElement.getAttribute('data-push') === 'on'")
+    wait_for_js(phone, "document.querySelector('[data-testid=consult-status]').textContent === '已回复'")
+    phone.get_by_test_id("consult-rate").wait_for()
+    assert phone.evaluate("window.__samePage === true")
+    assert phone.get_by_label("消息").input_value() == "好的，"
     phone.get_by_label("消息").fill("好的，谢谢！")
     phone.get_by_test_id("consult-send").click()
     clerk.get_by_test_id("consult-messages").get_by_text("好的，谢谢！").wait_for()

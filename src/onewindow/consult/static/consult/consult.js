@@ -81,7 +81,14 @@
   if (push) {
     push.on("message", function (data) { add(data); });
     push.on("state", function (data) {
-      if (data && (data.what === "closed" || data.what === "transferred" || data.what === "answered")) {
+      if (!data) { return; }
+      if (data.what === "answered") {
+        // No reload: the citizen may be typing. Show the new status and the rating form in place.
+        var badge = chat.querySelector("[data-consult-status]");
+        if (badge && chat.getAttribute("data-answered")) { badge.textContent = chat.getAttribute("data-answered"); }
+        var rate = chat.querySelector("[data-consult-rate]");
+        if (rate) { rate.hidden = false; }
+      } else if (data.what === "closed" || data.what === "transferred") {
         window.location.reload();
       }
     });
