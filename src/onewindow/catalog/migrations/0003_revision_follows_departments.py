@@ -10,6 +10,8 @@ version's triggers do for staff and scopes (accounts 0004).
 
 from django.db import migrations
 
+from onewindow.core.migration_sql import run_sql_by_vendor
+
 # (table, columns whose UPDATE matters): inserts change no cached item; deletes are refused
 # while items point at the row (PROTECT), so only updates are watched.
 WATCHED = [
@@ -46,14 +48,6 @@ SQLITE_UP = [
 SQLITE_DOWN = [f"DROP TRIGGER IF EXISTS {table}_catalogrevision;" for table, _ in WATCHED]
 
 
-def _run(statements_by_vendor):
-    def run(apps, schema_editor):
-        for sql in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("catalog", "0002_material_trust_levels"),
@@ -62,6 +56,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(_run({"sqlite": SQLITE_UP, "postgresql": PG_UP}),
-                             _run({"sqlite": SQLITE_DOWN, "postgresql": PG_DOWN})),
+        run_sql_by_vendor({"sqlite": SQLITE_UP, "postgresql": PG_UP},
+                          {"sqlite": SQLITE_DOWN, "postgresql": PG_DOWN}),
     ]
