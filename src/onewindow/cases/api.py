@@ -633,12 +633,8 @@ def _get(request: HttpRequest, case_id: UUID) -> Case:
         return selectors.case_get(actor=request.user, public_id=case_id)
 
 
-def _material_of(case: Case, material_id: UUID) -> CaseMaterial:
-    material = case.materials.filter(public_id=material_id).first()
-    if material is None:
-        raise NotFound("找不到该材料", code="case_material_not_found")
-    material.case = case
-    return material
+def _get_material(request: HttpRequest, case_id: UUID, material_id: UUID) -> CaseMaterial:
+    return selectors.case_material_of(case=_get(request, case_id), public_id=material_id)
 
 
 def progress_throttle(request: HttpRequest, number: str) -> None:
@@ -751,8 +747,7 @@ def draft_delete(request: HttpRequest, case_id: UUID) -> Status:
 @idempotent
 def material_upload(request: HttpRequest, case_id: UUID, material_id: UUID,
                     file: File[UploadedFile]) -> dict[str, Any]:
-    case = _get(request, case_id)
-    material = services.case_material_upload(actor=request.user, material=_material_of(case, material_id),
+    material = services.case_material_upload(actor=request.user, material=_get_material(request, case_id, material_id),
                                              upload=file)
     return _material(material)
 
@@ -760,18 +755,16 @@ def material_upload(request: HttpRequest, case_id: UUID, material_id: UUID,
 @router.post("/cases/{uuid:case_id}/materials/{uuid:material_id}/paper", response=CaseMaterialOut, auth=API_AUTH,
              summary="窗口核验纸质原件")
 def material_paper(request: HttpRequest, case_id: UUID, material_id: UUID) -> dict[str, Any]:
-    case = _get(request, case_id)
     return _material(services.case_material_paper(actor=request.user,
-                                                  material=_material_of(case, material_id)))
+                                                  material=_get_material(request, case_id, material_id)))
 
 
 @router.post("/cases/{uuid:case_id}/materials/{uuid:material_id}/verify", response=CaseMaterialOut, auth=API_AUTH,
              summary="核验原件（B级），并存入申请人材料库")
 def material_verify(request: HttpRequest, case_id: UUID, material_id: UUID,
                     payload: CaseMaterialVerifyIn) -> dict[str, Any]:
-    case = _get(request, case_id)
     return _material(services.case_material_paper(
-        actor=request.user, material=_material_of(case, material_id), valid_until=payload.valid_until,
+        actor=request.user, material=_get_material(request, case_id, material_id), valid_until=payload.valid_until,
         to_library=payload.to_library, method=payload.method))
 
 
@@ -779,16 +772,14 @@ def material_verify(request: HttpRequest, case_id: UUID, material_id: UUID,
              auth=API_AUTH, summary="告知承诺（D级）：以书面承诺代替材料，或撤回承诺")
 def material_commit(request: HttpRequest, case_id: UUID, material_id: UUID,
                     payload: CaseMaterialCommitIn) -> dict[str, Any]:
-    case = _get(request, case_id)
-    return _material(services.case_material_commit(actor=request.user, material=_material_of(case, material_id),
-                                                   commit=payload.commit))
+    material = _get_material(request, case_id, material_id)
+    return _material(services.case_material_commit(actor=request.user, material=material, commit=payload.commit))
 
 
 @router.get("/cases/{uuid:case_id}/materials/{uuid:material_id}/file", auth=API_AUTH, summary="下载材料",
             response={200: None})
 def material_download(request: HttpRequest, case_id: UUID, material_id: UUID) -> FileResponse:
-    case = _get(request, case_id)
-    material = services.case_material_open(actor=request.user, material=_material_of(case, material_id))
+    material = services.case_material_open(actor=request.user, material=_get_material(request, case_id, material_id))
     response = FileResponse(material.file.open("rb"), content_type=material.content_type,
                             as_attachment=True, filename=material.original_name or "material")
     response["X-Content-Type-Options"] = "nosniff"

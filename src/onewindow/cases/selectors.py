@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models import Max as models_Max
 from django.utils import timezone
@@ -166,6 +167,19 @@ def case_get_by_number(*, actor: Any, number: str) -> Case:
     if case is None or not case_visible(actor=actor, case=case):
         raise NotFound("找不到该办件，或您无权查看", code="case_not_found")
     return case
+
+
+def case_material_of(*, case: Case, public_id: UUID | str) -> CaseMaterial:
+    """One material slot of a case the caller has already read (and may see); NotFound otherwise.
+    The slot keeps the case instance it was read through."""
+    try:
+        material = case.materials.filter(public_id=public_id).first()
+    except (ValueError, TypeError, DjangoValidationError):
+        material = None
+    if material is None:
+        raise NotFound("找不到该材料", code="case_material_not_found")
+    material.case = case
+    return material
 
 
 def case_material_get(*, actor: Any, public_id: UUID | str) -> CaseMaterial:

@@ -246,10 +246,7 @@ def draft_save(request: HttpRequest, public_id: str) -> HttpResponse:
 def material_upload(request: HttpRequest, public_id: str, material_id: str) -> HttpResponse:
     """Upload one material; htmx swaps the row in place with the result or a clear error."""
     case = selectors.case_get(actor=request.user, public_id=public_id)
-    material = case.materials.filter(public_id=material_id).first()
-    if material is None:
-        raise NotFound("找不到该材料", code="case_material_not_found")
-    material.case = case
+    material = selectors.case_material_of(case=case, public_id=material_id)
     error = None
     upload = request.FILES.get("file")
     try:
@@ -272,10 +269,7 @@ def material_upload(request: HttpRequest, public_id: str, material_id: str) -> H
 @require_POST
 def material_paper(request: HttpRequest, public_id: str, material_id: str) -> HttpResponse:
     case = selectors.case_get(actor=request.user, public_id=public_id)
-    material = case.materials.filter(public_id=material_id).first()
-    if material is None:
-        raise NotFound("找不到该材料", code="case_material_not_found")
-    material.case = case
+    material = selectors.case_material_of(case=case, public_id=material_id)
     try:
         services.case_material_paper(actor=request.user, material=material,
                                      valid_until=_date_or_none(request.POST.get("valid_until", ""),
@@ -308,10 +302,7 @@ def _date_or_none(text: str, *, field: str) -> date | None:
 def material_commit(request: HttpRequest, public_id: str, material_id: str) -> HttpResponse:
     """告知承诺制: the applicant (or the clerk for them) commits instead of submitting."""
     case = selectors.case_get(actor=request.user, public_id=public_id)
-    material = case.materials.filter(public_id=material_id).first()
-    if material is None:
-        raise NotFound("找不到该材料", code="case_material_not_found")
-    material.case = case
+    material = selectors.case_material_of(case=case, public_id=material_id)
     commit = request.POST.get("commit", "1") == "1"
     try:
         services.case_material_commit(actor=request.user, material=material, commit=commit)
@@ -325,10 +316,7 @@ def material_commit(request: HttpRequest, public_id: str, material_id: str) -> H
 @login_required
 def material_file(request: HttpRequest, public_id: str, material_id: str) -> FileResponse:
     case = selectors.case_get(actor=request.user, public_id=public_id)
-    material = case.materials.filter(public_id=material_id).first()
-    if material is None:
-        raise NotFound("找不到该材料", code="case_material_not_found")
-    material.case = case
+    material = selectors.case_material_of(case=case, public_id=material_id)
     material = services.case_material_open(actor=request.user, material=material)
     response = FileResponse(material.file.open("rb"), content_type=material.content_type,
                             as_attachment=False, filename=material.original_name or "material")
@@ -340,10 +328,7 @@ def material_file(request: HttpRequest, public_id: str, material_id: str) -> Fil
 def material_licence(request: HttpRequest, public_id: str, material_id: str) -> HttpResponse:
     """Staff open the e-licence behind a 免提交 material (a recorded, audited use)."""
     case = selectors.case_get(actor=request.user, public_id=public_id)
-    material = case.materials.filter(public_id=material_id).first()
-    if material is None:
-        raise NotFound("找不到该材料", code="case_material_not_found")
-    material.case = case
+    material = selectors.case_material_of(case=case, public_id=material_id)
     licence = services.case_licence_open(actor=request.user, material=material)
     return render(request, "cases/licence_view.html", {"case": case, "material": material,
                                                        "licence": licence})
