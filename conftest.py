@@ -185,8 +185,11 @@ def chromium_browser():  # type: ignore[no-untyped-def]
     # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
     # itself are still plain synchronous calls.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # expect(...) retries for as long as the pages' own default timeout (15 s), not Playwright's
+    # 5 s, which a loaded machine (two test workers and a benchmark on two cores) exceeds.
+    expect.set_options(timeout=15_000)
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `make browser-deps`")
     playwright = sync_playwright().start()
