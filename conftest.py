@@ -179,6 +179,9 @@ CHROMIUM_ARGS = [
 ]
 
 
+NAVIGATION_TIMEOUT_MS = 60_000
+
+
 @pytest.fixture(scope="session")
 def chromium_browser():  # type: ignore[no-untyped-def]
     """One headless Debian Chromium per test worker, driven by Playwright."""
@@ -211,6 +214,9 @@ def page(chromium_browser, live_server):  # type: ignore[no-untyped-def]
                                            base_url=live_server.url)
     pg = context.new_page()
     pg.set_default_timeout(15_000)
+    # A page load waits for every script and style sheet: on the loaded shared machine (two test
+    # workers, benchmarks) a first load took more than 15 s. Actions keep 15 s.
+    pg.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
     pg.console_errors = []
     pg.on("console", lambda msg: pg.console_errors.append(msg.text) if msg.type == "error" else None)
     yield pg
