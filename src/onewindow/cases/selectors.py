@@ -193,8 +193,22 @@ def case_material_get(*, actor: Any, public_id: UUID | str) -> CaseMaterial:
     return material
 
 
-def case_materials(*, case: Case) -> list[CaseMaterial]:
-    return list(case.materials.all().order_by("order", "id"))
+def case_materials(*, case: Case, with_material: bool = False) -> list[CaseMaterial]:
+    """The case's material slots in order; ``with_material`` joins the catalogue material."""
+    qs = case.materials.select_related("material") if with_material else case.materials.all()
+    return list(qs.order_by("order", "id"))
+
+
+def case_step_of(*, case: Case, public_id: UUID | str) -> CaseStep:
+    """One step of a case the caller has already read (and may see); NotFound otherwise (also for
+    a malformed id)."""
+    try:
+        step = case.steps.filter(public_id=public_id).first()
+    except (ValueError, TypeError, DjangoValidationError):
+        step = None
+    if step is None:
+        raise NotFound("找不到该服务环节", code="case_step_not_found")
+    return step
 
 
 def case_steps(*, case: Case) -> list[CaseStep]:
