@@ -18,18 +18,23 @@ from onewindow.accounts.models import Enterprise, Person
 from onewindow.accounts.scope import scope_for
 from onewindow.catalog import selectors as catalog_selectors
 from onewindow.catalog.models import ServiceItem
+from onewindow.core import pagination
 from onewindow.core.api import api_json
 from onewindow.core.concurrency import GET_EXTRA, WRITE_EXTRA, not_modified, require_if_match, version_tag
 from onewindow.core.errors import DomainError, NotFound, ValidationFailed
 from onewindow.core.inputs import url_lookup_check
 from onewindow.core.masking import mask_name
 from onewindow.core.pagination import (
+    COUNT_DESCRIPTION,
+    COUNT_EXACT_DESCRIPTION,
     MAX_PAGE,
     MAX_PAGE_SIZE,
     NEXT_CURSOR_DESCRIPTION,
     CursorParams,
     UpdatedSinceFilter,
+    bounded_count,
     keyset_page,
+    page_count,
     page_links,
 )
 from onewindow.core.planning import joins_in_written_order
@@ -217,8 +222,8 @@ class ProgressOut(Schema):
 
 
 class CasePage(Schema):
-    count: int = Field(..., description="符合条件的办件总数；超过 10000 件时为 10000（见 count_exact）")
-    count_exact: bool = Field(True, description="count 是否为精确总数；为 false 时总数多于 count")
+    count: int = Field(..., description=COUNT_DESCRIPTION)
+    count_exact: bool = Field(..., description=COUNT_EXACT_DESCRIPTION)
     page: int
     page_size: int
     next: str | None = Field(None, description="下一页的完整地址；最后一页为 null")
@@ -403,12 +408,20 @@ class MyCasesPage(Schema):
     page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE, description=f"每页条数，最大 {MAX_PAGE_SIZE}")
 
 
-def _case_cursor_page(request: HttpRequest, qs: Any, *, cursor: str, page_size: int) -> dict[str, Any]:
+def _case_count(qs: Any, memo_key: Any) -> tuple[int, bool]:
+    # Counting a department's whole history (460,000 of 1,000,000 cases) took 250–550 ms of
+    # a 15 ms list; counting stops at COUNT_CAP instead, and a list found over the cap is not
+    # counted again for a few seconds (core.pagination.bounded_count, ADR 0024).
+    return bounded_count(qs, cap=COUNT_CAP, memo_key=memo_key)
+
+
+def _case_cursor_page(request: HttpRequest, qs: Any, *, cursor: str, page_size: int,
+                      memo_key: Any = None) -> dict[str, Any]:
     counted: dict[str, Any] = {}
 
-    def count(rows: Any) -> int:
-        counted["count"], counted["exact"] = selectors.case_count_bounded(qs, cap=COUNT_CAP)
-        return int(counted["count"])
+    def count(rows: Any) -> tuple[int, bool]:
+        counted["count"], counted["exact"] = _case_count(qs, memo_key)
+        return counted["count"], counted["exact"]
 
     body = keyset_page(request, (selectors.keyset_rows(qs), lambda rows: [_summary_row(r) for r in rows]),
                        cursor=cursor, page_size=page_size, keys=("updated_at", "id"), count=count)
@@ -418,21 +431,16 @@ def _case_cursor_page(request: HttpRequest, qs: Any, *, cursor: str, page_size: 
             "has_next": body["next_cursor"] is not None, "next_cursor": body["next_cursor"], "items": body["items"]}
 
 
-def _case_page(request: HttpRequest, qs: Any, *, page: int, page_size: int) -> dict[str, Any]:
+def _case_page(request: HttpRequest, qs: Any, *, page: int, page_size: int, memo_key: Any = None) -> dict[str, Any]:
     rows, has_next = selectors.page_rows(qs, page=page, size=page_size)
-    exact = True
-    if (rows or page == 1) and not has_next:
-        count = (page - 1) * page_size + len(rows)
-    else:
-        # Counting a department's whole history (460,000 of 1,000,000 cases) took 250–550 ms of
-        # a 15 ms list; counting stops at COUNT_CAP instead (≈ 2 ms), and says so.
-        count, exact = selectors.case_count_bounded(qs, cap=COUNT_CAP)
+    count, exact = page_count(page=page, page_size=page_size, rows=len(rows), has_next=has_next,
+                              count=lambda: _case_count(qs, memo_key))
     next_link, previous = page_links(request, page=page, page_size=page_size, count=count, has_next=has_next)
     return {"count": count, "count_exact": exact, "page": page, "page_size": page_size, "next": next_link,
             "previous": previous, "has_next": has_next, "next_cursor": None, "items": [_summary_row(x) for x in rows]}
 
 
-COUNT_CAP = 10_000
+COUNT_CAP = pagination.COUNT_CAP
 
 
 # --- Serialisation ----------------------------------------------------------------------------
@@ -950,12 +958,16 @@ def workbench_search(request: HttpRequest, payload: WorkbenchFilters) -> HttpRes
 
 
 def _workbench(request: HttpRequest, filters: WorkbenchFilters) -> HttpResponse:
-    qs = selectors.case_list(actor=request.user, filters=selectors.CaseFilters(
+    wanted = selectors.CaseFilters(
         tab=filters.tab, status=filters.status, channel=filters.channel,
-        department_code=filters.department, q=filters.q, updated_since=filters.updated_since))
+        department_code=filters.department, q=filters.q, updated_since=filters.updated_since)
+    qs = selectors.case_list(actor=request.user, filters=wanted)
+    # what makes two lists the same rows: the caller (their scope, "mine") and the filters
+    memo_key = ("cases", request.user.pk, scope_for(request.user), wanted)
     if filters.cursor:
-        return fast_json(_case_cursor_page(request, qs, cursor=filters.cursor, page_size=filters.page_size))
-    return fast_json(_case_page(request, qs, page=filters.page, page_size=filters.page_size))
+        return fast_json(_case_cursor_page(request, qs, cursor=filters.cursor, page_size=filters.page_size,
+                                           memo_key=memo_key))
+    return fast_json(_case_page(request, qs, page=filters.page, page_size=filters.page_size, memo_key=memo_key))
 
 
 @router.post("/cases/assign", response=list[CaseSummary], auth=API_AUTH, summary="批量分派承办人")

@@ -440,13 +440,6 @@ def keyset_rows(qs: QuerySet[Case]) -> QuerySet[Any]:
     return qs.values(*ROW_VALUES, "updated_at", "id")
 
 
-def case_count_bounded(qs: QuerySet[Case], *, cap: int) -> tuple[int, bool]:
-    """(count, exact): the exact count up to ``cap``, else ``cap`` and False. One
-    ``SELECT COUNT(*) FROM (… LIMIT cap + 1)`` reading the ids only (an index-only scan)."""
-    found = qs.order_by().values("pk")[: cap + 1].count()
-    return (found, True) if found <= cap else (cap, False)
-
-
 def case_list_for_applicant(*, user: Any) -> QuerySet[Case]:
     """My applications, newest first (drafts included)."""
     return (Case.objects.filter(applicant_q(user)).select_related("department", "bundle")

@@ -38,6 +38,7 @@ from onewindow.accounts.scope import Scope, scope_for
 from onewindow.core.crypto import lookup_hash
 from onewindow.core.errors import NotFound, ValidationFailed
 from onewindow.core.masking import mask_name, mask_phone
+from onewindow.core.pagination import bounded_count
 from onewindow.core.phones import phone_normalise
 from onewindow.regions.models import Region
 
@@ -476,16 +477,21 @@ class TicketPage:
     """
 
     def __init__(self, *, parts: list[Q], condition: Q, statuses: tuple[str, ...], order: str,
-                 queryset: QuerySet[Ticket]) -> None:
+                 queryset: QuerySet[Ticket], memo_key: Any = None) -> None:
         self.parts, self.condition, self.order = parts, condition, order
         self.statuses = statuses or tuple(Status.values)
         self.queryset = queryset
+        self.memo_key = memo_key  # what makes two lists the same rows (core.pagination.bounded_count)
         self._count: int | None = None
 
     def count(self) -> int:
         if self._count is None:
             self._count = self.queryset.order_by().count()
         return self._count
+
+    def bounded_count(self) -> tuple[int, bool]:
+        """``(count, exact)``: exact up to ``COUNT_CAP`` rows, else the cap and False (ADR 0024)."""
+        return bounded_count(self.queryset, memo_key=self.memo_key)
 
     def __len__(self) -> int:
         return self.count()
@@ -539,10 +545,12 @@ def ticket_keyset_rows(source: QuerySet[Ticket] | TicketPage) -> QuerySet[Any]:
 def ticket_page(*, actor: Any, filters: TicketFilters | None = None) -> TicketPage:
     """``ticket_list`` for paging (lists and the API): see TicketPage."""
     filters = filters or TicketFilters()
-    parts = ticket_scope_parts(scope_for(actor))
+    scope = scope_for(actor)
+    parts = ticket_scope_parts(scope)
     condition = _filters_q(filters)
     return TicketPage(parts=parts, condition=condition, statuses=filters.status, order=filters.order,
-                      queryset=_ticket_list(parts, filters))
+                      queryset=_ticket_list(parts, filters),
+                      memo_key=("tickets", getattr(actor, "pk", None), scope, filters))
 
 
 def ticket_get(*, actor: Any, public_id: UUID | str) -> Ticket:

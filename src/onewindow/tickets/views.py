@@ -10,7 +10,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +22,7 @@ from onewindow.accounts.views import staff_required
 from onewindow.core.crypto import lookup_hash
 from onewindow.core.errors import DomainError, NotFound, ValidationFailed
 from onewindow.core.inputs import search_params
+from onewindow.core.pagination import MAX_PAGE, BoundedPage, page_count
 
 from . import constants as c
 from . import rules, selectors, services
@@ -268,11 +268,32 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         status=tuple(s for s in status.split(",") if s), q=params.get("q", "")[:100],
         overdue=True if params.get("overdue") else None,
         order="newest" if params.get("order") == "newest" else "due")
-    listing: Any = selectors.ticket_page(actor=request.user, filters=filters)  # count() and slicing
-    page = Paginator(listing, 50).get_page(params.get("page"))
+    listing = selectors.ticket_page(actor=request.user, filters=filters)
+    page = _bounded_page(listing, params.get("page"))
     template = "tickets/_rows.html" if getattr(request, "htmx", False) else "tickets/list.html"
     return _render(request, template, {"page": page, "status": status, "q": filters.q,
                                        "overdue": bool(filters.overdue), "statuses": c.Status.choices})
+
+
+LIST_PAGE_SIZE = 50
+
+
+def _bounded_page(listing: selectors.TicketPage, number_text: Any) -> BoundedPage:
+    """A page of the list counted at most to COUNT_CAP rows (ADR 0024): "1万+ 条" past it.
+    A page past the end shows the last page, as Django's ``Paginator.get_page`` did."""
+    size = LIST_PAGE_SIZE
+    number = int(number_text) if str(number_text or "").isdigit() and int(number_text) > 0 else 1
+    number = min(number, MAX_PAGE)
+    rows = listing[(number - 1) * size:number * size + 1]
+    if not rows and number > 1:
+        count, exact = listing.bounded_count()
+        number = max(1, -(-min(count, MAX_PAGE * size) // size))
+        rows = listing[(number - 1) * size:number * size + 1]
+    has_next = len(rows) > size
+    count, exact = page_count(page=number, page_size=size, rows=len(rows[:size]), has_next=has_next,
+                              count=listing.bounded_count)
+    return BoundedPage(object_list=rows[:size], number=number, page_size=size, has_next=has_next,
+                       count=count, count_exact=exact)
 
 
 # --- One ticket -------------------------------------------------------------------------------
