@@ -115,7 +115,7 @@ def parse_int(value: Any, *, minimum: int = 0, maximum: int | None = None,
         value = int(value)
     if isinstance(value, str):
         text = value.strip()
-        if not text.isdigit():
+        if not text.isdecimal():  # "²".isdigit() but int("²") fails
             raise _Invalid("应为正整数" if minimum >= 1 else "应为不小于0的整数")
         value = int(text)
     if not isinstance(value, int):
@@ -137,7 +137,7 @@ def parse_choice(value: Any, choices: type[models.TextChoices] | type[models.Int
     for v, label in choices.choices:
         if text == str(label) or text == str(label).lstrip("个"):
             return v
-    if choices is ItemType and text.isdigit() and f"{int(text):02d}" in by_value:
+    if choices is ItemType and text.isdecimal() and f"{int(text):02d}" in by_value:
         return f"{int(text):02d}"
     allowed = "、".join(str(label).lstrip("个") for _, label in choices.choices)
     raise _Invalid(f"应为以下之一：{allowed}")

@@ -49,6 +49,7 @@ def test_integers_from_cells():
     (2.5, {}, "应为整数"),
     ([3], {}, "应为整数"),
     ("三", {}, "应为不小于0的整数"),
+    ("²", {}, "应为不小于0的整数"),  # a digit to str.isdigit, not to int()
     ("-1", {}, "应为不小于0的整数"),
     (-1, {}, "应为不小于0的整数"),
     ("0", {"minimum": 1}, "应为正整数"),
@@ -78,6 +79,8 @@ def test_choices_by_value_label_label_without_ge_and_bare_item_type_codes():
         rules.parse_choice("99", ItemType)
     with pytest.raises(rules._Invalid):
         rules.parse_choice(None, ItemType)
+    with pytest.raises(rules._Invalid, match="行政许可"):
+        rules.parse_choice("²", ItemType)  # a digit to str.isdigit, not to int()
 
 
 # --- Elements ---------------------------------------------------------------------------------
