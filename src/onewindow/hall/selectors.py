@@ -59,7 +59,7 @@ def today(now: datetime | None = None) -> date:
 def hall_get(*, public_id: UUID | str) -> ServiceHall:
     try:
         hall = ServiceHall.objects.select_related("region").filter(public_id=public_id).first()
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, DjangoValidationError):
         hall = None
     if hall is None:
         raise NotFound("找不到该服务大厅", code="hall_not_found")
@@ -150,7 +150,7 @@ def business_types(*, hall: ServiceHall, active_only: bool = True) -> list[Busin
 def business_type_get(*, hall: ServiceHall, public_id: UUID | str) -> BusinessType:
     try:
         found = BusinessType.objects.filter(hall=hall, public_id=public_id).first()
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, DjangoValidationError):
         found = None
     if found is None:
         raise NotFound("找不到该业务类型", code="hall_type_not_found")
@@ -198,7 +198,7 @@ def ticket_get(*, public_id: UUID | str) -> QueueTicket:
     try:
         ticket = (QueueTicket.objects.select_related("hall", "business_type", "window")
                   .filter(public_id=public_id).first())
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, DjangoValidationError):
         ticket = None
     if ticket is None:
         raise NotFound("找不到该排队号", code="hall_ticket_not_found")
@@ -472,7 +472,7 @@ def slot_get(*, public_id: UUID | str) -> AppointmentSlot:
     try:
         slot = (AppointmentSlot.objects.select_related("business_type", "hall", "hall__region")
                 .filter(public_id=public_id).first())
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, DjangoValidationError):
         slot = None
     if slot is None:
         raise NotFound("找不到该预约时段", code="hall_slot_not_found")
@@ -510,7 +510,7 @@ def appointment_get(*, actor: Any, public_id: UUID | str) -> Appointment:
     try:
         appointment = (Appointment.objects.select_related("hall", "hall__region", "business_type", "slot")
                        .filter(public_id=public_id).first())
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, DjangoValidationError):
         appointment = None
     if appointment is None or not (appointment.user_id == getattr(actor, "pk", None)
                                    or can_serve(actor, appointment.hall) or can_manage(actor, appointment.hall)):
