@@ -179,14 +179,20 @@ CHROMIUM_ARGS = [
 ]
 
 
+NAVIGATION_TIMEOUT_MS = 60_000
+
+
 @pytest.fixture(scope="session")
 def chromium_browser():  # type: ignore[no-untyped-def]
     """One headless Debian Chromium per test worker, driven by Playwright."""
     # Playwright's sync API runs an event loop in this thread; the ORM calls made by the test
     # itself are still plain synchronous calls.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
+    # expect(...) retries for as long as the pages' own default timeout (15 s), not Playwright's
+    # 5 s, which a loaded machine (two test workers and a benchmark on two cores) exceeds.
+    expect.set_options(timeout=15_000)
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"Chromium not found at {CHROMIUM}: run `make browser-deps`")
     playwright = sync_playwright().start()
@@ -208,6 +214,9 @@ def page(chromium_browser, live_server):  # type: ignore[no-untyped-def]
                                            base_url=live_server.url)
     pg = context.new_page()
     pg.set_default_timeout(15_000)
+    # A page load waits for every script and style sheet: on the loaded shared machine (two test
+    # workers, benchmarks) a first load took more than 15 s. Actions keep 15 s.
+    pg.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
     pg.console_errors = []
     pg.on("console", lambda msg: pg.console_errors.append(msg.text) if msg.type == "error" else None)
     yield pg

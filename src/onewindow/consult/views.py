@@ -63,8 +63,7 @@ def _chat_context(request: HttpRequest, x: Any) -> dict[str, Any]:
     context: dict[str, Any] = {"x": x, "clerk": clerk, "push_token": push.conversation_token(x),
                                "chat_messages": selectors.messages_of(consultation=x),
                                "open": x.status in c.OPEN_STATUSES,
-                               "ratings": [5, 4, 3, 2, 1],
-                               "answered_label": c.ConsultStatus.ANSWERED.label}
+                               "ratings": [5, 4, 3, 2, 1]}
     if clerk:
         try:
             context["articles"] = ticket_selectors.kb_list(q=x.item_name or x.topic)[:5]

@@ -467,7 +467,7 @@ def _detail_out(request: HttpRequest, t: Ticket) -> dict[str, Any]:
         cohandlers, attachments, events = fresh.cohandlers, fresh.attachments, fresh.events
     else:
         duplicates = None
-        cohandlers = list(t.cohandlers.select_related("department"))
+        cohandlers = selectors.ticket_cohandlers(ticket=t)
         attachments = list(t.attachments.all())
         events = list(selectors.ticket_events(ticket=t))
     return {
@@ -643,12 +643,7 @@ def rules_create(request: HttpRequest, payload: RuleIn) -> Status:
 
 
 def _rule(rule_id: UUID) -> Any:
-    from .models import DispatchRule
-
-    rule = DispatchRule.objects.select_related("department", "category", "region").filter(public_id=rule_id).first()
-    if rule is None:
-        raise NotFound("找不到该派单规则", code="rule_not_found")
-    return rule
+    return selectors.dispatch_rule_get(public_id=rule_id)
 
 
 @router.get("/tickets/dispatch-rules/{rule_id}", response=RuleOut, auth=API_AUTH, summary="派单规则详情",
@@ -717,9 +712,7 @@ def _order_out(o: SupervisionOrder) -> dict[str, Any]:
 @router.post("/tickets/supervision-orders/{order_id}/answer", response=OrderOut, auth=API_AUTH,
              summary="被督办部门反馈")
 def order_answer(request: HttpRequest, order_id: UUID, payload: OrderAnswerIn) -> dict[str, Any]:
-    order = SupervisionOrder.objects.select_related("ticket", "department").filter(public_id=order_id).first()
-    if order is None:
-        raise NotFound()
+    order = selectors.order_get(public_id=order_id)
     return _order_out(services.supervision_order_answer(actor=request.user, order=order, response=payload.response))
 
 
@@ -735,9 +728,7 @@ def _extension_out(r: ExtensionRequest) -> dict[str, Any]:
 
 @router.post("/tickets/extensions/{request_id}/decide", response=ExtensionOut, auth=API_AUTH, summary="审批延期")
 def extension_decide(request: HttpRequest, request_id: UUID, payload: DecideIn) -> dict[str, Any]:
-    ext = ExtensionRequest.objects.select_related("ticket").filter(public_id=request_id).first()
-    if ext is None:
-        raise NotFound()
+    ext = selectors.extension_get(public_id=request_id)
     return _extension_out(services.extension_decide(actor=request.user, request=ext, approve=payload.approve,
                                                     note=payload.note))
 

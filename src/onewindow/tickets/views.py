@@ -10,7 +10,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from onewindow.accounts.models import Department
-from onewindow.accounts.selectors import department_list
+from onewindow.accounts.selectors import department_find, department_list
 from onewindow.accounts.views import staff_required
 from onewindow.core.crypto import lookup_hash
 from onewindow.core.errors import DomainError, NotFound, ValidationFailed
@@ -51,7 +50,7 @@ def _int(value: str | None, field: str) -> int:
 
 
 def _department(code: str, field: str = "department") -> Department:
-    department = Department.objects.filter(code=(code or "").strip(), is_active=True).first()
+    department = department_find(code=code, active_only=True)
     if department is None:
         raise ValidationFailed("请选择部门", code="department_required", fields={field: "请选择部门"})
     return department
@@ -61,7 +60,7 @@ def _category(code: str | None) -> Category | None:
     code = (code or "").strip()
     if not code:
         return None
-    category = Category.objects.filter(code=code, is_active=True).first()
+    category = selectors.category_find(code=code)
     if category is None:
         raise ValidationFailed("找不到该分类", code="category_not_found", fields={"category": "找不到该分类"})
     return category
@@ -317,7 +316,7 @@ def _capabilities(user: Any, t: Ticket) -> dict[str, bool]:
         "reply": owner and can(c.Action.REPLY),
         "extension": owner and t.status in (c.Status.DISPATCHED, c.Status.ACCEPTED, c.Status.REOPENED),
         "cohandler_add": (dispatcher or owner) and t.status not in c.FINAL_STATUSES,
-        "cohandler_reply": t.cohandlers.filter(department_id__in=my_departments, status="pending").exists(),
+        "cohandler_reply": selectors.ticket_cohandler_pending(ticket=t, department_ids=my_departments),
         "callback": dispatcher and can(c.Action.CALLBACK) and not t.site_check,
         "reopen": supervisor and can(c.Action.REOPEN) and t.reopen_count < c.REOPEN_LIMIT
         and t.satisfaction == c.Satisfaction.UNSATISFIED,
@@ -332,8 +331,8 @@ def _detail(request: HttpRequest, ticket: Ticket, *, error: DomainError | None =
     return _render(request, "tickets/detail.html", {
         "ticket": ticket, "requester": selectors.requester_view(actor=user, ticket=ticket),
         "events": list(selectors.ticket_events(ticket=ticket)),
-        "cohandlers": list(ticket.cohandlers.select_related("department")),
-        "orders": list(ticket.orders.select_related("department")),
+        "cohandlers": selectors.ticket_cohandlers(ticket=ticket),
+        "orders": selectors.ticket_orders(ticket=ticket),
         "extensions": list(ticket.extensions.all()),
         "attachments": list(ticket.attachments.all()),
         "merged": list(ticket.merged.all()),
@@ -395,24 +394,14 @@ Handler = Callable[[HttpRequest, Ticket], str]
 
 
 def _order(request: HttpRequest, ticket: Ticket) -> SupervisionOrder:
-    order = None
-    if request.POST.get("order"):
-        try:
-            order = ticket.orders.filter(public_id=request.POST["order"]).first()
-        except DjangoValidationError:
-            order = None
+    order = selectors.ticket_order_of(ticket=ticket, public_id=request.POST.get("order"))
     if order is None:
         raise ValidationFailed("找不到该督办单", code="order_not_found")
     return order
 
 
 def _extension(request: HttpRequest, ticket: Ticket) -> ExtensionRequest:
-    ext = None
-    if request.POST.get("extension"):
-        try:
-            ext = ticket.extensions.filter(public_id=request.POST["extension"]).first()
-        except DjangoValidationError:
-            ext = None
+    ext = selectors.ticket_extension_of(ticket=ticket, public_id=request.POST.get("extension"))
     if ext is None:
         raise ValidationFailed("找不到该延期申请", code="extension_not_found")
     return ext
@@ -612,8 +601,7 @@ def public_track(request: HttpRequest) -> HttpResponse:
         except ValidationFailed:
             phone = ""
         if phone:
-            ticket = (Ticket.objects.select_related("department", "merged_into")
-                      .filter(number=number, requester_phone_hash=lookup_hash(phone)).first())
+            ticket = selectors.ticket_public_track(number=number, phone=phone)
     return render(request, "tickets/public_track.html", {"ticket": ticket, "searched": searched,
                                                          "number": number})
 

@@ -408,10 +408,11 @@ def test_rating_and_follow_up_over_the_api(world, citizen, item_simple, calendar
 def test_figures_over_the_api(world, citizen, item_simple):
     from django.utils import timezone
 
+    first_day = timezone.localdate().isoformat()  # the figures span the test's days (it may cross midnight)
     _delivered(world, citizen, item_simple)
     today = timezone.localdate().isoformat()
     body = as_user(world.leader_a.user).get("/api/v1/cases-figures",
-                                            {"start": today, "end": today, "department": "530103-SCJG"}).json()
+                                            {"start": first_day, "end": today, "department": "530103-SCJG"}).json()
     assert body["cases"] == 1 and body["online_share"] == 100.0 and body["finished"] == 1
     assert as_user(world.reviewer_b.user).get(
         "/api/v1/cases-figures", {"start": today, "end": today, "department": "530103-SCJG"}).status_code == 404

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import browser_login
+from conftest import browser_login, wait_for_js
 from onewindow.cases.models import Case
 
 from .helpers import png_bytes
@@ -28,5 +28,7 @@ def test_an_uploaded_photo_opens_without_csp_errors(page, world, citizen, item_a
     link = page.locator(f"#m-{material.public_id} a").first.get_attribute("href")
     response = page.goto(link)
     assert response is not None and response.headers["content-type"] == "image/png"
-    page.wait_for_timeout(300)  # the image document is drawn after the load
+    # the image document is drawn after the load (a CSP violation would show by then)
+    wait_for_js(page, "document.images.length === 1 && document.images[0].complete"
+                      " && document.images[0].naturalWidth === 40")
     assert not [e for e in page.console_errors if "Content Security Policy" in e]

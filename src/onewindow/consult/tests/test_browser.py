@@ -1,6 +1,8 @@
 """On a phone, over the ASGI server: a citizen asks about an item, the responsible clerk (on
 duty) sees it arrive in the inbox and answers, and the answer appears on the citizen's page
-without a reload — and the citizen's reply appears on the clerk's page the same way."""
+without a reload — and the citizen's reply appears on the clerk's page the same way. Nothing
+reloads under a typing person: not an answer, not the clerk ending the conversation, and the
+inbox refreshes its table in place."""
 
 import pytest
 
@@ -20,6 +22,7 @@ def test_a_citizen_asks_and_the_clerk_answers_live(asgi_context, world, citizen,
     browser_login(clerk, "reviewer_a")
     clerk.goto("/staff/consult/")
     wait_for_js(clerk, "document.documentElement.getAttribute('data-push') === 'on'")
+    clerk.evaluate("window.__samePage = true")
 
     phone = asgi_context(viewport=PHONE)
     browser_login(phone, "citizen")
@@ -30,8 +33,11 @@ def test_a_citizen_asks_and_the_clerk_answers_live(asgi_context, world, citizen,
     wait_for_js(phone, "document.documentElement.getAttribute('data-push') === 'on'")
     assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
-    # the inbox learns of it by push and shows it
-    clerk.get_by_test_id("consult-inbox").get_by_role("link", name="请问个体工商户名称变更需要本人到场吗？").click()
+    # the inbox learns of it by push and shows it, in place
+    question = clerk.get_by_test_id("consult-inbox").get_by_role("link", name="请问个体工商户名称变更需要本人到场吗？")
+    question.wait_for()
+    assert clerk.evaluate("window.__samePage === true")
+    question.click()
     wait_for_js(clerk, "document.documentElement.getAttribute('data-push') === 'on'")
     # the citizen starts typing before the answer arrives: the answer must not reload the page
     # (a reload threw the half-typed reply away and sent an empty one)
@@ -50,5 +56,17 @@ def test_a_citizen_asks_and_the_clerk_answers_live(asgi_context, world, citizen,
     phone.get_by_test_id("consult-send").click()
     clerk.get_by_test_id("consult-messages").get_by_text("好的，谢谢！").wait_for()
     assert phone.get_by_test_id("consult-status").inner_text() == "已回复"
+
+    # the clerk ends it while the citizen types more: the citizen keeps the page and the text
+    phone.get_by_label("消息").fill("还有一个问题")
+    clerk.get_by_role("button", name="结束咨询").click()
+    wait_for_js(phone, "document.querySelector('[data-consult-chat]').dataset.status === 'closed'")
+    assert phone.evaluate("window.__samePage === true")
+    assert phone.get_by_test_id("consult-status").inner_text() == "已结束"
+    assert phone.get_by_label("消息").input_value() == "还有一个问题"
+    assert phone.get_by_label("消息").evaluate("box => box.readOnly")
+    assert phone.get_by_test_id("consult-send").is_disabled()
+    assert not phone.get_by_role("button", name="结束咨询").is_visible()
+    phone.get_by_test_id("consult-messages").get_by_text("咨询已结束。").wait_for()
     phone.get_by_test_id("consult-rate").click()
     phone.get_by_text("评价：5 / 5").wait_for()

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from onewindow.accounts.models import Enterprise, Person
 from onewindow.accounts.rules import id_number_parse
@@ -241,7 +242,7 @@ def household_create(*, actor: Any, house: House, members: list[MemberIn], sourc
     who still belongs to another household."""
     now = now_or(now)
     require_worker(actor, house.region_path)
-    today = now.date()
+    today = timezone.localdate(now)
     if not members:
         raise ValidationFailed("请至少登记一名成员", code="members_required", fields={"members": "请至少登记一名成员"})
     members = [_member_clean(m, today=today) for m in members]
@@ -273,7 +274,7 @@ def resident_add(*, actor: Any, household: Household, member: MemberIn, source: 
                  declaration: Any = None, visit: Any = None, now: datetime | None = None) -> Resident:
     now = now_or(now)
     require_worker(actor, household.region_path)
-    member = _member_clean(member, today=now.date())
+    member = _member_clean(member, today=timezone.localdate(now))
     if household.dissolved_at is not None:
         raise Conflict("该户已注销", code="household_dissolved")
     with transaction.atomic():
@@ -281,7 +282,7 @@ def resident_add(*, actor: Any, household: Household, member: MemberIn, source: 
                 household=household, left_on__isnull=True, relation=c.Relation.HEAD).exists():
             msg = "该户已有户主"
             raise ValidationFailed(msg, code="head_exists", fields={"relation": msg})
-        resident = _resident_insert(household, member, today=now.date())
+        resident = _resident_insert(household, member, today=timezone.localdate(now))
         history(actor=actor, source=source, action="member_add", at=now, household=household, resident=resident,
                 changes=_member_summary(member), declaration=declaration, visit=visit)
         household_refresh(household)
@@ -310,7 +311,8 @@ def resident_update(*, actor: Any, resident: Resident, relation: str | None = No
         if clean != resident.tags:
             changes["tags"] = [resident.tags, clean]
     if planned_stay_until is not _UNSET and planned_stay_until != resident.planned_stay_until:
-        rules.stay_dates_check(arrived_on=resident.arrived_on, planned_until=planned_stay_until, today=now.date())
+        rules.stay_dates_check(arrived_on=resident.arrived_on, planned_until=planned_stay_until,
+                               today=timezone.localdate(now))
         changes["planned_stay_until"] = [resident.planned_stay_until.isoformat() if resident.planned_stay_until
                                          else None, planned_stay_until.isoformat() if planned_stay_until else None]
     if not changes:
@@ -341,10 +343,10 @@ def resident_leave(*, actor: Any, resident: Resident, left_on: date | None = Non
     """A member moves out (迁出); the last one leaving dissolves the household."""
     now = now_or(now)
     require_worker(actor, resident.region_path)
-    left_on = left_on or now.date()
+    left_on = left_on or timezone.localdate(now)
     if resident.left_on is not None:
         raise Conflict("该居民已迁出", code="resident_left")
-    if left_on > now.date() or left_on < resident.joined_on:
+    if left_on > timezone.localdate(now) or left_on < resident.joined_on:
         msg = "迁出日期应在入户日期与今天之间"
         raise ValidationFailed(msg, code="left_on_invalid", fields={"left_on": msg})
     with transaction.atomic():

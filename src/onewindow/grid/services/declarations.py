@@ -10,6 +10,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from onewindow.accounts.rules import id_number_parse, phone_validate
 from onewindow.accounts.selectors import person_of_user
@@ -134,7 +135,7 @@ def declaration_submit(*, user: Any, kind: str, payload: dict[str, Any], house: 
             raise ValidationFailed("您尚未在本平台登记所在户，请先联系所在网格的网格员", code="household_missing")
         house = household.house
         place_grid, place_path = household.grid, household.region_path
-    clean, summary = _clean(kind, payload, today=now.date(), household=household)
+    clean, summary = _clean(kind, payload, today=timezone.localdate(now), household=household)
     if kind == K.RESIDENCE:
         member = Resident.objects.filter(person=person, left_on__isnull=True).first()
         if member is None or member.residence_type == c.ResidenceType.REGISTERED:
@@ -270,7 +271,7 @@ def tenant_register(*, actor: Any, house: House, person: Any, moved_in_on: date,
             house=house, household=household, landlord=landlord, region_path=house.region_path,
             start_on=moved_in_on, reported_at=reported_at, reported_by=reported_by or actor,
             report_source=report_source,
-            late=rules.tenancy_late(start_on=moved_in_on, reported_on=reported_at.date()))
+            late=rules.tenancy_late(start_on=moved_in_on, reported_on=timezone.localdate(reported_at)))
         history(actor=actor, source=source, action="tenancy_create", at=now, house=house, household=household,
                 declaration=declaration,
                 changes={"start_on": moved_in_on.isoformat(), "landlord": mask_name(landlord.name) if landlord else "",

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from onewindow.accounts.constants import DepartmentKind
 from onewindow.accounts.selectors import department_list
@@ -62,7 +63,7 @@ def residence_register(*, actor: Any, resident: Resident, arrived_on: date | Non
 
     now = now_or(now)
     require_worker(actor, resident.region_path)
-    today = now.date()
+    today = timezone.localdate(now)
     if resident.left_on is not None:
         raise Conflict("该居民已迁出，不能办理居住登记", code="resident_left")
     if resident.residence_type == c.ResidenceType.REGISTERED:

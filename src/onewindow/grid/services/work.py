@@ -253,7 +253,7 @@ def proxy_start(*, actor: Any, resident: Resident, item: Any, consent_method: st
     require_worker(actor, resident.region_path)
     if resident.left_on is not None:
         raise Conflict("该居民已迁出", code="resident_left")
-    if not proxy_eligible(resident, today=now.date()):
+    if not proxy_eligible(resident, today=timezone.localdate(now)):
         raise ValidationFailed("代办服务面向60岁以上老年人、残疾人、重病或独居居民", code="proxy_not_eligible",
                                fields={"resident": "该居民不在代办服务范围内"})
     method = choice(consent_method, c.ConsentMethod, field="consent_method", label="同意方式")

@@ -148,6 +148,20 @@ def test_moving_out_frees_the_person_and_dissolves_an_empty_household(grids):
                    members=[(person, Relation.HEAD, ResidenceType.REGISTERED)])
 
 
+def test_today_is_shanghai_s_day_even_before_8_am(grids):
+    """timezone.now() is UTC: at 06:30 in Shanghai it is still the day before in UTC. A member who
+    joins and leaves that morning does so on Shanghai's date (the date a clerk types)."""
+    early = datetime(2026, 12, 7, 22, 30, tzinfo=ZoneInfo("UTC"))  # 2026-12-08 06:30 in Shanghai
+    person = resident_person(region=grids.grid)
+    services.household_create(actor=grids.worker.user, house=house_make(grids.grid), now=early, members=[
+        services.MemberIn(person=person, relation=Relation.HEAD, residence_type=ResidenceType.REGISTERED)])
+    member = Resident.objects.get(person=person)
+    assert member.joined_on == date(2026, 12, 8)
+    services.resident_leave(actor=grids.worker.user, resident=member, left_on=date(2026, 12, 8), now=early)
+    member.refresh_from_db()
+    assert member.left_on == date(2026, 12, 8)
+
+
 def test_scope_worker_grid_leader_community_street_and_no_departments(grids):
     mine = household_make(grids.grid)
     theirs = household_make(grids.grid2)

@@ -10,6 +10,7 @@ import time
 
 import pytest
 
+from conftest import NAVIGATION_TIMEOUT_MS
 from onewindow.cases.tests.conftest import (  # noqa: F401  (fixtures)
     _console_sender_reset,
     calendar_official,
@@ -60,6 +61,7 @@ def asgi_context(chromium_browser, asgi_server):  # type: ignore[no-untyped-def]
                                                **options)
         page = context.new_page()
         page.set_default_timeout(15_000)
+        page.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
         page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
         contexts.append(context)
         return page

@@ -121,6 +121,7 @@ def test_verify_endpoint_stores_in_the_library(client, world, citizen):  # type:
 
 
 def test_postchecks_and_figures(client, world, citizen):  # type: ignore[no-untyped-def]
+    first_day = timezone.localdate()  # the figures span the test's days (it may cross midnight)
     item = marriage_item(world.dept_a, promise=True)
     _verified(world, citizen, item)  # one case with a fresh check stored in the library
     case = submitted_with_upload(citizen.user, item, commit=True)  # library (B) + commitment (D)
@@ -137,7 +138,7 @@ def test_postchecks_and_figures(client, world, citizen):  # type: ignore[no-unty
     assert conforms(done, "/postchecks/{commitment_id}/result", "post")["check_status"] == "passed"
     assert client.get("/api/v1/postchecks", **bearer(world.reviewer_b.user)).json() == []
     today = timezone.localdate().isoformat()
-    figures = client.get(f"/api/v1/cases-figures/materials?start={today}&end={today}", **auth)
+    figures = client.get(f"/api/v1/cases-figures/materials?start={first_day.isoformat()}&end={today}", **auth)
     body = conforms(figures, "/cases-figures/materials")
     total = body["total"]
     assert total["cases"] == 2

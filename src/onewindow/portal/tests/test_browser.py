@@ -27,7 +27,8 @@ def test_home_on_a_phone_and_a_guide_offline(page, world, item_a):
     guide = f"/guide/item/{item_a.public_id}/"
     page.goto(guide)
     page.get_by_role("heading", name="个体工商户名称变更").first.wait_for()
-    page.wait_for_timeout(500)  # the worker stores the copy after answering
+    # the worker stores the copy after answering: wait until it is in the guides' cache
+    wait_for_js(page, f"caches.open('ow-guides-1').then(c => c.match('{guide}')).then(r => !!r)")
     page.context.set_offline(True)
     page.goto(guide)
     page.get_by_role("heading", name="个体工商户名称变更").first.wait_for()

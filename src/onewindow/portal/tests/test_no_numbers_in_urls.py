@@ -63,7 +63,11 @@ def test_staff_searches_by_id_or_mobile_number_never_put_it_in_a_url(page, distr
                 page.goto(path)
                 assert page.locator(box).count() == 1, path
                 page.locator(box).fill(number)
-                page.locator(box).press("Enter")
+                # Enter only schedules the submission (a key press does not wait for it): wait for
+                # the search's answer, or the next page.goto cancels it before it is sent
+                with page.expect_response(lambda r, path=path: r.request.method == "POST"
+                                          and urlsplit(r.url).path == path):
+                    page.locator(box).press("Enter")
                 page.wait_for_load_state("networkidle")
                 assert number not in page.url, (path, page.url)
     finally:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.utils import timezone
 
-from conftest import browser_login
+from conftest import browser_login, wait_for_js
 from onewindow.accounts.constants import Role
 from onewindow.accounts.tests.factories import staff_make
 from onewindow.supervision.models import AssessmentDeduction
@@ -123,3 +123,25 @@ def test_monitor_order_assessment_appeal_dashboard_and_open_data(page, hotline, 
         page.get_by_test_id("download-csv").click()
     content = Path(info.value.path()).read_text(encoding="utf-8-sig")
     assert content.splitlines()[0] == "月份,街道,诉求类别,诉求量" and "拓东街道" in content
+
+
+def test_the_monitor_refresh_keeps_a_reason_being_written(page, hotline, district):
+    """The monitor's body refreshes every minute; a refresh while the supervisor writes the
+    reason of an order is skipped (it replaced the field, throwing the text away)."""
+    ticket = ticket_overdue(hotline, now=timezone.now() - timedelta(days=2))
+    browser_login(page, "supervisor")
+    page.goto("/staff/monitor/")
+    reason = page.locator(f"#reason-{ticket.public_id}")
+    reason.fill("超期两天，请今日内答复并说明原因")
+    # what the minute's poll does, now rather than in a minute
+    refresh = ("htmx.ajax('GET', '/staff/monitor/', {source: '#monitor-body', target: '#monitor-body',"
+               " swap: 'innerHTML'})")
+    page.evaluate(refresh)
+    wait_for_js(page, "document.getElementById('monitor-body').dataset.held === '1'")
+    assert reason.input_value() == "超期两天，请今日内答复并说明原因"
+    with page.expect_navigation():
+        page.locator(f'tr[data-number="{ticket.number}"]').get_by_role("button", name="督办").click()
+    assert SupervisionOrder.objects.get(ticket=ticket).reason == "超期两天，请今日内答复并说明原因"
+    # nothing being written: the body refreshes
+    page.evaluate(refresh)
+    wait_for_js(page, "document.getElementById('monitor-body').dataset.refreshed === '1'")

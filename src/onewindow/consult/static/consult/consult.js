@@ -1,18 +1,43 @@
 /* Online consultation: the conversation page sends through the API and shows every message
- * pushed over /ws/push/ (from the other side or another tab) without reloading; after a
- * reconnection it asks for the messages it missed. The inbox reloads when something arrives. */
+ * and state change pushed over /ws/push/ (from the other side or another tab) in place, never
+ * reloading: the person may be typing (a reload threw a half-typed reply away). After a
+ * reconnection it asks for what it missed. The inbox refreshes its table in place when
+ * something arrives (its duty and approval buttons stay usable). Tests wait on
+ * data-status (the conversation's state) and data-refreshed (the inbox's refresh count). */
 (function () {
   "use strict";
   var chat = document.querySelector("[data-consult-chat]");
   var inbox = document.querySelector("[data-consult-inbox]");
   var push = window.OneWindowPush;
 
-  if (inbox && push) {
-    push.on("inbox", function () {
+  if (inbox && push && window.fetch && window.DOMParser) {
+    var refreshing = false, again = false, refreshed = 0;
+    var refreshInbox = function () {
+      if (refreshing) { again = true; return; }
+      refreshing = true;
       var note = inbox.querySelector("[data-consult-new]");
       if (note) { note.hidden = false; }
-      window.setTimeout(function () { window.location.reload(); }, 400);
-    });
+      fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (!html) { return; }
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          ["[data-testid=consult-inbox] tbody"].forEach(function (selector) {
+            var fresh = doc.querySelector(selector), old = inbox.querySelector(selector);
+            if (fresh && old) { old.replaceWith(document.importNode(fresh, true)); }
+          });
+        })
+        .catch(function () { /* the next push or a reload of the page shows it */ })
+        .then(function () {
+          refreshing = false;
+          if (note) { note.hidden = true; }
+          refreshed += 1;
+          inbox.setAttribute("data-refreshed", String(refreshed));
+          if (again) { again = false; refreshInbox(); }
+        });
+    };
+    push.on("inbox", refreshInbox);
+    push.on("reconnect", refreshInbox);
   }
   if (!chat) { return; }
   var list = chat.querySelector("[data-consult-messages]");
@@ -77,30 +102,52 @@
     var items = list.querySelectorAll("[data-message-id]");
     return items.length ? items[items.length - 1].getAttribute("data-message-id") : "";
   }
+  // The conversation's state from the API (status, its label, answered, rated): shown in place.
+  function applyState(body) {
+    var badge = chat.querySelector("[data-consult-status]");
+    if (badge && body.status_label) { badge.textContent = body.status_label; }
+    var rate = chat.querySelector("[data-consult-rate]");
+    if (rate && body.first_answered_at && body.rating === null) { rate.hidden = false; }
+    if (body.status === "closed" || body.status === "transferred") {
+      // Ended: nothing more can be sent. Unsent text stays readable (to copy into a new
+      // question); the buttons of an open conversation go.
+      chat.querySelectorAll("[data-consult-open-only]").forEach(function (el) {
+        var box = el.querySelector("textarea");
+        if (box && box.value.trim()) {
+          box.readOnly = true;
+          el.querySelectorAll("button, input[type=file]").forEach(function (b) { b.disabled = true; });
+        } else {
+          el.hidden = true;
+        }
+      });
+    }
+    chat.setAttribute("data-status", body.status);
+  }
+  var fetching = false, fetchAgain = false;
+  function refresh() {
+    if (fetching) { fetchAgain = true; return; }
+    fetching = true;
+    var last = lastId();
+    var url = chat.getAttribute("data-detail") + (last ? "?after=" + encodeURIComponent(last) : "");
+    fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (body) {
+        if (!body) { return; }
+        body.messages.forEach(function (m) { add(m); });
+        applyState(body);
+      })
+      .catch(function () { /* the next push or the next reconnection tries again */ })
+      .then(function () {
+        fetching = false;
+        if (fetchAgain) { fetchAgain = false; refresh(); }
+      });
+  }
 
   if (push) {
     push.on("message", function (data) { add(data); });
-    push.on("state", function (data) {
-      if (!data) { return; }
-      if (data.what === "answered") {
-        // No reload: the citizen may be typing. Show the new status and the rating form in place.
-        var badge = chat.querySelector("[data-consult-status]");
-        if (badge && chat.getAttribute("data-answered")) { badge.textContent = chat.getAttribute("data-answered"); }
-        var rate = chat.querySelector("[data-consult-rate]");
-        if (rate) { rate.hidden = false; }
-      } else if (data.what === "closed" || data.what === "transferred") {
-        window.location.reload();
-      }
-    });
-    push.on("reconnect", function () {
-      var last = lastId();
-      var url = chat.getAttribute("data-detail") + (last ? "?after=" + encodeURIComponent(last) : "");
-      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
-        .then(function (r) { return r.ok ? r.json() : null; })
-        .then(function (body) { if (body) { body.messages.forEach(function (m) { add(m); }); } });
-    });
+    push.on("state", function () { refresh(); });
+    push.on("reconnect", function () { refresh(); });
   }
-
   var form = chat.querySelector("[data-consult-compose]");
   if (!form || !window.fetch) { return; }
   var box = form.querySelector("textarea");

@@ -169,22 +169,33 @@
     announce(call);
   }
 
-  function reload() {
+  // A snapshot asked for before a call that the push has already shown must not roll the screen
+  // back (the banner showed the previous number until the next minute): such an answer is
+  // dropped and the state asked for again, once (after midnight the day's first snapshot has
+  // no calls at all and is right). Of several requests in flight only the latest one counts.
+  // data-snapshots counts the snapshots shown (tests wait on it).
+  var asked = 0, shown = 0;
+  function reload(again) {
     if (!window.fetch) { return; }
+    var mine = ++asked;
     window.fetch(snapshotUrl, { headers: { "Accept": "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (snapshot) {
-        if (!snapshot) { return; }
+        if (!snapshot || mine !== asked) { return; }
+        if (snapshot.last_call_id < lastCallId && !again) { reload(true); return; }
         var missed = snapshot.calls.filter(function (c) { return c.id > lastCallId; }).reverse().slice(-3);
         render(snapshot);
         missed.forEach(function (c) { lastCallId = Math.max(lastCallId, c.id); showBanner(c); announce(c); });
         lastCallId = Math.max(lastCallId, snapshot.last_call_id);
+        shown += 1;
+        root.setAttribute("data-snapshots", String(shown));
         if (snapshot.push_url && window.OneWindowPush) {
           window.OneWindowPush.setToken(snapshot.push_url.split("t=")[1] || "");
         }
       })
       .catch(function () { /* try again at the next tick */ });
   }
+  api.refresh = function () { reload(false); };
 
   if (state) { render(state); }
   var push = window.OneWindowPush;
@@ -195,10 +206,10 @@
       state.waiting.forEach(function (r) { if (data.waiting.hasOwnProperty(r.code)) { r.count = data.waiting[r.code]; } });
       renderWaiting(state.waiting);
     });
-    push.on("changed", function (data) { if (data && (data.what === "window" || data.what === "finish")) { reload(); } });
-    push.on("reconnect", reload);
+    push.on("changed", function (data) { if (data && (data.what === "window" || data.what === "finish")) { reload(false); } });
+    push.on("reconnect", function () { reload(false); });
   }
-  window.setInterval(reload, 60000);
+  window.setInterval(function () { reload(false); }, 60000);
   var clock = document.getElementById("screen-clock");
   if (clock) {
     var tick = function () {
