@@ -44,15 +44,18 @@ def sleeper() -> list[str]:
 
 
 # A grandchild behaves like a gunicorn worker: it exits once its parent (the master) is gone.
-GRANDCHILD = ("import os, time\nparent = os.getppid()\n"
+# The parent passes its pid: a grandchild reading os.getppid() at its own start-up, which takes
+# a while on a loaded machine, could read it after the parent was already killed, and then wait
+# for a parent change that never came (the test saw it alive).
+GRANDCHILD = ("import os, sys, time\nparent = int(sys.argv[1])\n"
               "for _ in range(6000):\n    if os.getppid() != parent: break\n    time.sleep(0.1)\n")
 
 
 def with_grandchild(pidfile: Path) -> list[str]:
     """A child that starts a grandchild (like a gunicorn master and its worker)."""
     code = textwrap.dedent(f"""
-        import subprocess, sys, time
-        p = subprocess.Popen([sys.executable, "-c", {GRANDCHILD!r}])
+        import os, subprocess, sys, time
+        p = subprocess.Popen([sys.executable, "-c", {GRANDCHILD!r}, str(os.getpid())])
         open({str(pidfile)!r}, "w").write(str(p.pid))
         time.sleep(600)
     """)

@@ -19,9 +19,18 @@ def run_async(scenario: Callable[[], Awaitable[Any]]) -> Any:
     A browser test earlier in the same test process leaves Playwright's event loop running in
     the main thread, where ``async_to_sync`` refuses to start; a fresh thread has no loop. The
     scenario's ``sync_to_async`` calls run on that thread (its own database connection: use
-    ``django_db(transaction=True)``)."""
+    ``django_db(transaction=True)``), which is closed when the scenario ends: tests keep
+    connections 60 s, and one left open kept PostgreSQL from dropping the test database."""
+    from django.db import connections
+
+    def run() -> Any:
+        try:
+            return async_to_sync(scenario)()
+        finally:
+            connections.close_all()
+
     with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(async_to_sync(scenario)).result()
+        return pool.submit(run).result()
 
 
 class WsClient(ApplicationCommunicator):  # type: ignore[misc]

@@ -20,14 +20,35 @@ from onewindow.cases.tests.conftest import (  # noqa: F401  (fixtures)
 )
 
 
+def _other_sessions() -> dict[int, str]:
+    """PostgreSQL: the other sessions on this test database (pid → what it last ran)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pid, state || ': ' || left(query, 80) FROM pg_stat_activity"
+                       " WHERE datname = current_database() AND pid <> pg_backend_pid()")
+        return dict(cursor.fetchall())
+
+
 @pytest.fixture
-def asgi_server(transactional_db, settings):  # type: ignore[no-untyped-def]
+def asgi_server(transactional_db, settings, monkeypatch):  # type: ignore[no-untyped-def]
     """The platform's ASGI application under uvicorn in a thread of this process, as ``serve``
-    runs it (one process, the in-memory channel layer): pages, the API and /ws/push/."""
+    runs it (one process, the in-memory channel layer): pages, the API and /ws/push/.
+
+    Each request runs in a thread of its own, as in production, where the connection goes back
+    to the pool when the request ends. Tests keep connections 60 s (CONN_MAX_AGE), so every
+    request left one open: on PostgreSQL the test database could not be dropped at the end ("3
+    other sessions are using the database"). Here they close at the end of each request, and
+    the fixture checks that the server leaves no session behind."""
     import uvicorn
+    from django.db import connection
 
     from config.asgi import application
 
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
+    before = set(_other_sessions())
     settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -46,6 +67,11 @@ def asgi_server(transactional_db, settings):  # type: ignore[no-untyped-def]
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+    deadline = time.monotonic() + 10  # a closed connection's server process ends a moment later
+    while (left := {pid: q for pid, q in _other_sessions().items() if pid not in before}):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the ASGI test server left database sessions open: {left}")
+        time.sleep(0.1)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ that the clerk's workbench then shows as a 自助终端 case; and the idle timer
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from conftest import browser_login
 from onewindow.cases.constants import Channel
@@ -42,9 +43,11 @@ def test_kiosk_application_from_identification_to_workbench(page, world, citizen
     assert "张*" in page.locator("#kiosk-greeting").inner_text()
 
     page.locator("#tile-apply").click()
+    page.locator(f"[data-item='{item.public_id}']").wait_for()  # the list is there
     assert page.locator("text=烟草专卖零售许可").count() == 0
     page.locator(f"[data-item='{item.public_id}']").click()
-    assert page.locator(".kiosk-badge-ok").count() == 1  # 已自动调取，无需提交
+    page.locator("#kiosk-apply").wait_for()
+    expect(page.locator(".kiosk-badge-ok")).to_have_count(1)  # 已自动调取，无需提交
     page.locator("#kiosk-apply").click()
     page.locator("#kiosk-submit").wait_for()
 

@@ -51,6 +51,7 @@ def test_holder_opens_my_licences_and_downloads_the_pdf(page, issued):
     browser_login(page, "verify_citizen")
     page.goto("/me/licences/")
     page.get_by_role("link", name="健康证明").click()
+    page.wait_for_load_state()  # the click waits for the new page to start, not to be all there
     assert licence.verification_code_display in page.content()
     response = page.request.get(f"/me/licences/{licence.public_id}/pdf")
     assert response.status == 200 and response.body().startswith(b"%PDF")
