@@ -99,6 +99,18 @@ def recreate_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def small_bench_migrate() -> None:
+    """After ``django.setup()``: an empty, migrated small-bench database (PostgreSQL's is
+    dropped and created afresh; SQLite's is a new temporary file already)."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        connection.close()
+        recreate_database(os.environ["DATABASE_URL"])
+    call_command("migrate", verbosity=0)
+
+
 def loaded_count(url: str, table: str) -> int:
     """Rows in ``table`` of the bench database, 0 when it or the table does not exist."""
     import psycopg

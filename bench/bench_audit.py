@@ -22,7 +22,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "src"), str(ROOT / "bench")]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 from _common import percentile as pct  # noqa: E402
-from _common import small_bench_environment  # noqa: E402
+from _common import small_bench_environment, small_bench_migrate  # noqa: E402
 
 small_bench_environment()
 
@@ -41,20 +41,11 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.core.management import call_command
     from django.db import connection, transaction
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
-    if connection.vendor == "postgresql":
-        import psycopg
-
-        admin_url = os.environ["DATABASE_URL"].rpartition("/")[0] + "/postgres"
-        name = connection.settings_dict["NAME"]
-        with psycopg.connect(admin_url.replace("postgres://", "postgresql://"), autocommit=True) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            c.execute(f'CREATE DATABASE "{name}"')
-    call_command("migrate", verbosity=0)
+    small_bench_migrate()
 
     from onewindow.core.audit import (
         _masked,
@@ -138,8 +129,8 @@ def main() -> None:
         cursor.execute("DELETE FROM core_auditentry" if connection.vendor == "sqlite"
                        else "TRUNCATE core_auditentry")
         cursor.execute("DELETE FROM core_auditchainhead")
-    batch = 500
-    for _ in range(args.verify // batch):
+    batch = max(1, min(500, args.verify))
+    for _ in range(max(1, args.verify // batch)):
         with transaction.atomic():
             for _ in range(batch):
                 audit_record(actor=None, action="bench.write", object_type="bench", object_id="1",

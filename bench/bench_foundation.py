@@ -10,47 +10,17 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT), str(ROOT / "src")]
+sys.path[:0] = [str(ROOT), str(ROOT / "src"), str(ROOT / "bench")]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
+from _common import report, small_bench_environment, small_bench_migrate, timed  # noqa: E402
 
-def _prepare_database_url() -> str:
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgres"):
-        base, _, name = url.rpartition("/")
-        return f"{base}/{name or 'onewindow'}_bench"
-    return f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
-
-
-os.environ["DATABASE_URL"] = _prepare_database_url()
-os.environ.setdefault("ONEWINDOW_TESTING", "1")
-
-
-def percentile(values: list[float], pct: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(pct / 100 * (len(ordered) - 1))))
-    return ordered[index]
-
-
-def timed(func, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
-    out = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        func()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
-
-
-def report(label: str, samples: list[float]) -> None:
-    print(f"{label:<52} median {statistics.median(samples):7.2f} ms   "
-          f"p95 {percentile(samples, 95):7.2f} ms   p99 {percentile(samples, 99):7.2f} ms")
+small_bench_environment()
 
 
 def main() -> None:
@@ -61,19 +31,10 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
 
-    if connection.vendor == "postgresql":
-        import psycopg
-
-        admin_url = os.environ["DATABASE_URL"].rpartition("/")[0] + "/postgres"
-        name = connection.settings_dict["NAME"]
-        with psycopg.connect(admin_url.replace("postgres://", "postgresql://"), autocommit=True) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            c.execute(f'CREATE DATABASE "{name}"')
-    call_command("migrate", verbosity=0)
+    small_bench_migrate()
 
     from onewindow.accounts.constants import Role
     from onewindow.accounts.models import Person

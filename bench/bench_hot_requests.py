@@ -7,7 +7,7 @@ Usage (the databases loaded once by bench_cases.py / bench_tickets.py):
 
 Draws the same requests as bench_http_load.py (list of 50, detail, create, bearer tokens) and
 sends each kind ``--repeat`` times through Django's test client after 3 warm-up calls, with
-production settings for the caches (auth 2 s, calendar 5 s, catalogue 5 s). Prints per kind:
+production settings for the caches (auth 2 s, calendar 5 s, catalogue 5 s, counts 30 s). Prints per kind:
 the median process CPU (application and test client; the database's own CPU is not in it),
 the median wall time and the number of SQL statements per request; ``--sql`` also prints the
 statements of the last request of each kind, to find per-request SQL that should not be there.
@@ -31,7 +31,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench_http_load_settings")  # +
 os.environ.setdefault("BENCH_TICKETS_CLASSIFIER_DIR",
                       str(Path(tempfile.gettempdir()) / "onewindow-bench-ticket-models"))
 for name, value in (("ONEWINDOW_AUTH_CACHE_SECONDS", "2"), ("ONEWINDOW_CALENDAR_CHECK_SECONDS", "5"),
-                    ("ONEWINDOW_CATALOG_CHECK_SECONDS", "5")):
+                    ("ONEWINDOW_CATALOG_CHECK_SECONDS", "5"), ("ONEWINDOW_COUNT_MEMO_SECONDS", "30")):
     os.environ.setdefault(name, value)
 
 import bench_http_load as load  # noqa: E402  (points DATABASE_URL at <database>_bench, as the load test)

@@ -21,7 +21,7 @@ sys.path[:0] = [str(ROOT), str(ROOT / "src"), str(ROOT / "bench")]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 from _common import percentile as pct  # noqa: E402
-from _common import small_bench_environment  # noqa: E402
+from _common import small_bench_environment, small_bench_migrate  # noqa: E402
 
 small_bench_environment(ONEWINDOW_WEBHOOK_ALLOW_PRIVATE="1", ONEWINDOW_WEBHOOK_ALLOW_HTTP="1")
 
@@ -41,18 +41,9 @@ def main() -> None:
     import django
 
     django.setup()
-    from django.core.management import call_command
     from django.db import connection
 
-    if connection.vendor == "postgresql":
-        import psycopg
-
-        admin_url = os.environ["DATABASE_URL"].rpartition("/")[0] + "/postgres"
-        name = connection.settings_dict["NAME"]
-        with psycopg.connect(admin_url.replace("postgres://", "postgresql://"), autocommit=True) as c:
-            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            c.execute(f'CREATE DATABASE "{name}"')
-    call_command("migrate", verbosity=0)
+    small_bench_migrate()
 
     from django.conf import settings
     from django.test import Client

@@ -305,6 +305,9 @@ ONEWINDOW_CALENDAR_CHECK_SECONDS = float(env("ONEWINDOW_CALENDAR_CHECK_SECONDS",
 # turns the cache off (the test suite, whose factories change items without a publish).
 ONEWINDOW_CATALOG_CHECK_SECONDS = float(env("ONEWINDOW_CATALOG_CHECK_SECONDS",
                                             "0" if "pytest" in sys.modules else "5"))
+# A list found longer than core.pagination.COUNT_CAP rows is not counted again for this long
+# in the same process (ADR 0024); lists under the cap are counted on every page. 0 in tests.
+ONEWINDOW_COUNT_MEMO_SECONDS = float(env("ONEWINDOW_COUNT_MEMO_SECONDS", "0" if "pytest" in sys.modules else "30"))
 
 # Self-hosted CAPTCHA images (django-simple-captcha), digits only: easy to read aloud and type.
 CAPTCHA_CHALLENGE_FUNCT = "onewindow.accounts.signin.digits_challenge"

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
 
 from onewindow.core.crypto import lookup_hash
@@ -79,6 +80,30 @@ def person_get(*, actor: Any, public_id: UUID | str) -> Person:
         raise NotFound() from None
 
 
+def _by_public_id(qs: QuerySet[Any], public_id: UUID | str | None) -> Any:
+    """The row of ``qs`` with this public id, or None (also for a malformed id: never a 500)."""
+    if not public_id:
+        return None
+    try:
+        return qs.filter(public_id=public_id).first()
+    except (ValueError, TypeError, DjangoValidationError):
+        return None
+
+
+def person_get_for_intake(*, public_id: UUID | str) -> Person:
+    """The person a window clerk takes an application for. A service hall serves everyone, so this
+    is not limited to the clerk's region; the case services check what the clerk may do."""
+    found = _by_public_id(Person.objects.all(), public_id)
+    if found is None:
+        raise NotFound("找不到该自然人", code="person_not_found")
+    return found  # type: ignore[no-any-return]
+
+
+def person_find_by_id_number(*, id_number: str) -> Person | None:
+    """The person registered with this (normalised) ID number, by keyed hash; None if none."""
+    return Person.objects.filter(id_number_hash=lookup_hash(id_number)).first()
+
+
 def person_of_user(*, user: Any) -> Person | None:
     if not getattr(user, "is_authenticated", False):
         return None
@@ -107,6 +132,13 @@ def department_get(*, code: str) -> Department:
         raise NotFound("找不到该部门", code="department_not_found") from None
 
 
+def department_find(*, code: str, active_only: bool = False) -> Department | None:
+    """A department by its code (only an active one when asked), or None: a form's choice, where
+    the caller says what a missing one means."""
+    qs = Department.objects.filter(code=(code or "").strip())
+    return (qs.filter(is_active=True) if active_only else qs).first()
+
+
 def hall_list(*, region_path: str | None = None) -> QuerySet[ServiceHall]:
     qs = ServiceHall.objects.select_related("region").prefetch_related("windows__department")
     if region_path:
@@ -117,6 +149,37 @@ def hall_list(*, region_path: str | None = None) -> QuerySet[ServiceHall]:
 def enterprise_list(*, actor: Any) -> QuerySet[Enterprise]:
     scope: Scope = scope_for(actor)
     return Enterprise.objects.filter(scope.q(region_path_field="region_path")).order_by("-id")
+
+
+def enterprise_get(*, public_id: UUID | str) -> Enterprise:
+    """An enterprise named by an applicant or a clerk. Not region-scoped: who may act for it is
+    checked by the service that uses it (membership for applicants, duty for clerks)."""
+    found = _by_public_id(Enterprise.objects.all(), public_id)
+    if found is None:
+        raise NotFound("找不到该企业", code="enterprise_not_found")
+    return found  # type: ignore[no-any-return]
+
+
+def enterprise_find_by_credit_code(*, credit_code: str) -> Enterprise | None:
+    """The enterprise registered with this (validated) unified social credit code; None if none."""
+    return Enterprise.objects.filter(credit_code=credit_code).first()
+
+
+def service_hall_get(*, public_id: UUID | str) -> ServiceHall:
+    """A service hall (public: halls are listed on the portal), with its region."""
+    found = _by_public_id(ServiceHall.objects.select_related("region"), public_id)
+    if found is None:
+        raise NotFound("找不到该大厅", code="hall_not_found")
+    return found  # type: ignore[no-any-return]
+
+
+def staff_get(*, public_id: UUID | str | None) -> Staff:
+    """A staff member picked from a list (an assignee). The service that assigns checks that the
+    person may take the work; a missing or malformed id is NotFound."""
+    found = _by_public_id(Staff.objects.all(), public_id)
+    if found is None:
+        raise NotFound("找不到该工作人员", code="staff_not_found")
+    return found  # type: ignore[no-any-return]
 
 
 def staff_of_user(*, user: Any) -> Staff | None:

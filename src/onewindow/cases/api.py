@@ -12,23 +12,29 @@ from django.utils import timezone
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from onewindow.accounts import selectors as accounts_selectors
 from onewindow.accounts.auth import API_AUTH
-from onewindow.accounts.models import Enterprise, Person, ServiceHall, Staff
+from onewindow.accounts.models import Enterprise, Person
 from onewindow.accounts.scope import scope_for
 from onewindow.catalog import selectors as catalog_selectors
-from onewindow.catalog.models import ServiceItem, Theme
+from onewindow.catalog.models import ServiceItem
+from onewindow.core import pagination
 from onewindow.core.api import api_json
 from onewindow.core.concurrency import GET_EXTRA, WRITE_EXTRA, not_modified, require_if_match, version_tag
 from onewindow.core.errors import DomainError, NotFound, ValidationFailed
 from onewindow.core.inputs import url_lookup_check
 from onewindow.core.masking import mask_name
 from onewindow.core.pagination import (
+    COUNT_DESCRIPTION,
+    COUNT_EXACT_DESCRIPTION,
     MAX_PAGE,
     MAX_PAGE_SIZE,
     NEXT_CURSOR_DESCRIPTION,
     CursorParams,
     UpdatedSinceFilter,
+    bounded_count,
     keyset_page,
+    page_count,
     page_links,
 )
 from onewindow.core.planning import joins_in_written_order
@@ -216,8 +222,8 @@ class ProgressOut(Schema):
 
 
 class CasePage(Schema):
-    count: int = Field(..., description="符合条件的办件总数；超过 10000 件时为 10000（见 count_exact）")
-    count_exact: bool = Field(True, description="count 是否为精确总数；为 false 时总数多于 count")
+    count: int = Field(..., description=COUNT_DESCRIPTION)
+    count_exact: bool = Field(..., description=COUNT_EXACT_DESCRIPTION)
     page: int
     page_size: int
     next: str | None = Field(None, description="下一页的完整地址；最后一页为 null")
@@ -402,12 +408,20 @@ class MyCasesPage(Schema):
     page_size: int = Field(20, ge=1, le=MAX_PAGE_SIZE, description=f"每页条数，最大 {MAX_PAGE_SIZE}")
 
 
-def _case_cursor_page(request: HttpRequest, qs: Any, *, cursor: str, page_size: int) -> dict[str, Any]:
+def _case_count(qs: Any, memo_key: Any) -> tuple[int, bool]:
+    # Counting a department's whole history (460,000 of 1,000,000 cases) took 250–550 ms of
+    # a 15 ms list; counting stops at COUNT_CAP instead, and a list found over the cap is not
+    # counted again for a few seconds (core.pagination.bounded_count, ADR 0024).
+    return bounded_count(qs, cap=COUNT_CAP, memo_key=memo_key)
+
+
+def _case_cursor_page(request: HttpRequest, qs: Any, *, cursor: str, page_size: int,
+                      memo_key: Any = None) -> dict[str, Any]:
     counted: dict[str, Any] = {}
 
-    def count(rows: Any) -> int:
-        counted["count"], counted["exact"] = selectors.case_count_bounded(qs, cap=COUNT_CAP)
-        return int(counted["count"])
+    def count(rows: Any) -> tuple[int, bool]:
+        counted["count"], counted["exact"] = _case_count(qs, memo_key)
+        return counted["count"], counted["exact"]
 
     body = keyset_page(request, (selectors.keyset_rows(qs), lambda rows: [_summary_row(r) for r in rows]),
                        cursor=cursor, page_size=page_size, keys=("updated_at", "id"), count=count)
@@ -417,21 +431,16 @@ def _case_cursor_page(request: HttpRequest, qs: Any, *, cursor: str, page_size: 
             "has_next": body["next_cursor"] is not None, "next_cursor": body["next_cursor"], "items": body["items"]}
 
 
-def _case_page(request: HttpRequest, qs: Any, *, page: int, page_size: int) -> dict[str, Any]:
+def _case_page(request: HttpRequest, qs: Any, *, page: int, page_size: int, memo_key: Any = None) -> dict[str, Any]:
     rows, has_next = selectors.page_rows(qs, page=page, size=page_size)
-    exact = True
-    if (rows or page == 1) and not has_next:
-        count = (page - 1) * page_size + len(rows)
-    else:
-        # Counting a department's whole history (460,000 of 1,000,000 cases) took 250–550 ms of
-        # a 15 ms list; counting stops at COUNT_CAP instead (≈ 2 ms), and says so.
-        count, exact = selectors.case_count_bounded(qs, cap=COUNT_CAP)
+    count, exact = page_count(page=page, page_size=page_size, rows=len(rows), has_next=has_next,
+                              count=lambda: _case_count(qs, memo_key))
     next_link, previous = page_links(request, page=page, page_size=page_size, count=count, has_next=has_next)
     return {"count": count, "count_exact": exact, "page": page, "page_size": page_size, "next": next_link,
             "previous": previous, "has_next": has_next, "next_cursor": None, "items": [_summary_row(x) for x in rows]}
 
 
-COUNT_CAP = 10_000
+COUNT_CAP = pagination.COUNT_CAP
 
 
 # --- Serialisation ----------------------------------------------------------------------------
@@ -556,7 +565,7 @@ def case_detail(request: HttpRequest, case: Case) -> dict[str, Any]:
         materials, steps, ratings = fresh.materials, fresh.steps, fresh.ratings
         timeline = [e for e in fresh.events if e.public or not public]
     else:
-        materials = list(case.materials.select_related("material").order_by("order", "id"))
+        materials = selectors.case_materials(case=case, with_material=True)
         steps = selectors.case_steps(case=case)
         timeline = selectors.case_timeline(case=case, public_only=public)
         ratings = selectors.case_ratings(case=case)
@@ -633,12 +642,8 @@ def _get(request: HttpRequest, case_id: UUID) -> Case:
         return selectors.case_get(actor=request.user, public_id=case_id)
 
 
-def _material_of(case: Case, material_id: UUID) -> CaseMaterial:
-    material = case.materials.filter(public_id=material_id).first()
-    if material is None:
-        raise NotFound("找不到该材料", code="case_material_not_found")
-    material.case = case
-    return material
+def _get_material(request: HttpRequest, case_id: UUID, material_id: UUID) -> CaseMaterial:
+    return selectors.case_material_of(case=_get(request, case_id), public_id=material_id)
 
 
 def progress_throttle(request: HttpRequest, number: str) -> None:
@@ -694,10 +699,7 @@ def _item(item_id: UUID) -> ServiceItem:
 def _enterprise(request: HttpRequest, enterprise_id: UUID | None) -> Enterprise | None:
     if enterprise_id is None:
         return None
-    found = Enterprise.objects.filter(public_id=enterprise_id).first()
-    if found is None:
-        raise NotFound("找不到该企业", code="enterprise_not_found")
-    return found
+    return accounts_selectors.enterprise_get(public_id=enterprise_id)
 
 
 @router.post("/cases/drafts", response={201: CaseOut}, auth=API_AUTH, summary="新建申请草稿（网上/自助终端）")
@@ -705,9 +707,7 @@ def _enterprise(request: HttpRequest, enterprise_id: UUID | None) -> Enterprise 
 def draft_create(request: HttpRequest, payload: DraftIn) -> Status:
     hall = None
     if payload.hall_id:
-        hall = ServiceHall.objects.select_related("region").filter(public_id=payload.hall_id).first()
-        if hall is None:
-            raise NotFound("找不到该大厅", code="hall_not_found")
+        hall = accounts_selectors.service_hall_get(public_id=payload.hall_id)
     case = services.case_draft_create(actor=request.user, item=_item(payload.item_id),
                                       enterprise=_enterprise(request, payload.enterprise_id),
                                       channel=payload.channel, hall=hall, form_data=payload.form_data)
@@ -751,8 +751,7 @@ def draft_delete(request: HttpRequest, case_id: UUID) -> Status:
 @idempotent
 def material_upload(request: HttpRequest, case_id: UUID, material_id: UUID,
                     file: File[UploadedFile]) -> dict[str, Any]:
-    case = _get(request, case_id)
-    material = services.case_material_upload(actor=request.user, material=_material_of(case, material_id),
+    material = services.case_material_upload(actor=request.user, material=_get_material(request, case_id, material_id),
                                              upload=file)
     return _material(material)
 
@@ -760,18 +759,16 @@ def material_upload(request: HttpRequest, case_id: UUID, material_id: UUID,
 @router.post("/cases/{uuid:case_id}/materials/{uuid:material_id}/paper", response=CaseMaterialOut, auth=API_AUTH,
              summary="窗口核验纸质原件")
 def material_paper(request: HttpRequest, case_id: UUID, material_id: UUID) -> dict[str, Any]:
-    case = _get(request, case_id)
     return _material(services.case_material_paper(actor=request.user,
-                                                  material=_material_of(case, material_id)))
+                                                  material=_get_material(request, case_id, material_id)))
 
 
 @router.post("/cases/{uuid:case_id}/materials/{uuid:material_id}/verify", response=CaseMaterialOut, auth=API_AUTH,
              summary="核验原件（B级），并存入申请人材料库")
 def material_verify(request: HttpRequest, case_id: UUID, material_id: UUID,
                     payload: CaseMaterialVerifyIn) -> dict[str, Any]:
-    case = _get(request, case_id)
     return _material(services.case_material_paper(
-        actor=request.user, material=_material_of(case, material_id), valid_until=payload.valid_until,
+        actor=request.user, material=_get_material(request, case_id, material_id), valid_until=payload.valid_until,
         to_library=payload.to_library, method=payload.method))
 
 
@@ -779,16 +776,14 @@ def material_verify(request: HttpRequest, case_id: UUID, material_id: UUID,
              auth=API_AUTH, summary="告知承诺（D级）：以书面承诺代替材料，或撤回承诺")
 def material_commit(request: HttpRequest, case_id: UUID, material_id: UUID,
                     payload: CaseMaterialCommitIn) -> dict[str, Any]:
-    case = _get(request, case_id)
-    return _material(services.case_material_commit(actor=request.user, material=_material_of(case, material_id),
-                                                   commit=payload.commit))
+    material = _get_material(request, case_id, material_id)
+    return _material(services.case_material_commit(actor=request.user, material=material, commit=payload.commit))
 
 
 @router.get("/cases/{uuid:case_id}/materials/{uuid:material_id}/file", auth=API_AUTH, summary="下载材料",
             response={200: None})
 def material_download(request: HttpRequest, case_id: UUID, material_id: UUID) -> FileResponse:
-    case = _get(request, case_id)
-    material = services.case_material_open(actor=request.user, material=_material_of(case, material_id))
+    material = services.case_material_open(actor=request.user, material=_get_material(request, case_id, material_id))
     response = FileResponse(material.file.open("rb"), content_type=material.content_type,
                             as_attachment=True, filename=material.original_name or "material")
     response["X-Content-Type-Options"] = "nosniff"
@@ -797,11 +792,10 @@ def material_download(request: HttpRequest, case_id: UUID, material_id: UUID) ->
 
 @router.get("/cases/{uuid:case_id}/result.pdf", auth=API_AUTH, summary="下载办理结果 PDF", response={200: None})
 def result_pdf(request: HttpRequest, case_id: UUID) -> HttpResponse:
-    from onewindow.licences.models import Licence
-    from onewindow.licences.selectors import licence_pdf_bytes
+    from onewindow.licences.selectors import licence_of_case_result, licence_pdf_bytes
 
     case = _get(request, case_id)
-    licence = Licence.objects.filter(public_id=case.result_licence_ref).first() if case.result_licence_ref else None
+    licence = licence_of_case_result(public_id=case.result_licence_ref)
     if licence is None:
         raise NotFound("办理结果尚未出具", code="case_result_not_issued")
     response = HttpResponse(licence_pdf_bytes(licence=licence), content_type="application/pdf")
@@ -915,9 +909,7 @@ def rate(request: HttpRequest, case_id: UUID, payload: RatingIn) -> Status:
     case = _get(request, case_id)
     step = None
     if payload.step_id:
-        step = case.steps.filter(public_id=payload.step_id).first()
-        if step is None:
-            raise NotFound("找不到该服务环节", code="case_step_not_found")
+        step = selectors.case_step_of(case=case, public_id=payload.step_id)
     rating = services.rating_create(actor=request.user, case=case, level=payload.level,
                                     comment=payload.comment, step=step)
     return Status(201, _rating(rating))
@@ -927,10 +919,7 @@ def rate(request: HttpRequest, case_id: UUID, payload: RatingIn) -> Status:
 def _person(person_id: UUID | None) -> Person | None:
     if person_id is None:
         return None
-    found = Person.objects.filter(public_id=person_id).first()
-    if found is None:
-        raise NotFound("找不到该自然人", code="person_not_found")
-    return found
+    return accounts_selectors.person_get_for_intake(public_id=person_id)
 
 
 @router.post("/cases/intake", response={201: CaseOut}, auth=API_AUTH,
@@ -969,12 +958,16 @@ def workbench_search(request: HttpRequest, payload: WorkbenchFilters) -> HttpRes
 
 
 def _workbench(request: HttpRequest, filters: WorkbenchFilters) -> HttpResponse:
-    qs = selectors.case_list(actor=request.user, filters=selectors.CaseFilters(
+    wanted = selectors.CaseFilters(
         tab=filters.tab, status=filters.status, channel=filters.channel,
-        department_code=filters.department, q=filters.q, updated_since=filters.updated_since))
+        department_code=filters.department, q=filters.q, updated_since=filters.updated_since)
+    qs = selectors.case_list(actor=request.user, filters=wanted)
+    # what makes two lists the same rows: the caller (their scope, "mine") and the filters
+    memo_key = ("cases", request.user.pk, scope_for(request.user), wanted)
     if filters.cursor:
-        return fast_json(_case_cursor_page(request, qs, cursor=filters.cursor, page_size=filters.page_size))
-    return fast_json(_case_page(request, qs, page=filters.page, page_size=filters.page_size))
+        return fast_json(_case_cursor_page(request, qs, cursor=filters.cursor, page_size=filters.page_size,
+                                           memo_key=memo_key))
+    return fast_json(_case_page(request, qs, page=filters.page, page_size=filters.page_size, memo_key=memo_key))
 
 
 @router.post("/cases/assign", response=list[CaseSummary], auth=API_AUTH, summary="批量分派承办人")
@@ -982,9 +975,7 @@ def assign(request: HttpRequest, payload: AssignIn) -> list[dict[str, Any]]:
     cases = [selectors.case_get(actor=request.user, public_id=i) for i in dict.fromkeys(payload.case_ids)]
     assignee = None
     if payload.assignee_id:
-        assignee = Staff.objects.filter(public_id=payload.assignee_id).first()
-        if assignee is None:
-            raise NotFound("找不到该工作人员", code="staff_not_found")
+        assignee = accounts_selectors.staff_get(public_id=payload.assignee_id)
     done = services.case_assign(actor=request.user, cases=cases, assignee=assignee)
     return [_summary(x) for x in done]
 
@@ -1066,7 +1057,7 @@ def _bundle(bundle: CaseBundle) -> dict[str, Any]:
 @router.post("/bundles", response={201: BundleOut}, auth=API_AUTH, summary="新建“一件事”申请（多部门并联）")
 @idempotent
 def bundle_create(request: HttpRequest, payload: BundleIn) -> Status:
-    theme = Theme.objects.filter(code=payload.theme_code).first() if payload.theme_code else None
+    theme = catalog_selectors.theme_find(code=payload.theme_code) if payload.theme_code else None
     bundle = services.bundle_draft_create(
         actor=request.user, items=[_item(i) for i in payload.item_ids], name=payload.name, theme=theme,
         enterprise=_enterprise(request, payload.enterprise_id))

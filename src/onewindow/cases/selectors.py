@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models import Max as models_Max
 from django.utils import timezone
@@ -168,6 +169,19 @@ def case_get_by_number(*, actor: Any, number: str) -> Case:
     return case
 
 
+def case_material_of(*, case: Case, public_id: UUID | str) -> CaseMaterial:
+    """One material slot of a case the caller has already read (and may see); NotFound otherwise.
+    The slot keeps the case instance it was read through."""
+    try:
+        material = case.materials.filter(public_id=public_id).first()
+    except (ValueError, TypeError, DjangoValidationError):
+        material = None
+    if material is None:
+        raise NotFound("找不到该材料", code="case_material_not_found")
+    material.case = case
+    return material
+
+
 def case_material_get(*, actor: Any, public_id: UUID | str) -> CaseMaterial:
     try:
         material = CaseMaterial.objects.select_related("case", "case__applicant_person").get(
@@ -179,8 +193,22 @@ def case_material_get(*, actor: Any, public_id: UUID | str) -> CaseMaterial:
     return material
 
 
-def case_materials(*, case: Case) -> list[CaseMaterial]:
-    return list(case.materials.all().order_by("order", "id"))
+def case_materials(*, case: Case, with_material: bool = False) -> list[CaseMaterial]:
+    """The case's material slots in order; ``with_material`` joins the catalogue material."""
+    qs = case.materials.select_related("material") if with_material else case.materials.all()
+    return list(qs.order_by("order", "id"))
+
+
+def case_step_of(*, case: Case, public_id: UUID | str) -> CaseStep:
+    """One step of a case the caller has already read (and may see); NotFound otherwise (also for
+    a malformed id)."""
+    try:
+        step = case.steps.filter(public_id=public_id).first()
+    except (ValueError, TypeError, DjangoValidationError):
+        step = None
+    if step is None:
+        raise NotFound("找不到该服务环节", code="case_step_not_found")
+    return step
 
 
 def case_steps(*, case: Case) -> list[CaseStep]:
@@ -410,13 +438,6 @@ def case_count_capped(qs: QuerySet[Case], cap: int = 1000) -> int:
 def keyset_rows(qs: QuerySet[Case]) -> QuerySet[Any]:
     """``page_rows``' dicts plus the keyset of cursor pages (``updated_at``, ``id``)."""
     return qs.values(*ROW_VALUES, "updated_at", "id")
-
-
-def case_count_bounded(qs: QuerySet[Case], *, cap: int) -> tuple[int, bool]:
-    """(count, exact): the exact count up to ``cap``, else ``cap`` and False. One
-    ``SELECT COUNT(*) FROM (… LIMIT cap + 1)`` reading the ids only (an index-only scan)."""
-    found = qs.order_by().values("pk")[: cap + 1].count()
-    return (found, True) if found <= cap else (cap, False)
 
 
 def case_list_for_applicant(*, user: Any) -> QuerySet[Case]:

@@ -10,7 +10,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,14 +17,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_http_methods, require_POST
 
+from onewindow.accounts import selectors as accounts_selectors
 from onewindow.accounts.constants import Role, UserKind
 from onewindow.accounts.models import Enterprise, Person, Staff
 from onewindow.accounts.scope import scope_for
 from onewindow.accounts.selectors import person_of_user, staff_of_user
 from onewindow.accounts.views import staff_page, staff_required
-from onewindow.catalog.constants import VersionStatus
-from onewindow.catalog.models import ServiceItem, ServiceItemVersion, Theme
-from onewindow.core.crypto import lookup_hash
+from onewindow.catalog import selectors as catalog_selectors
+from onewindow.catalog.models import ServiceItem
 from onewindow.core.errors import DomainError, NotFound, ValidationFailed
 from onewindow.core.inputs import search_params
 from onewindow.core.masking import mask_id_number, mask_name
@@ -85,11 +84,8 @@ def progress(request: HttpRequest) -> HttpResponse:
 def apply_index(request: HttpRequest) -> HttpResponse:
     """Items that can be applied for online (the version in force), with a simple search."""
     text = request.GET.get("q", "").strip()
-    qs = (ServiceItemVersion.objects.filter(status=VersionStatus.PUBLISHED, is_online=True)
-          .select_related("item", "item__department").order_by("name"))
-    if text:
-        qs = qs.filter(Q(name__contains=text) | Q(item__implementation_code__startswith=text))
-    themes = Theme.objects.filter(items__current_version__is_online=True).distinct().order_by("order")
+    qs = catalog_selectors.item_versions_online(text=text)
+    themes = catalog_selectors.theme_list_online()
     return render(request, "cases/apply_index.html", {"versions": qs[:100], "q": text, "themes": themes})
 
 
@@ -99,8 +95,7 @@ def _holder_for(user: Any, enterprise: Enterprise | None) -> Person | Enterprise
 
 @login_required
 def apply_start(request: HttpRequest, item_id: str) -> HttpResponse:
-    item = (ServiceItem.objects.select_related("department", "current_version")
-            .filter(public_id=item_id).first())
+    item = catalog_selectors.item_by_public_id(public_id=item_id)
     if item is None or item.current_version is None:
         raise NotFound("找不到该事项，或该事项已停用", code="item_not_found")
     version = item.current_version
@@ -165,9 +160,9 @@ def _detail_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     actions = selectors.case_allowed_actions(actor=request.user, case=case)
     licence = None
     if case.result_licence_ref:
-        from onewindow.licences.models import Licence
+        from onewindow.licences.selectors import licence_of_case_result
 
-        licence = Licence.objects.select_related("licence_type").filter(public_id=case.result_licence_ref).first()
+        licence = licence_of_case_result(public_id=case.result_licence_ref)
     roles = selectors.case_actor_roles(actor=request.user, case=case)
     ratings = selectors.case_ratings(case=case)
     rated_steps = {r.step_id for r in ratings if r.step_id}
@@ -246,10 +241,7 @@ def draft_save(request: HttpRequest, public_id: str) -> HttpResponse:
 def material_upload(request: HttpRequest, public_id: str, material_id: str) -> HttpResponse:
     """Upload one material; htmx swaps the row in place with the result or a clear error."""
     case = selectors.case_get(actor=request.user, public_id=public_id)
-    material = case.materials.filter(public_id=material_id).first()
-    if material is None:
-        raise NotFound("找不到该材料", code="case_material_not_found")
-    material.case = case
+    material = selectors.case_material_of(case=case, public_id=material_id)
     error = None
     upload = request.FILES.get("file")
     try:
@@ -272,10 +264,7 @@ def material_upload(request: HttpRequest, public_id: str, material_id: str) -> H
 @require_POST
 def material_paper(request: HttpRequest, public_id: str, material_id: str) -> HttpResponse:
     case = selectors.case_get(actor=request.user, public_id=public_id)
-    material = case.materials.filter(public_id=material_id).first()
-    if material is None:
-        raise NotFound("找不到该材料", code="case_material_not_found")
-    material.case = case
+    material = selectors.case_material_of(case=case, public_id=material_id)
     try:
         services.case_material_paper(actor=request.user, material=material,
                                      valid_until=_date_or_none(request.POST.get("valid_until", ""),
@@ -308,10 +297,7 @@ def _date_or_none(text: str, *, field: str) -> date | None:
 def material_commit(request: HttpRequest, public_id: str, material_id: str) -> HttpResponse:
     """告知承诺制: the applicant (or the clerk for them) commits instead of submitting."""
     case = selectors.case_get(actor=request.user, public_id=public_id)
-    material = case.materials.filter(public_id=material_id).first()
-    if material is None:
-        raise NotFound("找不到该材料", code="case_material_not_found")
-    material.case = case
+    material = selectors.case_material_of(case=case, public_id=material_id)
     commit = request.POST.get("commit", "1") == "1"
     try:
         services.case_material_commit(actor=request.user, material=material, commit=commit)
@@ -325,10 +311,7 @@ def material_commit(request: HttpRequest, public_id: str, material_id: str) -> H
 @login_required
 def material_file(request: HttpRequest, public_id: str, material_id: str) -> FileResponse:
     case = selectors.case_get(actor=request.user, public_id=public_id)
-    material = case.materials.filter(public_id=material_id).first()
-    if material is None:
-        raise NotFound("找不到该材料", code="case_material_not_found")
-    material.case = case
+    material = selectors.case_material_of(case=case, public_id=material_id)
     material = services.case_material_open(actor=request.user, material=material)
     response = FileResponse(material.file.open("rb"), content_type=material.content_type,
                             as_attachment=False, filename=material.original_name or "material")
@@ -340,10 +323,7 @@ def material_file(request: HttpRequest, public_id: str, material_id: str) -> Fil
 def material_licence(request: HttpRequest, public_id: str, material_id: str) -> HttpResponse:
     """Staff open the e-licence behind a 免提交 material (a recorded, audited use)."""
     case = selectors.case_get(actor=request.user, public_id=public_id)
-    material = case.materials.filter(public_id=material_id).first()
-    if material is None:
-        raise NotFound("找不到该材料", code="case_material_not_found")
-    material.case = case
+    material = selectors.case_material_of(case=case, public_id=material_id)
     licence = services.case_licence_open(actor=request.user, material=material)
     return render(request, "cases/licence_view.html", {"case": case, "material": material,
                                                        "licence": licence})
@@ -351,12 +331,10 @@ def material_licence(request: HttpRequest, public_id: str, material_id: str) -> 
 
 @login_required
 def result_pdf(request: HttpRequest, public_id: str) -> HttpResponse:
-    from onewindow.licences.models import Licence
-    from onewindow.licences.selectors import licence_pdf_bytes
+    from onewindow.licences.selectors import licence_of_case_result, licence_pdf_bytes
 
     case = selectors.case_get(actor=request.user, public_id=public_id)
-    licence = (Licence.objects.filter(public_id=case.result_licence_ref).first()
-               if case.result_licence_ref else None)
+    licence = licence_of_case_result(public_id=case.result_licence_ref)
     if licence is None:
         raise NotFound("办理结果尚未出具", code="case_result_not_issued")
     response = HttpResponse(licence_pdf_bytes(licence=licence), content_type="application/pdf")
@@ -472,10 +450,7 @@ def case_assign_one(request: HttpRequest, public_id: str) -> HttpResponse:
 def _staff_choice(value: str | None) -> Staff | None:
     if not value:
         return None
-    staff = Staff.objects.filter(public_id=value).first() if len(value) == 36 else None
-    if staff is None:
-        raise NotFound("找不到该工作人员", code="staff_not_found")
-    return staff
+    return accounts_selectors.staff_get(public_id=value)
 
 
 # --- My applications, ratings -----------------------------------------------------------------
@@ -502,9 +477,7 @@ def rate(request: HttpRequest, public_id: str) -> HttpResponse:
     step = None
     step_id = request.GET.get("step") or request.POST.get("step") or ""
     if step_id:
-        step = case.steps.filter(public_id=step_id).first() if len(step_id) == 36 else None
-        if step is None:
-            raise NotFound("找不到该服务环节", code="case_step_not_found")
+        step = selectors.case_step_of(case=case, public_id=step_id)
     error = None
     if request.method == "POST":
         try:
@@ -523,12 +496,8 @@ def rate(request: HttpRequest, public_id: str) -> HttpResponse:
 # --- Bundles (一件事) -------------------------------------------------------------------------
 @login_required
 def bundle_new(request: HttpRequest) -> HttpResponse:
-    theme = Theme.objects.filter(code=request.GET.get("theme") or request.POST.get("theme") or "").first()
-    candidates = ServiceItem.objects.filter(current_version__is_online=True).select_related(
-        "current_version", "department")
-    if theme is not None:
-        candidates = candidates.filter(themes=theme)
-    candidates = candidates.order_by("department__code", "implementation_code")[:60]
+    theme = catalog_selectors.theme_find(code=request.GET.get("theme") or request.POST.get("theme"))
+    candidates = catalog_selectors.item_list_online(theme=theme)[:60]
     enterprises = list(request.user.enterprises.all())  # type: ignore[union-attr]
     if request.method == "POST":
         chosen = request.POST.getlist("item")
@@ -543,7 +512,7 @@ def bundle_new(request: HttpRequest) -> HttpResponse:
             return redirect("cases:bundle", public_id=bundle.public_id)
     return render(request, "cases/bundle_new.html", {"theme": theme, "candidates": candidates,
                                                      "enterprises": enterprises,
-                                                     "themes": Theme.objects.order_by("order")[:30]})
+                                                     "themes": catalog_selectors.theme_list_by_order()[:30]})
 
 
 @login_required
@@ -657,7 +626,7 @@ def _intake_person(request: HttpRequest, id_number: str, name: str, phone: str) 
     from onewindow.accounts.services import person_create
 
     facts = id_number_parse(id_number, field="id_number")
-    person = Person.objects.filter(id_number_hash=lookup_hash(facts.number)).first()
+    person = accounts_selectors.person_find_by_id_number(id_number=facts.number)
     if person is None:
         if not name.strip():
             raise ValidationFailed("该身份证号尚未登记，请填写申请人姓名以登记", code="intake_name_required",
@@ -671,7 +640,7 @@ def _intake_enterprise(request: HttpRequest, credit_code: str, name: str) -> Ent
     from onewindow.accounts.services import enterprise_create
 
     code = credit_code_validate(credit_code, field="id_number")
-    enterprise = Enterprise.objects.filter(credit_code=code).first()
+    enterprise = accounts_selectors.enterprise_find_by_credit_code(credit_code=code)
     if enterprise is None:
         if not name.strip():
             raise ValidationFailed("该统一社会信用代码尚未登记，请填写企业名称", code="intake_name_required",

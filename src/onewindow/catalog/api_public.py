@@ -17,7 +17,6 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 
 from onewindow.core.api import ErrorOut
-from onewindow.core.errors import NotFound
 
 from . import constants as c
 from . import selectors
@@ -295,13 +294,7 @@ def _version(version: ServiceItemVersion) -> dict[str, Any]:
 
 def _public_item(item_id: UUID) -> ServiceItem:
     """An item that has at least one public (published or retired) version."""
-    item = (ServiceItem.objects
-            .filter(public_id=item_id, versions__status__in=[c.VersionStatus.PUBLISHED,
-                                                             c.VersionStatus.RETIRED])
-            .distinct().first())
-    if item is None:
-        raise NotFound("找不到该事项", code="item_not_found")
-    return item
+    return selectors.item_public_get(public_id=item_id)
 
 
 def _search(params: SearchParams) -> SearchResult:

@@ -340,6 +340,67 @@ def theme_get(*, code: str) -> Theme:
         raise NotFound("找不到该主题", code="theme_not_found") from None
 
 
+def theme_find(*, code: str | None) -> Theme | None:
+    """The theme with this code, or None (an optional filter: an unknown code filters nothing)."""
+    return Theme.objects.filter(code=code or "").first()
+
+
+def theme_list_by_order() -> QuerySet[Theme]:
+    """All themes in their display order (pickers)."""
+    return Theme.objects.order_by("order")
+
+
+def theme_list_online() -> QuerySet[Theme]:
+    """Themes with at least one item that can be applied for online, in display order."""
+    return Theme.objects.filter(items__current_version__is_online=True).distinct().order_by("order")
+
+
+def item_versions_online(*, text: str = "") -> QuerySet[ServiceItemVersion]:
+    """The versions in force that can be applied for online, by name; ``text`` narrows by name or
+    implementation code."""
+    qs = (ServiceItemVersion.objects.filter(status=VersionStatus.PUBLISHED, is_online=True)
+          .select_related("item", "item__department").order_by("name"))
+    if text:
+        qs = qs.filter(Q(name__contains=text) | Q(item__implementation_code__startswith=text))
+    return qs
+
+
+def item_list_online(*, theme: Theme | None = None) -> QuerySet[ServiceItem]:
+    """Items whose version in force can be applied for online (optionally of one theme), by
+    department and implementation code, with that version and the department."""
+    qs = ServiceItem.objects.filter(current_version__is_online=True).select_related(
+        "current_version", "department")
+    if theme is not None:
+        qs = qs.filter(themes=theme)
+    return qs.order_by("department__code", "implementation_code")
+
+
+def item_by_public_id(*, public_id: UUID | str | None) -> ServiceItem | None:
+    """An item with its version in force and department, or None (also for a malformed id).
+    Callers decide what a missing item or one without a version in force means for them."""
+    if not public_id:
+        return None
+    try:
+        return (ServiceItem.objects.select_related("current_version", "department")
+                .filter(public_id=public_id).first())
+    except (ValueError, TypeError, DjangoValidationError):
+        return None
+
+
+def item_public_get(*, public_id: UUID | str) -> ServiceItem:
+    """An item that has at least one public (published or retired) version; NotFound otherwise."""
+    try:
+        item = (ServiceItem.objects
+                .filter(public_id=public_id, versions__status__in=[VersionStatus.PUBLISHED,
+                                                                    VersionStatus.RETIRED])
+                .distinct().first())
+    except (ValueError, TypeError, DjangoValidationError):
+        item = None
+    if item is None:
+        raise NotFound("找不到该事项", code="item_not_found")
+    return item
+
+
 def theme_published_versions(*, theme: Theme) -> QuerySet[ServiceItemVersion]:
     return (_version_qs().filter(status=VersionStatus.PUBLISHED, item__themes=theme)
             .order_by("name"))
@@ -416,6 +477,11 @@ def public_list_publications(*, department: Department) -> QuerySet[ListPublicat
 
 def item_power_published(*, item: ServiceItem) -> PowerEntry | None:
     return PowerEntry.objects.filter(item=item, published_at__isnull=False).first()
+
+
+def item_power(*, item: ServiceItem) -> PowerEntry | None:
+    """The item's power-list entry, published or not (the staff page that edits it)."""
+    return PowerEntry.objects.filter(item=item).first()
 
 
 def item_responsibilities_published(*, item: ServiceItem) -> QuerySet[ResponsibilityEntry]:

@@ -24,7 +24,7 @@ from onewindow.core.errors import DomainError, NotFound, ValidationFailed
 
 from . import constants as c
 from . import selectors, services, transfer
-from .models import PowerEntry, ServiceItem, ServiceItemVersion
+from .models import ServiceItem, ServiceItemVersion
 from .rules import ELEMENT_DEFAULTS, PLACEHOLDER_ELIGIBLE, Change, snapshot_diff
 
 LIST_FIELDS = ("legal_basis", "steps", "fees", "faq")
@@ -452,7 +452,7 @@ def admin_item_lists(request: HttpRequest, public_id: str) -> HttpResponse:
         except DomainError as exc:
             error, status = exc, exc.status
     return render(request, "catalog/admin_item_lists.html", {
-        "item": item, "power": PowerEntry.objects.filter(item=item).first(),
+        "item": item, "power": selectors.item_power(item=item),
         "duties": item.responsibility_entries.order_by("order", "id"), "error": error,
     }, status=status)
 

@@ -17,6 +17,7 @@ pages shift. Cursors are signed (``django.core.signing``): a changed or foreign 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -58,10 +59,107 @@ def page_links(request: HttpRequest, *, page: int, page_size: int, count: int | 
     return (link(page + 1) if more and page < MAX_PAGE else None), (link(page - 1) if page > 1 else None)
 
 
-def page_body(request: HttpRequest, *, items: list[Any], count: int, page: int, page_size: int) -> dict[str, Any]:
-    next_link, previous = page_links(request, page=page, page_size=page_size, count=count)
-    return {"count": count, "page": page, "page_size": page_size, "next": next_link,
+def page_body(request: HttpRequest, *, items: list[Any], count: int, page: int, page_size: int,
+              exact: bool = True, has_next: bool | None = None) -> dict[str, Any]:
+    """The one page shape, in ``OneWindowPagination.Output``'s key order (lists that answer
+    pre-rendered JSON give the same bytes as the validated schema)."""
+    next_link, previous = page_links(request, page=page, page_size=page_size, count=count, has_next=has_next)
+    return {"count": count, "count_exact": exact, "page": page, "page_size": page_size, "next": next_link,
             "previous": previous, "next_cursor": None, "items": items}
+
+
+# --- Bounded counts (ADR 0024) ---------------------------------------------------------------
+#: Lists that can hold a million rows count at most this many (+1 to know there are more).
+COUNT_CAP = 10_000
+COUNT_DESCRIPTION = (f"符合条件的总条数。count_exact 为 true 时是精确总数；为 false 时总数多于 count"
+                     f"（超过 {COUNT_CAP} 条的列表只计到 {COUNT_CAP}，界面显示为“1万+”）")
+COUNT_EXACT_DESCRIPTION = (f"count 是否为精确总数。false：这一列表超过 {COUNT_CAP} 条（在不超过 "
+                           f"ONEWINDOW_COUNT_MEMO_SECONDS 秒（默认 30 秒）前的计数中），count 为 {COUNT_CAP}；"
+                           "翻页请以 next / has_next 为准，不要由 count 推算页数")
+_over_cap: dict[Any, float] = {}
+_OVER_CAP_MAX = 10_000  # keys remembered per process; a full memo is emptied, not evicted
+
+
+def count_memo_seconds() -> float:
+    from django.conf import settings
+
+    return float(getattr(settings, "ONEWINDOW_COUNT_MEMO_SECONDS", 0))
+
+
+def count_memo_clear() -> None:
+    _over_cap.clear()
+
+
+def bounded_count(qs: QuerySet[Any], *, cap: int | None = None, memo_key: Any = None) -> tuple[int, bool]:
+    """``(count, exact)``: the exact number of rows up to ``cap``, else ``(cap, False)``.
+
+    One ``SELECT COUNT(*) FROM (SELECT id … LIMIT cap + 1)``: it stops after ``cap + 1`` rows
+    (an index-only scan where an index fits), so a list of 460,000 rows costs what one of
+    10,001 does. A list found over the cap is remembered per process under ``memo_key`` (the
+    list's filters and the caller's scope, hashable) for ``count_memo_seconds()`` and not
+    counted again meanwhile: over the cap the answer is "more than ``cap``", which a few
+    seconds do not change in practice, while a list under the cap is counted every time, so a
+    small count is always exact (ADR 0024)."""
+    cap = COUNT_CAP if cap is None else cap
+    ttl = count_memo_seconds()
+    if memo_key is not None and ttl > 0:
+        seen = _over_cap.get(memo_key)
+        if seen is not None and time.monotonic() - seen < ttl:
+            return cap, False
+    found = int(qs.order_by().values("pk")[: cap + 1].count())
+    if found <= cap:
+        if memo_key is not None:
+            _over_cap.pop(memo_key, None)
+        return found, True
+    if memo_key is not None and ttl > 0:
+        if len(_over_cap) >= _OVER_CAP_MAX:
+            _over_cap.clear()
+        _over_cap[memo_key] = time.monotonic()
+    return cap, False
+
+
+def page_count(*, page: int, page_size: int, rows: int, has_next: bool,
+               count: Callable[[], tuple[int, bool]]) -> tuple[int, bool]:
+    """The total a page answers with: from the page itself when it shows the list's end (no
+    count query), else ``count()`` (a bounded count)."""
+    if not has_next and (rows or page == 1):
+        return (page - 1) * page_size + rows, True
+    return count()
+
+
+class BoundedPage:
+    """A page of a browser list that counts with ``bounded_count``: what the templates need of
+    Django's ``Page`` (``number``, ``has_next``, ``object_list`` …) plus ``count_exact``;
+    ``num_pages`` is None when the total is not exact."""
+
+    def __init__(self, *, object_list: list[Any], number: int, page_size: int, has_next: bool,
+                 count: int, count_exact: bool) -> None:
+        self.object_list, self.number, self.page_size = object_list, number, page_size
+        self.has_next_page, self.count, self.count_exact = has_next, count, count_exact
+
+    def has_next(self) -> bool:
+        return self.has_next_page
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def num_pages(self) -> int | None:
+        if not self.count_exact:
+            return None
+        return max(1, -(-self.count // self.page_size))
+
+    def __iter__(self) -> Any:
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
 
 
 # --- Cursors (keyset pages) -----------------------------------------------------------------
@@ -149,10 +247,10 @@ def keyset_source(rows: Any) -> tuple[QuerySet[Any], Callable[[list[Any]], list[
 
 def keyset_page(request: HttpRequest, source: tuple[QuerySet[Any], Callable[[list[Any]], list[Any]]], *,
                 cursor: str, page_size: int, keys: tuple[str, ...],
-                count: Callable[[QuerySet[Any]], int] | None = None) -> dict[str, Any]:
+                count: Callable[[QuerySet[Any]], tuple[int, bool]] | None = None) -> dict[str, Any]:
     """One page of a cursor walk (see the module's docstring): the one page shape, ``previous``
     null, ``next`` and ``next_cursor`` continuing the walk while rows remain. ``count`` counts
-    every row of the list (not only those after the cursor)."""
+    every row of the list (not only those after the cursor), as ``(count, exact)``."""
     qs, render = source
     if cursor == CURSOR_START:
         page, values = 1, None
@@ -170,8 +268,8 @@ def keyset_page(request: HttpRequest, source: tuple[QuerySet[Any], Callable[[lis
         query.pop("page", None)
         query["cursor"], query["page_size"] = next_cursor, str(page_size)
         next_link = request.build_absolute_uri(f"{request.path}?{urlencode(sorted(query.items()))}")
-    total = count(qs) if count is not None else qs.order_by().count()
-    return {"count": total, "page": page, "page_size": page_size, "next": next_link,
+    total, exact = count(qs) if count is not None else (qs.order_by().count(), True)
+    return {"count": total, "count_exact": exact, "page": page, "page_size": page_size, "next": next_link,
             "previous": None, "next_cursor": next_cursor, "items": render(rows)}
 
 
@@ -182,7 +280,8 @@ class OneWindowPagination(PaginationBase):
         pass
 
     class Output(Schema):
-        count: int = Field(..., description="符合条件的总条数")
+        count: int = Field(..., description=COUNT_DESCRIPTION)
+        count_exact: bool = Field(..., description=COUNT_EXACT_DESCRIPTION)
         page: int
         page_size: int
         next: str | None = Field(None, description="下一页的完整地址；最后一页为 null")

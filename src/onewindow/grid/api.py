@@ -469,7 +469,7 @@ def house_create(request: HttpRequest, payload: GridHouseIn) -> Status:
 def house_get(request: HttpRequest, house_id: UUID) -> dict[str, Any]:
     house = selectors.house_get(actor=request.user, public_id=house_id)
     return {**_house_out(house), "property_unit_code": house.property_unit_code,
-            "households": [h.number for h in house.households.filter(dissolved_at__isnull=True)],
+            "households": [h.number for h in selectors.households_of_house(house=house)],
             "tenancies": [{"household": t.household.number, "start_on": t.start_on, "end_on": t.end_on,
                            "reported_at": t.reported_at, "report_source": t.report_source, "late": t.late}
                           for t in selectors.tenancies_of_house(house=house)]}

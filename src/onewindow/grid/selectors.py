@@ -213,6 +213,17 @@ def resident_get(*, actor: Any, public_id: UUID | str) -> Resident:
     return _get(Resident.objects.select_related("person", "household"), public_id, data_path(actor))
 
 
+def resident_find(*, public_id: UUID | str | None) -> Resident | None:
+    """The resident a declaration names (the declaration was read in scope), with the person; None
+    when gone or malformed."""
+    if not public_id:
+        return None
+    try:
+        return Resident.objects.filter(public_id=public_id).select_related("person").first()
+    except (ValueError, TypeError, DjangoValidationError):
+        return None
+
+
 def household_history(*, household: Household, limit: int = 100) -> list[ChangeRecord]:
     return list(ChangeRecord.objects.filter(Q(household=household) | Q(house_id=household.house_id))
                 .order_by("-at", "-id")[:limit])
@@ -422,6 +433,11 @@ def declaration_of_user(*, user: Any, public_id: UUID | str) -> Declaration:
 
 
 # --- Rented houses, registrations, proxies ----------------------------------------------------
+def households_of_house(*, house: House) -> list[Household]:
+    """The households living in a house now (not dissolved)."""
+    return list(house.households.filter(dissolved_at__isnull=True))
+
+
 def tenancies_of_house(*, house: House) -> list[Tenancy]:
     return list(Tenancy.objects.filter(house=house).select_related("household", "landlord").order_by("-start_on"))
 

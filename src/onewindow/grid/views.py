@@ -26,7 +26,7 @@ from onewindow.core.masking import mask_id_number, mask_name, mask_phone
 
 from . import constants as c
 from . import rules, selectors, services
-from .models import Household, Resident
+from .models import Household
 
 
 # --- Helpers ----------------------------------------------------------------------------------
@@ -354,7 +354,7 @@ def _declaration_page(request: HttpRequest, declaration: Any, *, error: DomainEr
     payload = services.declaration_payload(declaration)
     member = None
     if payload.get("resident"):
-        member = Resident.objects.filter(public_id=payload["resident"]).select_related("person").first()
+        member = selectors.resident_find(public_id=payload["resident"])
     return render(request, "grid/declaration.html", {
         "d": declaration, "rows": _payload_view(payload), "member": member, "error": error,
         "declarant": mask_name(declaration.declarant.name)}, status=status)

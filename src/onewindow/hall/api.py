@@ -13,6 +13,7 @@ from ninja.pagination import paginate
 
 from onewindow.accounts.auth import API_AUTH
 from onewindow.accounts.models import ServiceWindow
+from onewindow.catalog import selectors as catalog_selectors
 from onewindow.core.errors import NotFound, ValidationFailed
 from onewindow.core.pagination import MappedRows, SyncPagination, UpdatedSinceFilter
 from onewindow.integrations.idempotency import idempotent
@@ -320,7 +321,7 @@ def _slot(s: AppointmentSlot) -> dict[str, Any]:
 def _window(hall_id: int, public_id: UUID | None) -> ServiceWindow | None:
     if public_id is None:
         return None
-    window = ServiceWindow.objects.filter(hall_id=hall_id, public_id=public_id).first()
+    window = selectors.window_find(public_id=public_id, hall=hall_id)
     if window is None:
         raise NotFound("找不到该窗口", code="hall_window_not_found", fields={"window_id": "找不到该窗口"})
     return window
@@ -435,7 +436,7 @@ def my_window(request: HttpRequest) -> dict[str, Any]:
 @router.post("/hall-windows/{uuid:window_id}/sign-on", response=HallPanelOut, auth=API_AUTH,
              summary="窗口签到开窗")
 def window_sign_on(request: HttpRequest, window_id: UUID) -> dict[str, Any]:
-    window = ServiceWindow.objects.filter(public_id=window_id).first()
+    window = selectors.window_find(public_id=window_id)
     if window is None:
         raise NotFound("找不到该窗口", code="hall_window_not_found")
     services.window_sign_on(actor=request.user, window=window)
@@ -522,12 +523,11 @@ def slots(request: HttpRequest, hall_id: UUID, business_type_id: UUID, start: da
              description="为指定事项预约某时段。时段已满、已过、节假日返回 409；多次爽约暂停预约返回 403。")
 @idempotent
 def book(request: HttpRequest, payload: HallBookIn) -> Status:
-    from onewindow.catalog.models import ServiceItem
 
     slot = selectors.slot_get(public_id=payload.slot_id)
     item = None
     if payload.item_id:
-        item = ServiceItem.objects.select_related("current_version").filter(public_id=payload.item_id).first()
+        item = catalog_selectors.item_by_public_id(public_id=payload.item_id)
         if item is None:
             raise NotFound("找不到该事项", code="catalog_item_not_found", fields={"item_id": "找不到该事项"})
     return Status(201, _appointment(services.appointment_book(actor=request.user, slot=slot, item=item)))

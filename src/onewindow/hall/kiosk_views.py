@@ -24,6 +24,7 @@ from onewindow.core.errors import DomainError, NotFound
 from onewindow.core.masking import mask_name
 
 from . import kiosk
+from . import selectors as hall_selectors
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 
@@ -83,7 +84,7 @@ def _safe_next(hall: ServiceHall, value: str) -> str:
 def halls(request: HttpRequest) -> HttpResponse:
     """Setting a terminal up: choose its hall; the terminal then opens /kiosk/<hall>/."""
     return render(request, "hall/kiosk/halls.html",
-                  {"halls": ServiceHall.objects.select_related("region").order_by("region__code", "name")})
+                  {"halls": hall_selectors.hall_list()})
 
 
 def home(request: HttpRequest, hall_id: str) -> HttpResponse:

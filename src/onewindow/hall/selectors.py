@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -42,6 +43,7 @@ from .models import (
     HallProfile,
     QueueCall,
     QueueTicket,
+    TicketCase,
     WindowState,
 )
 
@@ -57,7 +59,7 @@ def today(now: datetime | None = None) -> date:
 def hall_get(*, public_id: UUID | str) -> ServiceHall:
     try:
         hall = ServiceHall.objects.select_related("region").filter(public_id=public_id).first()
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, DjangoValidationError):
         hall = None
     if hall is None:
         raise NotFound("找不到该服务大厅", code="hall_not_found")
@@ -148,7 +150,7 @@ def business_types(*, hall: ServiceHall, active_only: bool = True) -> list[Busin
 def business_type_get(*, hall: ServiceHall, public_id: UUID | str) -> BusinessType:
     try:
         found = BusinessType.objects.filter(hall=hall, public_id=public_id).first()
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, DjangoValidationError):
         found = None
     if found is None:
         raise NotFound("找不到该业务类型", code="hall_type_not_found")
@@ -161,6 +163,26 @@ def waiting_counts(*, hall: ServiceHall, day: date | None = None) -> dict[str, i
     counts = dict(QueueTicket.objects.filter(hall=hall, day=day, status=TicketStatus.WAITING)
                   .values_list("business_type__code").annotate(n=Count("id")).order_by())
     return {t.code: int(counts.get(t.code, 0)) for t in business_types(hall=hall)}
+
+
+def items_of_type(*, business_type: BusinessType) -> list[ServiceItem]:
+    """The items a business type names that have a version in force (the booking form's choice)."""
+    return list(ServiceItem.objects.filter(hall_business_types=business_type, current_version__isnull=False)
+                .select_related("current_version"))
+
+
+def window_find(*, public_id: UUID | str | None, hall: ServiceHall | int | None = None) -> ServiceWindow | None:
+    """A window by its public id (of one hall when given), or None, also for a malformed id. What a
+    clerk may do at it is checked by the service that signs on or transfers."""
+    if not public_id:
+        return None
+    qs = ServiceWindow.objects.all()
+    if hall is not None:
+        qs = qs.filter(hall_id=hall if isinstance(hall, int) else hall.pk)
+    try:
+        return qs.filter(public_id=public_id).first()
+    except (ValueError, TypeError, DjangoValidationError):
+        return None
 
 
 def types_for_item(*, item: ServiceItem) -> QuerySet[BusinessType]:
@@ -176,11 +198,26 @@ def ticket_get(*, public_id: UUID | str) -> QueueTicket:
     try:
         ticket = (QueueTicket.objects.select_related("hall", "business_type", "window")
                   .filter(public_id=public_id).first())
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, DjangoValidationError):
         ticket = None
     if ticket is None:
         raise NotFound("找不到该排队号", code="hall_ticket_not_found")
     return ticket
+
+
+def ticket_of_appointment(*, appointment: Appointment) -> QueueTicket | None:
+    """The number taken for an appointment (on arrival), if any."""
+    return QueueTicket.objects.filter(appointment=appointment).first()
+
+
+def ticket_calls(*, ticket: QueueTicket) -> list[QueueCall]:
+    """The calls of a number, oldest first, with window and clerk."""
+    return list(QueueCall.objects.filter(ticket=ticket).select_related("window", "clerk").order_by("id"))
+
+
+def ticket_cases(*, ticket: QueueTicket) -> list[TicketCase]:
+    """The cases taken in under a number, with their departments."""
+    return list(TicketCase.objects.filter(ticket=ticket).select_related("case", "case__department"))
 
 
 def ticket_for_staff(*, actor: Any, public_id: UUID | str) -> QueueTicket:
@@ -435,7 +472,7 @@ def slot_get(*, public_id: UUID | str) -> AppointmentSlot:
     try:
         slot = (AppointmentSlot.objects.select_related("business_type", "hall", "hall__region")
                 .filter(public_id=public_id).first())
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, DjangoValidationError):
         slot = None
     if slot is None:
         raise NotFound("找不到该预约时段", code="hall_slot_not_found")
@@ -473,7 +510,7 @@ def appointment_get(*, actor: Any, public_id: UUID | str) -> Appointment:
     try:
         appointment = (Appointment.objects.select_related("hall", "hall__region", "business_type", "slot")
                        .filter(public_id=public_id).first())
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, DjangoValidationError):
         appointment = None
     if appointment is None or not (appointment.user_id == getattr(actor, "pk", None)
                                    or can_serve(actor, appointment.hall) or can_manage(actor, appointment.hall)):

@@ -16,15 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from onewindow.accounts.models import ServiceWindow
 from onewindow.accounts.views import staff_required
-from onewindow.catalog.models import ServiceItem
+from onewindow.catalog import selectors as catalog_selectors
 from onewindow.core.errors import DomainError, NotFound
 
 from . import figures as figures_module
 from . import push, selectors, services
 from .constants import AppointmentStatus, TicketChannel, TicketStatus, WindowStatus
-from .models import QueueCall, QueueTicket, TicketCase
 
 
 def _float(value: str | None) -> float | None:
@@ -97,7 +95,7 @@ def ticket_cancel(request: HttpRequest, ticket_id: str) -> HttpResponse:
 def book_item(request: HttpRequest, item_id: str) -> HttpResponse:
     """预约 for a named item (the guides link here: ``hall:book_item``): the halls and business
     types that take it; one choice leads straight to its slots."""
-    item = ServiceItem.objects.select_related("current_version", "department").filter(public_id=item_id).first()
+    item = catalog_selectors.item_by_public_id(public_id=item_id)
     if item is None or item.current_version is None:
         raise NotFound("找不到该事项", code="catalog_item_not_found")
     options = [t for t in selectors.types_for_item(item=item) if t.booking_enabled]
@@ -123,11 +121,9 @@ def book(request: HttpRequest, hall_id: str, type_id: str) -> HttpResponse:
     """Choose a slot (and the item) and book; ``?change=<appointment>`` moves a booking."""
     hall = selectors.hall_get(public_id=hall_id)
     business_type = selectors.business_type_get(hall=hall, public_id=type_id)
-    items = list(ServiceItem.objects.filter(hall_business_types=business_type, current_version__isnull=False)
-                 .select_related("current_version"))
+    items = selectors.items_of_type(business_type=business_type)
     item_id = request.POST.get("item") or request.GET.get("item", "")
-    chosen_item = (ServiceItem.objects.select_related("current_version").filter(public_id=item_id).first()
-                   if _uuid(item_id) else None)
+    chosen_item = catalog_selectors.item_by_public_id(public_id=item_id)
     if chosen_item is not None and chosen_item not in items:
         items.insert(0, chosen_item)  # taken through one of the type's themes
     change = None
@@ -183,7 +179,7 @@ def appointment(request: HttpRequest, appointment_id: str) -> HttpResponse:
     found = selectors.appointment_get(actor=request.user, public_id=appointment_id)
     profile = selectors.profile_of(found.hall)
     deadline = found.starts_at - timedelta(minutes=profile.booking_cutoff_minutes)
-    ticket = QueueTicket.objects.filter(appointment=found).first()
+    ticket = selectors.ticket_of_appointment(appointment=found)
     return render(request, "hall/appointment.html", {
         "appointment": found, "deadline": deadline, "ticket": ticket,
         "changeable": found.status == AppointmentStatus.BOOKED and timezone.now() <= deadline})
@@ -243,7 +239,7 @@ def panel_act(request: HttpRequest, action: str) -> HttpResponse:
     try:
         if action == "sign_on":
             window_id = request.POST.get("window", "")
-            window = ServiceWindow.objects.filter(public_id=window_id).first() if _uuid(window_id) else None
+            window = selectors.window_find(public_id=window_id)
             if window is None:
                 raise NotFound("找不到该窗口", code="hall_window_not_found")
             services.window_sign_on(actor=user, window=window)
@@ -273,8 +269,7 @@ def panel_act(request: HttpRequest, action: str) -> HttpResponse:
                 type_id = request.POST.get("business_type", "")
                 window_id = request.POST.get("window", "")
                 business_type = selectors.business_type_get(hall=found.hall, public_id=type_id) if type_id else None
-                window = (ServiceWindow.objects.filter(hall=found.hall, public_id=window_id).first()
-                          if _uuid(window_id) else None)
+                window = selectors.window_find(public_id=window_id, hall=found.hall)
                 services.ticket_transfer(actor=user, ticket=found, business_type=business_type, window=window,
                                          note=request.POST.get("note", ""))
             elif action == "finish":
@@ -354,8 +349,8 @@ def live(request: HttpRequest, hall_id: str) -> HttpResponse:
 def ticket_trace(request: HttpRequest, ticket_id: str) -> HttpResponse:
     """One number from 取号 to 办结, with its calls and the cases taken in."""
     found = selectors.ticket_for_staff(actor=request.user, public_id=ticket_id)
-    calls = list(QueueCall.objects.filter(ticket=found).select_related("window", "clerk").order_by("id"))
-    links = list(TicketCase.objects.filter(ticket=found).select_related("case", "case__department"))
+    calls = selectors.ticket_calls(ticket=found)
+    links = selectors.ticket_cases(ticket=found)
     return render(request, "hall/trace.html", {"ticket": found, "calls": calls, "links": links})
 
 

@@ -572,7 +572,7 @@ def provider_create(request: HttpRequest, payload: CareProviderIn) -> Status:
         if region is None:
             raise ValidationFailed(f"找不到街道 {code}", code="street_not_found", fields={"street_codes": "找不到街道"})
         streets.append(region)
-    offered = list(Service.objects.filter(code__in=payload.service_codes))
+    offered = selectors.service_list_by_codes(codes=payload.service_codes)
     p = services.provider_register(
         actor=request.user, name=payload.name, kind=payload.kind, credit_code=payload.credit_code,
         phone=payload.phone, address=payload.address, streets=streets, lng=payload.lng, lat=payload.lat,
@@ -654,7 +654,7 @@ def order_dispatch(request: HttpRequest, order_id: UUID, payload: CareDispatchIn
              summary="指派护理员（承接机构）")
 def order_assign(request: HttpRequest, order_id: UUID, payload: CareAssignIn) -> dict[str, Any]:
     order = _order(request, order_id)
-    carer = order.provider.carers.filter(public_id=payload.carer_id).first() if order.provider else None
+    carer = selectors.carer_of_provider(provider=order.provider, public_id=payload.carer_id)
     if carer is None:
         raise ValidationFailed("该护理员不属于承接机构", code="carer_not_of_provider",
                                fields={"carer_id": "请选择本机构护理员"})

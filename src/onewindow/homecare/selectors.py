@@ -227,6 +227,11 @@ def service_list(*, category: str = "", active_only: bool = True) -> QuerySet[Se
     return qs.order_by("category", "code")
 
 
+def service_list_by_codes(*, codes: list[str]) -> list[Service]:
+    """The services with these codes (a provider's offer; unknown codes are left out)."""
+    return list(Service.objects.filter(code__in=codes))
+
+
 def service_get(*, public_id: UUID | str) -> Service:
     return _get(Service.objects.filter(is_active=True), public_id, code="service_not_found", message="找不到该服务项目")
 
@@ -238,6 +243,17 @@ def category_counts() -> list[tuple[str, str, int]]:
 
 def carers_of(*, provider: Provider) -> QuerySet[Carer]:
     return provider.carers.filter(is_active=True).order_by("name")
+
+
+def carer_of_provider(*, provider: Provider | None, public_id: UUID | str | None) -> Carer | None:
+    """A carer of this provider by public id, or None (no provider, another provider's carer, a
+    malformed id): the caller says what that means."""
+    if provider is None or not public_id:
+        return None
+    try:
+        return provider.carers.filter(public_id=public_id).first()
+    except (ValueError, TypeError, DjangoValidationError):
+        return None
 
 
 # --- Orders -----------------------------------------------------------------------------------

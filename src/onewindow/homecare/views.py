@@ -24,7 +24,7 @@ from onewindow.accounts.views import staff_required
 from onewindow.core.errors import DomainError, NotFound, ValidationFailed
 from onewindow.core.inputs import search_params
 from onewindow.core.masking import mask_address, mask_id_number, mask_name, mask_phone
-from onewindow.regions.models import Region
+from onewindow.regions.selectors import region_list
 
 from . import constants as c
 from . import exports, rules, selectors, services
@@ -223,8 +223,7 @@ def order(request: HttpRequest, public_id: str) -> HttpResponse:
         try:
             if action == "assign":
                 carer_id = request.POST.get("carer", "")
-                carer = (obj.provider.carers.filter(public_id=carer_id).first()
-                         if obj.provider and _is_uuid(carer_id) else None)
+                carer = selectors.carer_of_provider(provider=obj.provider, public_id=carer_id)
                 if carer is None:
                     raise ValidationFailed("请选择护理员", code="carer_required", fields={"carer": "请选择护理员"})
                 services.order_assign(actor=request.user, order=obj, carer=carer)
@@ -281,7 +280,7 @@ def elder_new(request: HttpRequest) -> HttpResponse:
     scope = selectors.region_scope(request.user)
     if scope is None:
         raise NotFound()
-    communities = Region.objects.filter(level="community", path__startswith=scope.region_path or "").order_by("code")
+    communities = region_list(level="community", under_path=scope.region_path or "")
     values: dict[str, Any] = {}
     if request.method == "POST":
         values = request.POST.dict()

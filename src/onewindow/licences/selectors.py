@@ -303,6 +303,18 @@ def licence_get(*, actor: Any, public_id: UUID | str) -> Licence:
         raise NotFound() from None
 
 
+def licence_of_case_result(*, public_id: UUID | str | None) -> Licence | None:
+    """The licence a case issued as its result (``Case.result_licence_ref``), or None when none was
+    issued. The caller has already read the case through its own visibility rule, which is what
+    decides who may see its result; this read adds no scope of its own."""
+    if not public_id:
+        return None
+    try:
+        return Licence.objects.select_related("licence_type").filter(public_id=public_id).first()
+    except (ValueError, TypeError):
+        return None
+
+
 def licence_uses(*, actor: Any, licence: Licence) -> QuerySet[LicenceUse]:
     licence_get(actor=actor, public_id=licence.public_id)  # scope check
     return licence.uses.all().order_by("-id")

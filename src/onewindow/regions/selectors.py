@@ -49,12 +49,15 @@ def region_ancestors(*, region: Region) -> list[Region]:
 
 
 def region_list(*, level: RegionLevel | str | None = None,
-                parent_code: str | None = None) -> QuerySet[Region]:
+                parent_code: str | None = None, under_path: str | None = None) -> QuerySet[Region]:
+    """Regions by code; ``under_path`` keeps those whose path starts with it (a scope's subtree)."""
     qs = Region.objects.all()
     if level:
         qs = qs.filter(level=level)
     if parent_code:
         qs = qs.filter(parent__code=parent_code)
+    if under_path is not None:
+        qs = qs.filter(path__startswith=under_path)
     return qs.order_by("code")
 
 

@@ -12,8 +12,9 @@ from onewindow.accounts.constants import Role
 from onewindow.accounts.scope import scope_for
 from onewindow.core.audit import audit_verify_chain
 from onewindow.core.errors import PermissionDenied
-from onewindow.core.models import AuditEntry
 from onewindow.core.pagination import CursorPagination, UpdatedSinceFilter
+
+from . import selectors
 
 router = Router(tags=["电子监察 supervision"])
 
@@ -60,14 +61,8 @@ class AuditListQuery(UpdatedSinceFilter):
 def audit_list(request: HttpRequest, filters: Query[AuditListQuery]):  # type: ignore[no-untyped-def]
     if not scope_for(request.user).has_role(*AUDIT_READERS):
         raise PermissionDenied()
-    qs = AuditEntry.objects.order_by("-seq")
-    if filters.action:
-        qs = qs.filter(action=filters.action)
-    if filters.object_id:
-        qs = qs.filter(object_id=filters.object_id)
-    if filters.updated_since is not None:
-        qs = qs.filter(at__gte=filters.updated_since)
-    return qs
+    return selectors.audit_list(action=filters.action, object_id=filters.object_id,
+                                since=filters.updated_since)
 
 
 @router.get("/audit/verify", response=ChainOut, auth=API_AUTH, summary="校验审计链")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -21,12 +22,15 @@ from .models import (
 )
 
 
-def audit_list(*, action: str = "", object_id: str = "") -> QuerySet[AuditEntry]:
+def audit_list(*, action: str = "", object_id: str = "", since: datetime | None = None) -> QuerySet[AuditEntry]:
+    """Audit entries, newest first; ``since`` keeps those recorded at or after it (the feed)."""
     qs = AuditEntry.objects.order_by("-seq")
     if action:
         qs = qs.filter(action=action)
     if object_id:
         qs = qs.filter(object_id=object_id)
+    if since is not None:
+        qs = qs.filter(at__gte=since)
     return qs
 
 

@@ -158,9 +158,9 @@ def assessment_action(request: HttpRequest, period: str, action: str) -> HttpRes
             except InvalidOperation:
                 points = Decimal(-1)
             dept = request.POST.get("department", "")
-            from onewindow.accounts.models import Department
+            from onewindow.accounts.selectors import department_find
 
-            department = Department.objects.filter(code=dept).first() if dept else None
+            department = department_find(code=dept) if dept else None
             svc.bonus_grant(actor=request.user, period=run.period, points=points,
                             reason=request.POST.get("reason", ""), department=department)
         else:

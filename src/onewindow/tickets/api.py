@@ -20,6 +20,7 @@ from pydantic import field_validator
 
 from onewindow.accounts.auth import API_AUTH
 from onewindow.accounts.models import Department
+from onewindow.accounts.scope import scope_for
 from onewindow.accounts.selectors import department_get
 from onewindow.core.api import api_json
 from onewindow.core.concurrency import GET_EXTRA, WRITE_EXTRA, not_modified, require_if_match, version_tag
@@ -30,8 +31,10 @@ from onewindow.core.pagination import (
     OneWindowPagination,
     PageParams,
     UpdatedSinceFilter,
+    bounded_count,
     keyset_page,
     page_body,
+    page_count,
     since_utc,
 )
 from onewindow.integrations.idempotency import idempotent
@@ -396,22 +399,32 @@ def _list_row(r: dict[str, Any]) -> dict[str, Any]:
 
 
 def _ticket_page(request: HttpRequest, source: "QuerySet[Ticket] | selectors.TicketPage",
-                 paging: PageParams) -> HttpResponse:
+                 paging: PageParams, memo_key: Any = None) -> HttpResponse:
     """One page of a ticket list, answered as the API's renderer would answer the validated
     ``PagedTicketListOut`` (the same bytes, tested), without building model instances or
-    validating 50 rows again: rows are plain values, shaped by ``_list_row``."""
+    validating 50 rows again: rows are plain values, shaped by ``_list_row``.
+
+    The total is counted only when the page does not show the list's end, and then at most
+    ``COUNT_CAP`` rows (``count_exact: false`` beyond; ADR 0024)."""
     size, page = paging.page_size, paging.page
+
+    def count() -> tuple[int, bool]:
+        if isinstance(source, selectors.TicketPage):
+            return source.bounded_count()
+        return bounded_count(source, memo_key=memo_key)
+
     cursor = getattr(paging, "cursor", None)
     if cursor:  # a keyset walk (core.pagination.keyset_page): oldest change first
         return api_json(keyset_page(request, (selectors.ticket_keyset_rows(source),
                                               lambda rows: [_list_row(r) for r in rows]),
                                     cursor=cursor, page_size=size, keys=("updated_at", "id"),
-                                    count=lambda _: source.count()))
+                                    count=lambda _: count()))
     offset = (page - 1) * size
-    count = source.count()
-    rows = selectors.ticket_rows(source, offset, offset + size) if offset < count else []
-    return api_json(page_body(request, items=[_list_row(r) for r in rows], count=count, page=page,
-                              page_size=size))
+    rows = selectors.ticket_rows(source, offset, offset + size + 1)
+    has_next, rows = len(rows) > size, rows[:size]
+    total, exact = page_count(page=page, page_size=size, rows=len(rows), has_next=has_next, count=count)
+    return api_json(page_body(request, items=[_list_row(r) for r in rows], count=total, page=page,
+                              page_size=size, exact=exact, has_next=has_next))
 
 
 def _duplicate_number(t: Ticket, known: dict[int, str] | None) -> str | None:
@@ -454,7 +467,7 @@ def _detail_out(request: HttpRequest, t: Ticket) -> dict[str, Any]:
         cohandlers, attachments, events = fresh.cohandlers, fresh.attachments, fresh.events
     else:
         duplicates = None
-        cohandlers = list(t.cohandlers.select_related("department"))
+        cohandlers = selectors.ticket_cohandlers(ticket=t)
         attachments = list(t.attachments.all())
         events = list(selectors.ticket_events(ticket=t))
     return {
@@ -630,12 +643,7 @@ def rules_create(request: HttpRequest, payload: RuleIn) -> Status:
 
 
 def _rule(rule_id: UUID) -> Any:
-    from .models import DispatchRule
-
-    rule = DispatchRule.objects.select_related("department", "category", "region").filter(public_id=rule_id).first()
-    if rule is None:
-        raise NotFound("找不到该派单规则", code="rule_not_found")
-    return rule
+    return selectors.dispatch_rule_get(public_id=rule_id)
 
 
 @router.get("/tickets/dispatch-rules/{rule_id}", response=RuleOut, auth=API_AUTH, summary="派单规则详情",
@@ -687,7 +695,8 @@ def queue(request: HttpRequest, queue: str, paging: Query[PageParams]) -> HttpRe
     selector = QUEUES.get(queue)
     if selector is None:
         raise NotFound("没有这个队列", code="queue_not_found")
-    return _ticket_page(request, selector(actor=request.user), paging)
+    return _ticket_page(request, selector(actor=request.user), paging,
+                        memo_key=("ticket-queue", queue, request.user.pk, scope_for(request.user)))
 
 
 @router.get("/tickets/supervision-orders", response=list[OrderOut], auth=API_AUTH, summary="督办单")
@@ -703,9 +712,7 @@ def _order_out(o: SupervisionOrder) -> dict[str, Any]:
 @router.post("/tickets/supervision-orders/{order_id}/answer", response=OrderOut, auth=API_AUTH,
              summary="被督办部门反馈")
 def order_answer(request: HttpRequest, order_id: UUID, payload: OrderAnswerIn) -> dict[str, Any]:
-    order = SupervisionOrder.objects.select_related("ticket", "department").filter(public_id=order_id).first()
-    if order is None:
-        raise NotFound()
+    order = selectors.order_get(public_id=order_id)
     return _order_out(services.supervision_order_answer(actor=request.user, order=order, response=payload.response))
 
 
@@ -721,9 +728,7 @@ def _extension_out(r: ExtensionRequest) -> dict[str, Any]:
 
 @router.post("/tickets/extensions/{request_id}/decide", response=ExtensionOut, auth=API_AUTH, summary="审批延期")
 def extension_decide(request: HttpRequest, request_id: UUID, payload: DecideIn) -> dict[str, Any]:
-    ext = ExtensionRequest.objects.select_related("ticket").filter(public_id=request_id).first()
-    if ext is None:
-        raise NotFound()
+    ext = selectors.extension_get(public_id=request_id)
     return _extension_out(services.extension_decide(actor=request.user, request=ext, approve=payload.approve,
                                                     note=payload.note))
 
@@ -780,7 +785,6 @@ def rates(request: HttpRequest, query: Query[RatesQuery]) -> list[dict[str, Any]
 @router.get("/tickets/reports/monthly", response=MonthlyOut, auth=API_AUTH, summary="每月情况通报（数据）")
 def monthly(request: HttpRequest, month: str = "") -> dict[str, Any]:
     from onewindow.accounts.constants import Role
-    from onewindow.accounts.scope import scope_for
 
     from . import reports
 

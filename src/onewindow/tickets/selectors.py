@@ -38,6 +38,7 @@ from onewindow.accounts.scope import Scope, scope_for
 from onewindow.core.crypto import lookup_hash
 from onewindow.core.errors import NotFound, ValidationFailed
 from onewindow.core.masking import mask_name, mask_phone
+from onewindow.core.pagination import bounded_count
 from onewindow.core.phones import phone_normalise
 from onewindow.regions.models import Region
 
@@ -187,6 +188,11 @@ def category_get(*, code: str) -> Category:
     return category
 
 
+def category_find(*, code: str) -> Category | None:
+    """An active category by its code, or None (a form's optional choice)."""
+    return Category.objects.filter(code=code, is_active=True).first()
+
+
 def category_resolve(label: str) -> Category | None:
     """The category a classifier label names: a code, a full name ("城乡建设 / 安全生产 / …"),
     a path of names separated by "/" or ">", or a unique name (deepest level first). One query."""
@@ -263,6 +269,18 @@ def _dispatch_rule_specs() -> list[RuleSpec]:
         "id", "department_id", "priority", "category__path", "region__path")
     return [RuleSpec(id=i, department_id=d, priority=p, category_path=c or "", region_path=r or "")
             for i, d, p, c, r in rows]
+
+
+def dispatch_rule_get(*, public_id: UUID | str) -> DispatchRule:
+    """One dispatch rule (who may change it is checked by the services); NotFound otherwise."""
+    try:
+        rule = (DispatchRule.objects.select_related("department", "category", "region")
+                .filter(public_id=public_id).first())
+    except (ValueError, TypeError, DjangoValidationError):
+        rule = None
+    if rule is None:
+        raise NotFound("找不到该派单规则", code="rule_not_found")
+    return rule
 
 
 def dispatch_rule_list() -> QuerySet[DispatchRule]:
@@ -459,16 +477,21 @@ class TicketPage:
     """
 
     def __init__(self, *, parts: list[Q], condition: Q, statuses: tuple[str, ...], order: str,
-                 queryset: QuerySet[Ticket]) -> None:
+                 queryset: QuerySet[Ticket], memo_key: Any = None) -> None:
         self.parts, self.condition, self.order = parts, condition, order
         self.statuses = statuses or tuple(Status.values)
         self.queryset = queryset
+        self.memo_key = memo_key  # what makes two lists the same rows (core.pagination.bounded_count)
         self._count: int | None = None
 
     def count(self) -> int:
         if self._count is None:
             self._count = self.queryset.order_by().count()
         return self._count
+
+    def bounded_count(self) -> tuple[int, bool]:
+        """``(count, exact)``: exact up to ``COUNT_CAP`` rows, else the cap and False (ADR 0024)."""
+        return bounded_count(self.queryset, memo_key=self.memo_key)
 
     def __len__(self) -> int:
         return self.count()
@@ -522,10 +545,12 @@ def ticket_keyset_rows(source: QuerySet[Ticket] | TicketPage) -> QuerySet[Any]:
 def ticket_page(*, actor: Any, filters: TicketFilters | None = None) -> TicketPage:
     """``ticket_list`` for paging (lists and the API): see TicketPage."""
     filters = filters or TicketFilters()
-    parts = ticket_scope_parts(scope_for(actor))
+    scope = scope_for(actor)
+    parts = ticket_scope_parts(scope)
     condition = _filters_q(filters)
     return TicketPage(parts=parts, condition=condition, statuses=filters.status, order=filters.order,
-                      queryset=_ticket_list(parts, filters))
+                      queryset=_ticket_list(parts, filters),
+                      memo_key=("tickets", getattr(actor, "pk", None), scope, filters))
 
 
 def ticket_get(*, actor: Any, public_id: UUID | str) -> Ticket:
@@ -577,6 +602,41 @@ def ticket_detail_get(*, actor: Any, public_id: UUID | str | None = None, number
     if not ticket_visible(actor, ticket):
         raise NotFound("找不到该工单，或您无权查看", code="ticket_not_found")
     return ticket
+
+
+def ticket_cohandlers(*, ticket: Ticket) -> list[TicketCoHandler]:
+    """The co-handling departments of a ticket (the ticket was read in scope)."""
+    return list(ticket.cohandlers.select_related("department"))
+
+
+def ticket_cohandler_pending(*, ticket: Ticket, department_ids: Iterable[int]) -> bool:
+    """Whether one of these departments still owes the ticket a co-handling reply."""
+    return ticket.cohandlers.filter(department_id__in=list(department_ids), status="pending").exists()
+
+
+def ticket_orders(*, ticket: Ticket) -> list[SupervisionOrder]:
+    """The supervision orders of a ticket, with their departments."""
+    return list(ticket.orders.select_related("department"))
+
+
+def ticket_order_of(*, ticket: Ticket, public_id: UUID | str | None) -> SupervisionOrder | None:
+    """One supervision order of this ticket, or None (also for a malformed id)."""
+    if not public_id:
+        return None
+    try:
+        return ticket.orders.filter(public_id=public_id).first()
+    except (ValueError, TypeError, DjangoValidationError):
+        return None
+
+
+def ticket_extension_of(*, ticket: Ticket, public_id: UUID | str | None) -> ExtensionRequest | None:
+    """One extension request of this ticket, or None (also for a malformed id)."""
+    if not public_id:
+        return None
+    try:
+        return ticket.extensions.filter(public_id=public_id).first()
+    except (ValueError, TypeError, DjangoValidationError):
+        return None
 
 
 def ticket_detail_rows(*, ticket: Ticket) -> TicketDetailRows:
@@ -688,6 +748,31 @@ def order_list(*, actor: Any, status: str | None = None) -> QuerySet[Supervision
     return qs.order_by("due_at")
 
 
+def order_get(*, public_id: UUID | str) -> SupervisionOrder:
+    """One supervision order with its ticket and department; the answering service checks that the
+    actor handles that department. NotFound otherwise (also for a malformed id)."""
+    try:
+        order = (SupervisionOrder.objects.select_related("ticket", "department")
+                 .filter(public_id=public_id).first())
+    except (ValueError, TypeError, DjangoValidationError):
+        order = None
+    if order is None:
+        raise NotFound()
+    return order
+
+
+def extension_get(*, public_id: UUID | str) -> ExtensionRequest:
+    """One extension request with its ticket; the deciding service checks the actor supervises it.
+    NotFound otherwise (also for a malformed id)."""
+    try:
+        ext = ExtensionRequest.objects.select_related("ticket").filter(public_id=public_id).first()
+    except (ValueError, TypeError, DjangoValidationError):
+        ext = None
+    if ext is None:
+        raise NotFound()
+    return ext
+
+
 def order_open_for(*, actor: Any) -> QuerySet[SupervisionOrder]:
     return order_list(actor=actor).filter(status__in=[OrderStatus.OPEN, OrderStatus.OVERDUE])
 
@@ -721,6 +806,13 @@ def requester_view(*, actor: Any, ticket: Ticket) -> RequesterView:
     return RequesterView(mask_name(ticket.requester_name) or "（匿名）", mask_phone(ticket.requester_phone),
                          ticket.confidential, False, can_reveal and bool(ticket.requester_phone
                                                                          or ticket.requester_name))
+
+
+def ticket_public_track(*, number: str, phone: str) -> Ticket | None:
+    """The public tracking page: a ticket by its number AND the requester's phone (cleaned), both
+    needed, so nobody finds another's ticket by guessing a number."""
+    return (Ticket.objects.select_related("department", "merged_into")
+            .filter(number=number, requester_phone_hash=lookup_hash(phone)).first())
 
 
 def caller_history(*, actor: Any, phone_hash: str, limit: int = 10) -> list[Ticket]:

@@ -10,8 +10,6 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,11 +17,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from onewindow.accounts.models import Department
-from onewindow.accounts.selectors import department_list
+from onewindow.accounts.selectors import department_find, department_list
 from onewindow.accounts.views import staff_required
 from onewindow.core.crypto import lookup_hash
 from onewindow.core.errors import DomainError, NotFound, ValidationFailed
 from onewindow.core.inputs import search_params
+from onewindow.core.pagination import MAX_PAGE, BoundedPage, page_count
 
 from . import constants as c
 from . import rules, selectors, services
@@ -51,7 +50,7 @@ def _int(value: str | None, field: str) -> int:
 
 
 def _department(code: str, field: str = "department") -> Department:
-    department = Department.objects.filter(code=(code or "").strip(), is_active=True).first()
+    department = department_find(code=code, active_only=True)
     if department is None:
         raise ValidationFailed("请选择部门", code="department_required", fields={field: "请选择部门"})
     return department
@@ -61,7 +60,7 @@ def _category(code: str | None) -> Category | None:
     code = (code or "").strip()
     if not code:
         return None
-    category = Category.objects.filter(code=code, is_active=True).first()
+    category = selectors.category_find(code=code)
     if category is None:
         raise ValidationFailed("找不到该分类", code="category_not_found", fields={"category": "找不到该分类"})
     return category
@@ -269,11 +268,32 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
         status=tuple(s for s in status.split(",") if s), q=params.get("q", "")[:100],
         overdue=True if params.get("overdue") else None,
         order="newest" if params.get("order") == "newest" else "due")
-    listing: Any = selectors.ticket_page(actor=request.user, filters=filters)  # count() and slicing
-    page = Paginator(listing, 50).get_page(params.get("page"))
+    listing = selectors.ticket_page(actor=request.user, filters=filters)
+    page = _bounded_page(listing, params.get("page"))
     template = "tickets/_rows.html" if getattr(request, "htmx", False) else "tickets/list.html"
     return _render(request, template, {"page": page, "status": status, "q": filters.q,
                                        "overdue": bool(filters.overdue), "statuses": c.Status.choices})
+
+
+LIST_PAGE_SIZE = 50
+
+
+def _bounded_page(listing: selectors.TicketPage, number_text: Any) -> BoundedPage:
+    """A page of the list counted at most to COUNT_CAP rows (ADR 0024): "1万+ 条" past it.
+    A page past the end shows the last page, as Django's ``Paginator.get_page`` did."""
+    size = LIST_PAGE_SIZE
+    number = int(number_text) if str(number_text or "").isdigit() and int(number_text) > 0 else 1
+    number = min(number, MAX_PAGE)
+    rows = listing[(number - 1) * size:number * size + 1]
+    if not rows and number > 1:
+        count, exact = listing.bounded_count()
+        number = max(1, -(-min(count, MAX_PAGE * size) // size))
+        rows = listing[(number - 1) * size:number * size + 1]
+    has_next = len(rows) > size
+    count, exact = page_count(page=number, page_size=size, rows=len(rows[:size]), has_next=has_next,
+                              count=listing.bounded_count)
+    return BoundedPage(object_list=rows[:size], number=number, page_size=size, has_next=has_next,
+                       count=count, count_exact=exact)
 
 
 # --- One ticket -------------------------------------------------------------------------------
@@ -296,7 +316,7 @@ def _capabilities(user: Any, t: Ticket) -> dict[str, bool]:
         "reply": owner and can(c.Action.REPLY),
         "extension": owner and t.status in (c.Status.DISPATCHED, c.Status.ACCEPTED, c.Status.REOPENED),
         "cohandler_add": (dispatcher or owner) and t.status not in c.FINAL_STATUSES,
-        "cohandler_reply": t.cohandlers.filter(department_id__in=my_departments, status="pending").exists(),
+        "cohandler_reply": selectors.ticket_cohandler_pending(ticket=t, department_ids=my_departments),
         "callback": dispatcher and can(c.Action.CALLBACK) and not t.site_check,
         "reopen": supervisor and can(c.Action.REOPEN) and t.reopen_count < c.REOPEN_LIMIT
         and t.satisfaction == c.Satisfaction.UNSATISFIED,
@@ -311,8 +331,8 @@ def _detail(request: HttpRequest, ticket: Ticket, *, error: DomainError | None =
     return _render(request, "tickets/detail.html", {
         "ticket": ticket, "requester": selectors.requester_view(actor=user, ticket=ticket),
         "events": list(selectors.ticket_events(ticket=ticket)),
-        "cohandlers": list(ticket.cohandlers.select_related("department")),
-        "orders": list(ticket.orders.select_related("department")),
+        "cohandlers": selectors.ticket_cohandlers(ticket=ticket),
+        "orders": selectors.ticket_orders(ticket=ticket),
         "extensions": list(ticket.extensions.all()),
         "attachments": list(ticket.attachments.all()),
         "merged": list(ticket.merged.all()),
@@ -374,24 +394,14 @@ Handler = Callable[[HttpRequest, Ticket], str]
 
 
 def _order(request: HttpRequest, ticket: Ticket) -> SupervisionOrder:
-    order = None
-    if request.POST.get("order"):
-        try:
-            order = ticket.orders.filter(public_id=request.POST["order"]).first()
-        except DjangoValidationError:
-            order = None
+    order = selectors.ticket_order_of(ticket=ticket, public_id=request.POST.get("order"))
     if order is None:
         raise ValidationFailed("找不到该督办单", code="order_not_found")
     return order
 
 
 def _extension(request: HttpRequest, ticket: Ticket) -> ExtensionRequest:
-    ext = None
-    if request.POST.get("extension"):
-        try:
-            ext = ticket.extensions.filter(public_id=request.POST["extension"]).first()
-        except DjangoValidationError:
-            ext = None
+    ext = selectors.ticket_extension_of(ticket=ticket, public_id=request.POST.get("extension"))
     if ext is None:
         raise ValidationFailed("找不到该延期申请", code="extension_not_found")
     return ext
@@ -591,8 +601,7 @@ def public_track(request: HttpRequest) -> HttpResponse:
         except ValidationFailed:
             phone = ""
         if phone:
-            ticket = (Ticket.objects.select_related("department", "merged_into")
-                      .filter(number=number, requester_phone_hash=lookup_hash(phone)).first())
+            ticket = selectors.ticket_public_track(number=number, phone=phone)
     return render(request, "tickets/public_track.html", {"ticket": ticket, "searched": searched,
                                                          "number": number})
 

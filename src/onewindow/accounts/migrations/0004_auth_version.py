@@ -8,6 +8,8 @@ read it again (at most ``ONEWINDOW_AUTH_CACHE_SECONDS`` later).
 
 from django.db import migrations, models
 
+from onewindow.core.migration_sql import run_sql_by_vendor
+
 # (table, events, columns whose UPDATE matters or None for every column)
 WATCHED = [
     ("accounts_staff", ("INSERT", "UPDATE", "DELETE"),
@@ -55,14 +57,6 @@ SQLITE_DOWN = [
 ]
 
 
-def _run(statements_by_vendor):
-    def run(apps, schema_editor):
-        for sql in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0003_registration"),
@@ -78,8 +72,6 @@ class Migration(migrations.Migration):
             ],
             options={"verbose_name": "权限版本", "verbose_name_plural": "权限版本"},
         ),
-        migrations.RunPython(
-            _run({"sqlite": SQLITE_UP, "postgresql": PG_UP}),
-            _run({"sqlite": SQLITE_DOWN, "postgresql": PG_DOWN}),
-        ),
+        run_sql_by_vendor({"sqlite": SQLITE_UP, "postgresql": PG_UP},
+                          {"sqlite": SQLITE_DOWN, "postgresql": PG_DOWN}),
     ]

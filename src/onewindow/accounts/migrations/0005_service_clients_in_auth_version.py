@@ -3,6 +3,8 @@ change bumps it, so cached bearer tokens of that client are read again (merges t
 
 from django.db import migrations
 
+from onewindow.core.migration_sql import run_sql_by_vendor
+
 TABLE = "accounts_serviceclient"
 COLUMNS = "scopes, revoked_at, user_id, secret_hash"
 
@@ -21,14 +23,6 @@ SQLITE_DOWN = [f"DROP TRIGGER IF EXISTS {TABLE}_authversion_update;",
                f"DROP TRIGGER IF EXISTS {TABLE}_authversion_delete;"]
 
 
-def _run(statements_by_vendor):
-    def run(apps, schema_editor):
-        for sql in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0004_auth_version"),
@@ -36,6 +30,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.RunPython(_run({"postgresql": PG_UP, "sqlite": SQLITE_UP}),
-                             _run({"postgresql": PG_DOWN, "sqlite": SQLITE_DOWN})),
+        run_sql_by_vendor({"postgresql": PG_UP, "sqlite": SQLITE_UP},
+                          {"postgresql": PG_DOWN, "sqlite": SQLITE_DOWN}),
     ]

@@ -85,3 +85,29 @@ def test_unknown_ids_are_not_found_and_not_remembered(admin, dept, elements, set
     assert selectors.item_for_application(public_id=item.public_id).current_version is None
     with raises_code(NotFound, "item_not_found"):
         selectors.item_for_application(public_id="00000000-0000-4000-8000-000000000000")
+
+
+def test_a_department_renamed_or_moved_is_seen_through_the_revision(published, dept, district, settings) -> None:
+    """Items carry their department's name and region: a change made anywhere (here a bulk
+    update, as the admin or a shell would) advances the revision in the same transaction."""
+    from onewindow.accounts.models import Department
+
+    settings.ONEWINDOW_CATALOG_CHECK_SECONDS = 1e-9
+    before = selectors.catalog_revision()
+    assert selectors.item_for_application(public_id=published.public_id).department.name == "盘龙区市场监督管理局"
+    Department.objects.filter(pk=dept.pk).update(name="盘龙区市场监管局")
+    assert selectors.catalog_revision() == before + 1
+    assert selectors.item_for_application(public_id=published.public_id).department.name == "盘龙区市场监管局"
+    Department.objects.filter(pk=dept.pk).update(region=district.street_a)
+    item = selectors.item_for_application(public_id=published.public_id)
+    assert item.department.region.path == district.street_a.path
+    district.street_a.name = "拓东街道办事处"
+    district.street_a.save()
+    assert selectors.item_for_application(public_id=published.public_id).department.region.name == "拓东街道办事处"
+
+
+def test_a_save_that_changes_nothing_keeps_the_revision(dept, district) -> None:
+    before = selectors.catalog_revision()
+    dept.save()  # Django writes every column: the triggers compare old and new values
+    district.district.save()
+    assert selectors.catalog_revision() == before

@@ -7,6 +7,8 @@ it; the platform never deletes entries, and a deleted entry breaks the hash chai
 
 from django.db import migrations
 
+from onewindow.core.migration_sql import run_sql_by_vendor
+
 SQLITE_UP = [
     "CREATE TRIGGER core_auditentry_no_update BEFORE UPDATE ON core_auditentry "
     "BEGIN SELECT RAISE(ABORT, 'audit trail is append-only'); END;",
@@ -26,21 +28,10 @@ PG_DOWN = [
 ]
 
 
-def _run(statements_by_vendor):
-    def run(apps, schema_editor):
-        statements = statements_by_vendor.get(schema_editor.connection.vendor, [])
-        for sql in statements:
-            schema_editor.execute(sql)
-
-    return run
-
-
 class Migration(migrations.Migration):
     dependencies = [("core", "0001_initial")]
 
     operations = [
-        migrations.RunPython(
-            _run({"sqlite": SQLITE_UP, "postgresql": PG_UP}),
-            _run({"sqlite": SQLITE_DOWN, "postgresql": PG_DOWN}),
-        ),
+        run_sql_by_vendor({"sqlite": SQLITE_UP, "postgresql": PG_UP},
+                          {"sqlite": SQLITE_DOWN, "postgresql": PG_DOWN}),
     ]

@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from onewindow.accounts.tests.factories import make_id_number
 from onewindow.cases.tests.factories import service_item_make
+from onewindow.core.errors import NotFound
+from onewindow.core.tests.helpers import raises_code
 from onewindow.hall import services
 from onewindow.hall.constants import TicketChannel, TicketStatus
 from onewindow.hall.models import Appointment, AppointmentSlot, QueueTicket
@@ -252,3 +254,15 @@ def test_trace_shows_calls_and_cases(client, kit, open_now):
     login(client, kit.clerk1)
     body = client.get(reverse("hall:trace", args=[ticket.public_id])).content.decode()
     assert "叫号" in body and "01" in body
+
+
+def test_a_malformed_window_or_business_type_in_a_form_is_not_a_server_error():
+    """Lookups by public id from posted forms answer NotFound/None, never a 500."""
+    from onewindow.hall import selectors as hall_selectors
+
+    assert hall_selectors.window_find(public_id="not-a-uuid") is None
+    assert hall_selectors.window_find(public_id="") is None
+    with raises_code(NotFound, "hall_not_found"):
+        hall_selectors.hall_get(public_id="not-a-uuid")
+    with raises_code(NotFound, "hall_ticket_not_found"):
+        hall_selectors.ticket_get(public_id="not-a-uuid")

@@ -49,7 +49,8 @@ def _former_body(request_page: list[Ticket], *, count: int, page: int, page_size
     ``_list_out``, validated into the paged schema, dumped and rendered by the API renderer."""
     wanted = {t.duplicate_of_id for t in request_page if t.duplicate_of_id}
     numbers = dict(Ticket.objects.filter(id__in=wanted).values_list("id", "number")) if wanted else {}
-    body = {"count": count, "page": page, "page_size": page_size, "next": next_link, "previous": previous,
+    body = {"count": count, "count_exact": True, "page": page, "page_size": page_size, "next": next_link,
+            "previous": previous,
             "items": [api._list_out(t, numbers) for t in request_page]}
     dumped = api.PagedTicketListOut.model_validate(body).model_dump()
     return json.dumps(dumped, cls=LocalTimeJSONEncoder).encode()
