@@ -1,3 +1,5 @@
+from datetime import datetime
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -20,6 +22,7 @@ from onewindow.accounts.rules import (
 )
 from onewindow.core.errors import ValidationFailed
 from onewindow.core.tests.helpers import raises_code
+from onewindow.core.workdays import SHANGHAI
 
 # Published examples: GB 11643 sample and a real, public credit code (国家电网有限公司).
 VALID_ID = "11010519491231002X"
@@ -187,8 +190,34 @@ def test_birth_date_edges_1900_and_today_are_accepted():
     from datetime import date
 
     assert id_number_parse(_with_check("53010319000101001")).birth_date == date(1900, 1, 1)
-    today = date.today()  # noqa: DTZ011
+    today = datetime.now(SHANGHAI).date()
     assert id_number_parse(_with_check(f"530103{today:%Y%m%d}001")).birth_date == today
+
+
+def test_born_today_means_today_in_china_whatever_the_hosts_zone(monkeypatch):
+    """At 06:00 in Shanghai (22:00 UTC the day before) a baby born today is accepted, on a host
+    whose clock runs in UTC."""
+    import time
+    from datetime import UTC, date
+
+    import onewindow.accounts.rules as rules_module
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz=None):  # type: ignore[override]
+            instant = datetime(2026, 12, 7, 22, 0, tzinfo=UTC)
+            return instant.astimezone(tz) if tz else instant.replace(tzinfo=None)
+
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    try:
+        monkeypatch.setattr(rules_module, "datetime", Clock)
+        assert id_number_parse(_with_check("53010320261208001")).birth_date == date(2026, 12, 8)
+        with pytest.raises(ValidationFailed):
+            id_number_parse(_with_check("53010320261209001"))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_id_number_check_chars_cover_all_eleven_remainders():
