@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT), str(ROOT / "bench")]
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 import django  # noqa: E402
@@ -54,6 +54,7 @@ import django  # noqa: E402
 django.setup()
 
 import numpy as np  # noqa: E402
+from bench_classifier import SETS  # noqa: E402  (the same data sets and columns)
 from django.conf import settings  # noqa: E402
 from scipy.optimize import minimize  # noqa: E402
 from scipy.special import log_softmax, softmax  # noqa: E402
@@ -64,10 +65,6 @@ from sklearn.metrics import accuracy_score, f1_score  # noqa: E402
 
 from onewindow.tickets import classifier as clf  # noqa: E402
 
-SETS = {
-    "taidi": ("taidi2020_labelled_train.csv", "留言主题,留言详情", "一级分类"),
-    "taipei": ("taipei_dispatch_train.csv", "question", "department"),
-}
 POOL_FILES = {"taidi": ("taidi2020_hotspot_messages.csv", "taidi2020_replies.csv")}
 META_CS = (0.1, 1.0, 10.0)
 

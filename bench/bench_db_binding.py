@@ -22,17 +22,9 @@ import os
 import random
 import statistics
 import time
-from pathlib import Path
 
 import bench_hot_requests  # noqa: F401  (settings, cache intervals, DATABASE_URL -> <database>_bench)
 import bench_http_load as load
-
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def backend_cpu(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
 def main() -> None:
@@ -73,12 +65,12 @@ def main() -> None:
                 if counts[req.kind] >= args.repeat + 3:
                     continue
                 extra = {"HTTP_AUTHORIZATION": f"Bearer {req.token}"}
-                db0, start = backend_cpu(pid), time.process_time()
+                db0, start = load.cpu_seconds(pid), time.process_time()
                 if req.method == "GET":
                     response = client.get(req.path, **extra)
                 else:
                     response = client.generic(req.method, req.path, req.body, content_type=req.content_type, **extra)
-                elapsed, db_elapsed = time.process_time() - start, backend_cpu(pid) - db0
+                elapsed, db_elapsed = time.process_time() - start, load.cpu_seconds(pid) - db0
                 assert 200 <= response.status_code < 300, (mode, req.path, response.status_code, response.content[:300])
                 assert connection.connection is not None
                 if counts[req.kind] >= 3:

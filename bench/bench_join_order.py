@@ -20,17 +20,9 @@ import os
 import random
 import statistics
 import time
-from pathlib import Path
 
 import bench_hot_requests  # noqa: F401  (settings, cache intervals, DATABASE_URL -> <database>_bench)
 import bench_http_load as load
-
-CLK_TCK = os.sysconf("SC_CLK_TCK")
-
-
-def backend_cpu(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
 
 def main() -> None:
@@ -66,12 +58,12 @@ def main() -> None:
     for _ in range(args.rounds):
         for name, helper in paths.items():
             api.joins_in_written_order = helper  # type: ignore[assignment]
-            start, db0 = time.process_time(), backend_cpu(pid)
+            start, db0 = time.process_time(), load.cpu_seconds(pid)
             for req in requests:
                 response = client.get(req.path, HTTP_AUTHORIZATION=f"Bearer {req.token}")
                 assert response.status_code == 200, (req.path, response.status_code)
             app[name].append((time.process_time() - start) * 1000 / len(requests))
-            db[name].append((backend_cpu(pid) - db0) * 1000 / len(requests))
+            db[name].append((load.cpu_seconds(pid) - db0) * 1000 / len(requests))
     api.joins_in_written_order = hint  # type: ignore[assignment]
     print(f"case detail, {args.rounds} alternating rounds of {args.repeat}; load average {os.getloadavg()[0]:.1f}")
     for name in paths:
