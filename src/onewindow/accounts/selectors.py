@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q, QuerySet
 
 from onewindow.core.crypto import lookup_hash
 from onewindow.core.errors import NotFound
 from onewindow.core.masking import mask_address, mask_id_number, mask_phone
+from onewindow.core.selectors import by_public_id
 
 from .models import (
     AgreementAcceptance,
@@ -80,20 +80,10 @@ def person_get(*, actor: Any, public_id: UUID | str) -> Person:
         raise NotFound() from None
 
 
-def _by_public_id(qs: QuerySet[Any], public_id: UUID | str | None) -> Any:
-    """The row of ``qs`` with this public id, or None (also for a malformed id: never a 500)."""
-    if not public_id:
-        return None
-    try:
-        return qs.filter(public_id=public_id).first()
-    except (ValueError, TypeError, DjangoValidationError):
-        return None
-
-
 def person_get_for_intake(*, public_id: UUID | str) -> Person:
     """The person a window clerk takes an application for. A service hall serves everyone, so this
     is not limited to the clerk's region; the case services check what the clerk may do."""
-    found = _by_public_id(Person.objects.all(), public_id)
+    found = by_public_id(Person.objects.all(), public_id)
     if found is None:
         raise NotFound("找不到该自然人", code="person_not_found")
     return found  # type: ignore[no-any-return]
@@ -154,7 +144,7 @@ def enterprise_list(*, actor: Any) -> QuerySet[Enterprise]:
 def enterprise_get(*, public_id: UUID | str) -> Enterprise:
     """An enterprise named by an applicant or a clerk. Not region-scoped: who may act for it is
     checked by the service that uses it (membership for applicants, duty for clerks)."""
-    found = _by_public_id(Enterprise.objects.all(), public_id)
+    found = by_public_id(Enterprise.objects.all(), public_id)
     if found is None:
         raise NotFound("找不到该企业", code="enterprise_not_found")
     return found  # type: ignore[no-any-return]
@@ -167,7 +157,7 @@ def enterprise_find_by_credit_code(*, credit_code: str) -> Enterprise | None:
 
 def service_hall_get(*, public_id: UUID | str) -> ServiceHall:
     """A service hall (public: halls are listed on the portal), with its region."""
-    found = _by_public_id(ServiceHall.objects.select_related("region"), public_id)
+    found = by_public_id(ServiceHall.objects.select_related("region"), public_id)
     if found is None:
         raise NotFound("找不到该大厅", code="hall_not_found")
     return found  # type: ignore[no-any-return]
@@ -176,7 +166,7 @@ def service_hall_get(*, public_id: UUID | str) -> ServiceHall:
 def staff_get(*, public_id: UUID | str | None) -> Staff:
     """A staff member picked from a list (an assignee). The service that assigns checks that the
     person may take the work; a missing or malformed id is NotFound."""
-    found = _by_public_id(Staff.objects.all(), public_id)
+    found = by_public_id(Staff.objects.all(), public_id)
     if found is None:
         raise NotFound("找不到该工作人员", code="staff_not_found")
     return found  # type: ignore[no-any-return]

@@ -18,7 +18,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models import Max as models_Max
 from django.utils import timezone
@@ -28,7 +27,7 @@ from onewindow.accounts.models import Department, Person, Staff
 from onewindow.accounts.scope import Scope, scope_for
 from onewindow.accounts.selectors import person_ids_by_number
 from onewindow.core.errors import NotFound
-from onewindow.core.selectors import work_calendar
+from onewindow.core.selectors import by_public_id, work_calendar
 from onewindow.core.workdays import SHANGHAI, WorkCalendar
 
 from . import rules
@@ -172,10 +171,7 @@ def case_get_by_number(*, actor: Any, number: str) -> Case:
 def case_material_of(*, case: Case, public_id: UUID | str) -> CaseMaterial:
     """One material slot of a case the caller has already read (and may see); NotFound otherwise.
     The slot keeps the case instance it was read through."""
-    try:
-        material = case.materials.filter(public_id=public_id).first()
-    except (ValueError, TypeError, DjangoValidationError):
-        material = None
+    material = by_public_id(case.materials, public_id)
     if material is None:
         raise NotFound("找不到该材料", code="case_material_not_found")
     material.case = case
@@ -202,10 +198,7 @@ def case_materials(*, case: Case, with_material: bool = False) -> list[CaseMater
 def case_step_of(*, case: Case, public_id: UUID | str) -> CaseStep:
     """One step of a case the caller has already read (and may see); NotFound otherwise (also for
     a malformed id)."""
-    try:
-        step = case.steps.filter(public_id=public_id).first()
-    except (ValueError, TypeError, DjangoValidationError):
-        step = None
+    step = by_public_id(case.steps, public_id)
     if step is None:
         raise NotFound("找不到该服务环节", code="case_step_not_found")
     return step

@@ -21,6 +21,7 @@ from onewindow.accounts.constants import Role
 from onewindow.accounts.models import Department
 from onewindow.accounts.scope import scope_for
 from onewindow.core.errors import NotFound
+from onewindow.core.selectors import by_public_id
 
 from .constants import ListKind, PersonKind, VersionStatus
 from .models import (
@@ -378,13 +379,7 @@ def item_list_online(*, theme: Theme | None = None) -> QuerySet[ServiceItem]:
 def item_by_public_id(*, public_id: UUID | str | None) -> ServiceItem | None:
     """An item with its version in force and department, or None (also for a malformed id).
     Callers decide what a missing item or one without a version in force means for them."""
-    if not public_id:
-        return None
-    try:
-        return (ServiceItem.objects.select_related("current_version", "department")
-                .filter(public_id=public_id).first())
-    except (ValueError, TypeError, DjangoValidationError):
-        return None
+    return by_public_id(ServiceItem.objects.select_related("current_version", "department"), public_id)
 
 
 def item_public_get(*, public_id: UUID | str) -> ServiceItem:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import connection
 from django.utils import timezone
 
@@ -224,3 +225,15 @@ def calendar_tables_ready() -> bool:
     except DatabaseError:
         return False
     return {CalendarYear._meta.db_table, CalendarDay._meta.db_table} <= tables
+
+
+# --- Lookups by public id ------------------------------------------------------------------------
+def by_public_id(rows: Any, public_id: Any) -> Any:
+    """The row of ``rows`` (a queryset or related manager) with this public id, or None — also
+    for a missing or malformed id (not a UUID), so that a lookup never answers a 500."""
+    if not public_id:
+        return None
+    try:
+        return rows.filter(public_id=public_id).first()
+    except (ValueError, TypeError, DjangoValidationError):
+        return None

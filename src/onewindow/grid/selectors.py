@@ -31,6 +31,7 @@ from onewindow.accounts.scope import scope_for
 from onewindow.accounts.selectors import person_ids_by_number
 from onewindow.core.errors import NotFound
 from onewindow.core.masking import mask_address, mask_id_number, mask_name, mask_phone
+from onewindow.core.selectors import by_public_id
 from onewindow.regions.constants import RegionLevel
 from onewindow.regions.models import Region
 
@@ -216,12 +217,7 @@ def resident_get(*, actor: Any, public_id: UUID | str) -> Resident:
 def resident_find(*, public_id: UUID | str | None) -> Resident | None:
     """The resident a declaration names (the declaration was read in scope), with the person; None
     when gone or malformed."""
-    if not public_id:
-        return None
-    try:
-        return Resident.objects.filter(public_id=public_id).select_related("person").first()
-    except (ValueError, TypeError, DjangoValidationError):
-        return None
+    return by_public_id(Resident.objects.select_related("person"), public_id)
 
 
 def household_history(*, household: Household, limit: int = 100) -> list[ChangeRecord]:

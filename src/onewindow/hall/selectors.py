@@ -14,7 +14,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -24,6 +23,7 @@ from onewindow.accounts.scope import scope_for
 from onewindow.accounts.selectors import staff_of_user
 from onewindow.catalog.models import ServiceItem
 from onewindow.core.errors import NotFound
+from onewindow.core.selectors import by_public_id
 from onewindow.core.workdays import SHANGHAI, local_date
 
 from . import rules
@@ -57,10 +57,7 @@ def today(now: datetime | None = None) -> date:
 
 # --- Halls and reach --------------------------------------------------------------------------
 def hall_get(*, public_id: UUID | str) -> ServiceHall:
-    try:
-        hall = ServiceHall.objects.select_related("region").filter(public_id=public_id).first()
-    except (ValueError, TypeError, DjangoValidationError):
-        hall = None
+    hall = by_public_id(ServiceHall.objects.select_related("region"), public_id)
     if hall is None:
         raise NotFound("找不到该服务大厅", code="hall_not_found")
     return hall
@@ -148,10 +145,7 @@ def business_types(*, hall: ServiceHall, active_only: bool = True) -> list[Busin
 
 
 def business_type_get(*, hall: ServiceHall, public_id: UUID | str) -> BusinessType:
-    try:
-        found = BusinessType.objects.filter(hall=hall, public_id=public_id).first()
-    except (ValueError, TypeError, DjangoValidationError):
-        found = None
+    found = by_public_id(BusinessType.objects.filter(hall=hall), public_id)
     if found is None:
         raise NotFound("找不到该业务类型", code="hall_type_not_found")
     return found
@@ -174,15 +168,10 @@ def items_of_type(*, business_type: BusinessType) -> list[ServiceItem]:
 def window_find(*, public_id: UUID | str | None, hall: ServiceHall | int | None = None) -> ServiceWindow | None:
     """A window by its public id (of one hall when given), or None, also for a malformed id. What a
     clerk may do at it is checked by the service that signs on or transfers."""
-    if not public_id:
-        return None
     qs = ServiceWindow.objects.all()
     if hall is not None:
         qs = qs.filter(hall_id=hall if isinstance(hall, int) else hall.pk)
-    try:
-        return qs.filter(public_id=public_id).first()
-    except (ValueError, TypeError, DjangoValidationError):
-        return None
+    return by_public_id(qs, public_id)  # type: ignore[no-any-return]
 
 
 def types_for_item(*, item: ServiceItem) -> QuerySet[BusinessType]:
@@ -195,11 +184,7 @@ def types_for_item(*, item: ServiceItem) -> QuerySet[BusinessType]:
 
 def ticket_get(*, public_id: UUID | str) -> QueueTicket:
     """A number by its public id (the citizen's link: unguessable, shows no personal data)."""
-    try:
-        ticket = (QueueTicket.objects.select_related("hall", "business_type", "window")
-                  .filter(public_id=public_id).first())
-    except (ValueError, TypeError, DjangoValidationError):
-        ticket = None
+    ticket = by_public_id(QueueTicket.objects.select_related("hall", "business_type", "window"), public_id)
     if ticket is None:
         raise NotFound("找不到该排队号", code="hall_ticket_not_found")
     return ticket
@@ -469,11 +454,7 @@ def slots_for(*, business_type: BusinessType, start: date, end: date,
 
 
 def slot_get(*, public_id: UUID | str) -> AppointmentSlot:
-    try:
-        slot = (AppointmentSlot.objects.select_related("business_type", "hall", "hall__region")
-                .filter(public_id=public_id).first())
-    except (ValueError, TypeError, DjangoValidationError):
-        slot = None
+    slot = by_public_id(AppointmentSlot.objects.select_related("business_type", "hall", "hall__region"), public_id)
     if slot is None:
         raise NotFound("找不到该预约时段", code="hall_slot_not_found")
     return slot
@@ -507,11 +488,8 @@ def hall_tickets(*, hall: ServiceHall, day: date | None = None) -> QuerySet[Queu
 
 def appointment_get(*, actor: Any, public_id: UUID | str) -> Appointment:
     """The citizen's own booking, or one in a hall the staff member serves; else NotFound."""
-    try:
-        appointment = (Appointment.objects.select_related("hall", "hall__region", "business_type", "slot")
-                       .filter(public_id=public_id).first())
-    except (ValueError, TypeError, DjangoValidationError):
-        appointment = None
+    appointment = by_public_id(
+        Appointment.objects.select_related("hall", "hall__region", "business_type", "slot"), public_id)
     if appointment is None or not (appointment.user_id == getattr(actor, "pk", None)
                                    or can_serve(actor, appointment.hall) or can_manage(actor, appointment.hall)):
         raise NotFound("找不到该预约", code="hall_appointment_not_found")

@@ -24,6 +24,7 @@ from onewindow.accounts.constants import Role
 from onewindow.accounts.scope import Scope, scope_for
 from onewindow.accounts.selectors import person_ids_by_number
 from onewindow.core.errors import NotFound
+from onewindow.core.selectors import by_public_id
 
 from . import constants as c
 from .models import (
@@ -248,12 +249,7 @@ def carers_of(*, provider: Provider) -> QuerySet[Carer]:
 def carer_of_provider(*, provider: Provider | None, public_id: UUID | str | None) -> Carer | None:
     """A carer of this provider by public id, or None (no provider, another provider's carer, a
     malformed id): the caller says what that means."""
-    if provider is None or not public_id:
-        return None
-    try:
-        return provider.carers.filter(public_id=public_id).first()
-    except (ValueError, TypeError, DjangoValidationError):
-        return None
+    return None if provider is None else by_public_id(provider.carers, public_id)
 
 
 # --- Orders -----------------------------------------------------------------------------------

@@ -40,6 +40,7 @@ from onewindow.core.errors import NotFound, ValidationFailed
 from onewindow.core.masking import mask_name, mask_phone
 from onewindow.core.pagination import bounded_count
 from onewindow.core.phones import phone_normalise
+from onewindow.core.selectors import by_public_id
 from onewindow.regions.models import Region
 
 from .constants import (
@@ -273,11 +274,7 @@ def _dispatch_rule_specs() -> list[RuleSpec]:
 
 def dispatch_rule_get(*, public_id: UUID | str) -> DispatchRule:
     """One dispatch rule (who may change it is checked by the services); NotFound otherwise."""
-    try:
-        rule = (DispatchRule.objects.select_related("department", "category", "region")
-                .filter(public_id=public_id).first())
-    except (ValueError, TypeError, DjangoValidationError):
-        rule = None
+    rule = by_public_id(DispatchRule.objects.select_related("department", "category", "region"), public_id)
     if rule is None:
         raise NotFound("找不到该派单规则", code="rule_not_found")
     return rule
@@ -621,22 +618,14 @@ def ticket_orders(*, ticket: Ticket) -> list[SupervisionOrder]:
 
 def ticket_order_of(*, ticket: Ticket, public_id: UUID | str | None) -> SupervisionOrder | None:
     """One supervision order of this ticket, or None (also for a malformed id)."""
-    if not public_id:
-        return None
-    try:
-        return ticket.orders.filter(public_id=public_id).first()
-    except (ValueError, TypeError, DjangoValidationError):
-        return None
+    return by_public_id(ticket.orders, public_id)
 
 
 def ticket_extension_of(*, ticket: Ticket, public_id: UUID | str | None) -> ExtensionRequest | None:
     """One extension request of this ticket, or None (also for a malformed id)."""
     if not public_id:
         return None
-    try:
-        return ticket.extensions.filter(public_id=public_id).first()
-    except (ValueError, TypeError, DjangoValidationError):
-        return None
+    return by_public_id(ticket.extensions, public_id)
 
 
 def ticket_detail_rows(*, ticket: Ticket) -> TicketDetailRows:
@@ -751,11 +740,7 @@ def order_list(*, actor: Any, status: str | None = None) -> QuerySet[Supervision
 def order_get(*, public_id: UUID | str) -> SupervisionOrder:
     """One supervision order with its ticket and department; the answering service checks that the
     actor handles that department. NotFound otherwise (also for a malformed id)."""
-    try:
-        order = (SupervisionOrder.objects.select_related("ticket", "department")
-                 .filter(public_id=public_id).first())
-    except (ValueError, TypeError, DjangoValidationError):
-        order = None
+    order = by_public_id(SupervisionOrder.objects.select_related("ticket", "department"), public_id)
     if order is None:
         raise NotFound()
     return order
@@ -764,10 +749,7 @@ def order_get(*, public_id: UUID | str) -> SupervisionOrder:
 def extension_get(*, public_id: UUID | str) -> ExtensionRequest:
     """One extension request with its ticket; the deciding service checks the actor supervises it.
     NotFound otherwise (also for a malformed id)."""
-    try:
-        ext = ExtensionRequest.objects.select_related("ticket").filter(public_id=public_id).first()
-    except (ValueError, TypeError, DjangoValidationError):
-        ext = None
+    ext = by_public_id(ExtensionRequest.objects.select_related("ticket"), public_id)
     if ext is None:
         raise NotFound()
     return ext
